@@ -1,0 +1,92 @@
+/**
+ * Assembles the HTTP API from its parts. Everything it needs is passed in, so tests and
+ * `kite serve` build exactly the same application.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { AccessControl } from '../auth/access.js';
+import type { Settings } from '../domain/webhook-engine.js';
+import type { ChangeFeed } from '../store/change-feed.js';
+import type { Database } from '../store/database.js';
+import type { IssueStore } from '../store/issue-store.js';
+import type { RegisteredWebhook } from '../webhooks/webhook-registry.js';
+import { installErrorHandling } from './error-handler.js';
+import { createGuard } from './guard.js';
+import { createApiMetrics, instrumentRequests } from './metrics.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes, type VersionInfo } from './routes/health.js';
+import { issueRoutes } from './routes/issues.js';
+import { operationRoutes } from './routes/operations.js';
+import { webhookRoutes } from './routes/webhooks.js';
+
+export interface AppDeps {
+  db: Database;
+  store: IssueStore;
+  feed: ChangeFeed;
+  access: AccessControl;
+  webhooks: RegisteredWebhook[];
+  settings: Settings;
+  version: VersionInfo;
+  bodyLimitBytes: number;
+  /** pino options, or false to log nothing (tests). */
+  logger: { level: string } | false;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger && {
+      level: deps.logger.level,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password'],
+        censor: '[REDACTED]',
+      },
+    },
+    bodyLimit: deps.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true },
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { allErrors: true } },
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'KITE issues API',
+        version: deps.version.version,
+        description: deps.version.description,
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  installErrorHandling(app);
+  const metrics = createApiMetrics(deps.db);
+  instrumentRequests(app, metrics.registry);
+  const guard = createGuard(deps.access, deps.store);
+
+  issueRoutes(app, deps.store, guard);
+  webhookRoutes(app, {
+    store: deps.store,
+    guard,
+    webhooks: deps.webhooks,
+    settings: deps.settings,
+    metrics,
+  });
+  eventRoutes(app, deps.feed, guard);
+  healthRoutes(app, deps.db, deps.version);
+  operationRoutes(app, metrics.registry);
+  await app.ready();
+  return app;
+}

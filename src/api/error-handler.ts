@@ -1,0 +1,116 @@
+/**
+ * Maps every error to one JSON shape, `{ error, details? }`, in one place. Business
+ * errors keep their message; validation errors name the field (and list allowed values
+ * for enums); anything unexpected is logged and answered 500 without internals.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+interface ValidationIssue {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+const STATUS_BY_NAME: Record<string, number> = {
+  InputError: 400,
+  UnauthenticatedError: 401,
+  NotAllowedError: 403,
+  NotFoundError: 404,
+  ConflictError: 409,
+  UnavailableError: 503,
+};
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError & { details?: unknown }, request, reply) => {
+    if (error.validation) {
+      return reply
+        .code(400)
+        .send(describeValidation(error.validation, error.validationContext));
+    }
+    const status = STATUS_BY_NAME[error.name];
+    if (status !== undefined) {
+      return reply
+        .code(status)
+        .send({
+          error: error.message,
+          ...(error.details === undefined ? {} : { details: error.details }),
+        });
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply
+        .code(413)
+        .send({
+          error: 'Request body is too large',
+          details: { limitBytes: request.routeOptions.bodyLimit },
+        });
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply.code(415).send({ error: 'Unsupported content type: send application/json' });
+    }
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      // Malformed JSON, empty JSON body and the like: Fastify's message is safe and useful.
+      return reply.code(error.statusCode).send({ error: error.message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: 'Internal server error' });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: `Route ${request.method} ${request.url.split('?')[0]} not found` }),
+  );
+}
+
+function describeValidation(issues: ValidationIssue[], context: string | undefined) {
+  const details = issues.map((issue) => {
+    const field = fieldOf(issue, context);
+    switch (issue.keyword) {
+      case 'required':
+        return { field, message: `${field} is required` };
+      case 'enum': {
+        const allowed = issue.params.allowedValues as unknown[];
+        return { field, message: `${field} must be one of: ${allowed.join(', ')}`, allowed };
+      }
+      case 'format':
+        return {
+          field,
+          message:
+            issue.params.format === 'uuid'
+              ? `${field} must be a valid UUID`
+              : `${field} ${issue.message ?? 'is invalid'}`,
+        };
+      case 'minLength':
+        return {
+          field,
+          message:
+            issue.params.limit === 1
+              ? `${field} must not be empty`
+              : `${field} ${issue.message ?? ''}`,
+        };
+      default:
+        return { field, message: `${field} ${issue.message ?? 'is invalid'}` };
+    }
+  });
+  const missing = issues.some(
+    (issue) =>
+      issue.keyword === 'required' || (issue.keyword === 'minLength' && issue.params.limit === 1),
+  );
+  const first = details[0]?.message ?? 'invalid request';
+  return {
+    error: missing ? `Missing required fields: ${first}` : `Invalid request: ${first}`,
+    details,
+  };
+}
+
+/** `body.scope.resourceName`-style names, without the `body.` prefix for bodies. */
+function fieldOf(issue: ValidationIssue, context: string | undefined): string {
+  const path = issue.instancePath.split('/').filter(Boolean);
+  if (issue.keyword === 'required' && typeof issue.params.missingProperty === 'string') {
+    path.push(issue.params.missingProperty);
+  }
+  const name = path.join('.');
+  if (context === 'body' || context === undefined) return name || 'body';
+  return name || context;
+}

@@ -1,0 +1,259 @@
+/**
+ * `/api/v1/issues`: the v1 contract (list, create, read, update, delete, resolve,
+ * relations) plus counts and the per-issue timeline.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { InputError, NotFoundError } from '../../domain/errors.js';
+import { parseLabelSelector } from '../../domain/label-selector.js';
+import type { IssueFilter } from '../../store/issue-filter.js';
+import type { IssueStore } from '../../store/issue-store.js';
+import type { Guard } from '../guard.js';
+import {
+  CountQuerySchema,
+  CountsSchema,
+  ErrorSchema,
+  EventSchema,
+  IdParams,
+  IssueCreateSchema,
+  IssueSchema,
+  IssueUpdateSchema,
+  ListQuerySchema,
+  MessageSchema,
+  PageQuery,
+  RelatedParams,
+  pageOf,
+  type CountQuery,
+} from '../schemas.js';
+
+const errors = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  503: ErrorSchema,
+};
+const tags = ['issues'];
+
+export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guard): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  const filterOf = async (
+    request: Parameters<Guard['caller']>[0],
+    query: CountQuery,
+  ): Promise<IssueFilter> => ({
+    namespaces: await guard.readScope(request, query.namespace),
+    severity: query.severity,
+    issueType: query.issueType,
+    state: query.state,
+    resourceType: query.resourceType,
+    resourceName: query.resourceName,
+    search: query.search,
+    labels: query.labelSelector ? parseLabelSelector(query.labelSelector) : undefined,
+  });
+
+  api.get(
+    '/api/v1/issues',
+    {
+      schema: {
+        tags,
+        summary: 'List issues, newest first',
+        querystring: ListQuerySchema,
+        response: { 200: pageOf(IssueSchema), ...errors },
+      },
+    },
+    async (request) => {
+      const { limit, offset, ...query } = request.query;
+      return store.list(await filterOf(request, query), { limit, offset });
+    },
+  );
+
+  api.get(
+    '/api/v1/issues/counts',
+    {
+      schema: {
+        tags,
+        summary: 'Counts by severity, type and state in one call',
+        querystring: CountQuerySchema,
+        response: { 200: CountsSchema, ...errors },
+      },
+    },
+    async (request) => store.count(await filterOf(request, request.query)),
+  );
+
+  api.post(
+    '/api/v1/issues',
+    {
+      schema: {
+        tags,
+        summary: 'Create an issue (an active issue with the same identity is updated instead)',
+        querystring: Type.Object({ namespace: Type.Optional(Type.String()) }),
+        body: IssueCreateSchema,
+        response: { 201: IssueSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      assertSameNamespace(request.query.namespace, body.namespace);
+      await guard.requireNamespace(request, 'write', body.namespace);
+      const { issue } = await store.report({
+        namespace: body.namespace,
+        issueType: body.issueType,
+        scope: {
+          resourceType: body.scope.resourceType,
+          resourceName: body.scope.resourceName,
+          resourceNamespace: body.scope.resourceNamespace || body.namespace,
+        },
+        title: body.title,
+        description: body.description,
+        severity: body.severity,
+        state: body.state,
+        links: body.links,
+        labels: body.labels,
+      });
+      return reply.code(201).send(issue);
+    },
+  );
+
+  api.get(
+    '/api/v1/issues/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Read one issue',
+        params: IdParams,
+        response: { 200: IssueSchema, ...errors },
+      },
+    },
+    async (request) => {
+      await guard.requireIssue(request, request.params.id, 'read');
+      return found(await store.get(request.params.id));
+    },
+  );
+
+  api.put(
+    '/api/v1/issues/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Update an issue',
+        params: IdParams,
+        body: IssueUpdateSchema,
+        response: { 200: IssueSchema, 409: ErrorSchema, ...errors },
+      },
+    },
+    async (request) => {
+      await guard.requireIssue(request, request.params.id, 'write');
+      return store.update(request.params.id, request.body);
+    },
+  );
+
+  api.delete(
+    '/api/v1/issues/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete an issue with its links, relations and timeline',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await guard.requireIssue(request, request.params.id, 'write');
+      await store.remove(request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  api.post(
+    '/api/v1/issues/:id/resolve',
+    {
+      schema: {
+        tags,
+        summary: 'Resolve an issue',
+        params: IdParams,
+        response: { 200: IssueSchema, ...errors },
+      },
+    },
+    async (request) => {
+      await guard.requireIssue(request, request.params.id, 'write');
+      return store.resolve(request.params.id);
+    },
+  );
+
+  api.get(
+    '/api/v1/issues/:id/events',
+    {
+      schema: {
+        tags,
+        summary:
+          "An issue's timeline: every report, reopening, update and resolution, newest first",
+        params: IdParams,
+        querystring: Type.Object(PageQuery),
+        response: { 200: pageOf(EventSchema), ...errors },
+      },
+    },
+    async (request) => {
+      await guard.requireIssue(request, request.params.id, 'read');
+      return store.events(request.params.id, request.query);
+    },
+  );
+
+  api.post(
+    '/api/v1/issues/:id/related',
+    {
+      schema: {
+        tags,
+        summary: 'Relate two issues',
+        params: IdParams,
+        body: Type.Object({ relatedId: Type.String({ format: 'uuid' }) }),
+        response: { 201: MessageSchema, 409: ErrorSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const { relatedId } = request.body;
+      if (id === relatedId)
+        throw new InputError('An issue cannot be related to itself', { field: 'relatedId' });
+      await guard.requireIssue(request, id, 'write');
+      await guard.requireIssue(request, relatedId, 'read');
+      await store.relate(id, relatedId);
+      return reply.code(201).send({ message: 'Issues related' });
+    },
+  );
+
+  api.delete(
+    '/api/v1/issues/:id/related/:relatedId',
+    {
+      schema: {
+        tags,
+        summary: 'Remove the relation between two issues',
+        params: RelatedParams,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await guard.requireIssue(request, request.params.id, 'write');
+      await guard.requireIssue(request, request.params.relatedId, 'read');
+      await store.unrelate(request.params.id, request.params.relatedId);
+      return reply.code(204).send(null);
+    },
+  );
+}
+
+function found<T>(value: T | undefined): T {
+  // Deleted between the permission check and the read.
+  if (value === undefined) throw new NotFoundError('Issue not found');
+  return value;
+}
+
+export function assertSameNamespace(query: string | undefined, body: string): void {
+  if (query !== undefined && query !== '' && query !== body) {
+    throw new InputError('The namespace query parameter and the body namespace differ', {
+      field: 'namespace',
+      query,
+      body,
+    });
+  }
+}

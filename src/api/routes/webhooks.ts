@@ -1,0 +1,87 @@
+/**
+ * `POST /api/v1/webhooks/<name>`: one route per declarative webhook, each validated by
+ * the schema derived from its definition. Reports upsert one issue; success webhooks
+ * resolve the active issues of a scope.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { runWebhook, type Settings, type WebhookPayload } from '../../domain/webhook-engine.js';
+import type { IssueStore } from '../../store/issue-store.js';
+import type { RegisteredWebhook } from '../../webhooks/webhook-registry.js';
+import type { Guard } from '../guard.js';
+import type { ApiMetrics } from '../metrics.js';
+import { ErrorSchema, IssueSchema } from '../schemas.js';
+import { assertSameNamespace } from './issues.js';
+
+const ReportAnswer = Type.Object({ status: Type.Literal('success'), issue: IssueSchema });
+const ResolveAnswer = Type.Object({ status: Type.Literal('success'), message: Type.String() });
+const SkipAnswer = Type.Object({ info: Type.String() });
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 503: ErrorSchema };
+
+export interface WebhookRouteDeps {
+  store: IssueStore;
+  guard: Guard;
+  webhooks: RegisteredWebhook[];
+  settings: Settings;
+  metrics: ApiMetrics;
+}
+
+export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
+  for (const { definition, bodySchema } of deps.webhooks) {
+    const name = definition.name;
+    const count = (outcome: string) => deps.metrics.webhookOutcomes.inc({ webhook: name, outcome });
+    const response = definition.report
+      ? { 201: ReportAnswer, ...(definition.skipWhenEmpty ? { 200: SkipAnswer } : {}) }
+      : { 200: ResolveAnswer };
+
+    app.post(
+      `/api/v1/webhooks/${name}`,
+      {
+        schema: {
+          tags: ['webhooks'],
+          summary: definition.description ?? name,
+          querystring: Type.Object({ namespace: Type.Optional(Type.String()) }),
+          body: bodySchema,
+          response: { ...response, ...errors },
+        },
+        // Count rejected payloads too: they are what a misbehaving sender looks like.
+        attachValidation: true,
+      },
+      async (request, reply) => {
+        if (request.validationError) {
+          count('rejected');
+          throw request.validationError;
+        }
+        const payload = request.body as WebhookPayload;
+        const query = request.query as { namespace?: string };
+        try {
+          assertSameNamespace(query.namespace, payload.namespace);
+          await deps.guard.requireNamespace(request, 'report', payload.namespace);
+          const action = runWebhook(definition, payload, deps.settings);
+          switch (action.kind) {
+            case 'skip':
+              count('skipped');
+              return reply.code(200).send({ info: action.info });
+            case 'resolve': {
+              const resolved = await deps.store.resolveScope(action.target, action.issueType);
+              count('resolved');
+              return reply.code(200).send({ status: 'success', message: action.message(resolved) });
+            }
+            case 'report': {
+              const { issue, outcome } = await deps.store.report(action.report);
+              count(outcome);
+              request.log.info(
+                { issueId: issue.id, outcome, webhook: name },
+                'webhook report stored',
+              );
+              return reply.code(201).send({ status: 'success', issue });
+            }
+          }
+        } catch (error) {
+          count(error instanceof Error && error.name === 'InputError' ? 'rejected' : 'failed');
+          throw error;
+        }
+      },
+    );
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Every setting of `kite serve`, typed and read once at start-up: flags win over
+ * environment variables, which win over defaults. Nothing else reads `process.env`.
+ */
+import { InputError } from './domain/errors.js';
+
+export interface ServeConfig {
+  host: string;
+  port: number;
+  /** A `postgres://` URL; without it the embedded PostgreSQL (PGlite) in `dataDir` is used. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  databasePoolSize: number;
+  bodyLimitBytes: number;
+  webhooksFile: string | undefined;
+  /** Resolved issues and timeline events older than this are pruned. */
+  retentionMs: number;
+  pruneIntervalMs: number;
+  /** Base for "Pipeline Run Logs" links when a report has a run id but no logs URL. */
+  pipelineRunLogsBaseUrl: string | undefined;
+  logLevel: string;
+  demo: boolean;
+}
+
+export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean | undefined>>;
+type Env = Readonly<Record<string, string | undefined>>;
+
+const ENV_NAMES: Record<keyof ServeConfig, string> = {
+  host: 'KITE_HOST',
+  port: 'KITE_PORT',
+  databaseUrl: 'KITE_DATABASE_URL',
+  dataDir: 'KITE_DATA_DIR',
+  databasePoolSize: 'KITE_DATABASE_POOL_SIZE',
+  bodyLimitBytes: 'KITE_BODY_LIMIT',
+  webhooksFile: 'KITE_WEBHOOKS_FILE',
+  retentionMs: 'KITE_RETENTION',
+  pruneIntervalMs: 'KITE_PRUNE_INTERVAL',
+  pipelineRunLogsBaseUrl: 'KITE_PIPELINE_RUN_LOGS_URL',
+  logLevel: 'KITE_LOG_LEVEL',
+  demo: 'KITE_DEMO',
+};
+
+export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
+  const pick = (key: keyof ServeConfig): string | undefined => {
+    const flag = flags[key];
+    if (typeof flag === 'boolean') return String(flag);
+    return flag ?? env[ENV_NAMES[key]] ?? undefined;
+  };
+  const databaseUrl = pick('databaseUrl');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new InputError(`${ENV_NAMES.databaseUrl} must be a postgres:// URL`);
+  }
+  return {
+    host: pick('host') ?? '127.0.0.1',
+    port: integer('port', pick('port') ?? '8080', 0, 65535),
+    databaseUrl,
+    dataDir: pick('dataDir') ?? '.kite',
+    databasePoolSize: integer('databasePoolSize', pick('databasePoolSize') ?? '10', 1, 1000),
+    bodyLimitBytes: byteSize(pick('bodyLimitBytes') ?? '1Mi'),
+    webhooksFile: pick('webhooksFile'),
+    retentionMs: duration('retention', pick('retentionMs') ?? '30d'),
+    pruneIntervalMs: duration('pruneInterval', pick('pruneIntervalMs') ?? '1h'),
+    pipelineRunLogsBaseUrl: pick('pipelineRunLogsBaseUrl'),
+    logLevel: pick('logLevel') ?? 'info',
+    demo: pick('demo') === 'true',
+  };
+}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InputError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** `90s`, `15m`, `12h`, `30d` (or a bare number of seconds). */
+export function duration(name: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  const unit = DURATION_UNITS[match?.[2] ?? 's'];
+  if (!match || unit === undefined || Number(match[1]) <= 0) {
+    throw new InputError(`${name} must be a duration such as 90s, 15m, 12h or 30d, got "${text}"`);
+  }
+  return Math.round(Number(match[1]) * unit);
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  k: 1000,
+  ki: 1024,
+  m: 1e6,
+  mi: 1024 ** 2,
+  g: 1e9,
+  gi: 1024 ** 3,
+};
+
+/** Kubernetes-style quantities: `1048576`, `512Ki`, `1Mi`, `2M`. */
+export function byteSize(text: string): number {
+  const match = /^(\d+)\s*([kmg]i?)?b?$/i.exec(text.trim());
+  const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()];
+  if (!match || unit === undefined || Number(match[1]) <= 0) {
+    throw new InputError(`body limit must be a size such as 1048576, 512Ki or 1Mi, got "${text}"`);
+  }
+  return Number(match[1]) * unit;
+}

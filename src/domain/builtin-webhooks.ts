@@ -1,0 +1,171 @@
+/**
+ * The built-in webhooks, written in the same declarative format operators use for their
+ * own (see webhook-definition.ts). The first five are the v1 contract that existing
+ * clients (the bridge operator, MintMaker's Renovate log analyzer, release tooling) send.
+ */
+import { SEVERITIES } from './issue.js';
+import type { FieldSpec, WebhookDefinition } from './webhook-definition.js';
+
+const severityField: FieldSpec = {
+  type: 'enum',
+  values: [...SEVERITIES],
+  description: 'defaults to major',
+};
+const severityFromPayload = { field: 'severity', default: 'major' } as const;
+
+export const BUILTIN_WEBHOOKS: readonly WebhookDefinition[] = [
+  {
+    name: 'pipeline-failure',
+    description: 'A pipeline run failed: open (or update, or reopen) the issue of that pipeline.',
+    fields: {
+      pipelineName: { type: 'string', required: true },
+      failureReason: { type: 'string', required: true },
+      severity: severityField,
+      runId: { type: 'string' },
+      logsUrl: { type: 'string' },
+    },
+    scope: { resourceType: 'pipelinerun', resourceName: '{{pipelineName}}' },
+    report: {
+      issueType: 'pipeline',
+      severity: severityFromPayload,
+      title: 'Pipeline run failed: {{pipelineName}}',
+      description: 'The pipeline run {{pipelineName}} failed with reason: {{failureReason}}',
+      runId: '{{runId}}',
+      links: [
+        {
+          title: 'Pipeline Run Logs',
+          url: ['{{logsUrl}}', '{{settings.pipelineRunLogsBaseUrl}}{{runId}}'],
+        },
+      ],
+    },
+  },
+  {
+    name: 'pipeline-success',
+    description: 'A pipeline run succeeded: resolve the active issues of that pipeline.',
+    fields: { pipelineName: { type: 'string', required: true } },
+    scope: { resourceType: 'pipelinerun', resourceName: '{{pipelineName}}' },
+    resolve: { message: 'Resolved {{resolved}} issue(s) for pipeline {{pipelineName}}' },
+  },
+  {
+    name: 'mintmaker-custom',
+    description: "MintMaker's Renovate log analyzer: one call per non-empty log category of a run.",
+    fields: {
+      pipelineId: {
+        type: 'string',
+        required: true,
+        description: '<git host>/<repository>@<branch>',
+      },
+      type: { type: 'enum', required: true, values: ['error', 'warning', 'info'] },
+      logs: { type: 'string[]' },
+    },
+    scope: { resourceType: 'mintmaker-{{type}}', resourceName: '{{pipelineId}}' },
+    skipWhenEmpty: {
+      field: 'logs',
+      info: 'No {{type}} logs for {{pipelineId}}: nothing to report',
+    },
+    report: {
+      issueType: 'dependency',
+      severity: { field: 'type', map: { error: 'major', warning: 'minor' }, default: 'info' },
+      title: 'MintMaker {{type}}: {{logs|count}} log line(s) for {{pipelineId}}',
+      description: '{{logs|join}}',
+      labels: { 'mintmaker.appstudio.redhat.com/pipeline-id': '{{pipelineId}}' },
+    },
+  },
+  {
+    name: 'release-failure',
+    description: 'A release failed: open the release issue of the application.',
+    fields: {
+      application: { type: 'string', required: true },
+      failurePhase: { type: 'string', required: true },
+      release: { type: 'string', required: true },
+      severity: severityField,
+      pipelineRunUrl: { type: 'string' },
+    },
+    scope: { resourceType: 'application', resourceName: '{{application}}' },
+    report: {
+      issueType: 'release',
+      severity: severityFromPayload,
+      title: 'Release {{release}} failed for application {{application}}',
+      description:
+        'Release {{release}} of application {{application}} failed during {{failurePhase}}',
+      runId: '{{release}}',
+      links: [{ title: 'Release Pipeline Run', url: ['{{pipelineRunUrl}}'] }],
+      labels: { 'appstudio.openshift.io/application': '{{application}}' },
+    },
+  },
+  {
+    name: 'release-success',
+    description: 'A release succeeded: resolve the release issues of the application.',
+    fields: { application: { type: 'string', required: true } },
+    scope: { resourceType: 'application', resourceName: '{{application}}' },
+    resolve: {
+      issueType: 'release',
+      message: 'Resolved {{resolved}} issue(s) for application {{application}}',
+    },
+  },
+  {
+    name: 'build-failure',
+    description: 'A component build failed.',
+    fields: {
+      componentName: { type: 'string', required: true },
+      errorMessage: { type: 'string', required: true },
+      buildId: { type: 'string' },
+      buildLogsUrl: { type: 'string' },
+      severity: severityField,
+    },
+    scope: { resourceType: 'component', resourceName: '{{componentName}}' },
+    report: {
+      issueType: 'build',
+      severity: severityFromPayload,
+      title: 'Build failed: {{componentName}}',
+      description: 'The build of component {{componentName}} failed: {{errorMessage}}',
+      runId: '{{buildId}}',
+      links: [{ title: 'Build Logs', url: ['{{buildLogsUrl}}'] }],
+      labels: { 'appstudio.openshift.io/component': '{{componentName}}' },
+    },
+  },
+  {
+    name: 'build-success',
+    description: 'A component build succeeded: resolve its build issues.',
+    fields: { componentName: { type: 'string', required: true } },
+    scope: { resourceType: 'component', resourceName: '{{componentName}}' },
+    resolve: {
+      issueType: 'build',
+      message: 'Resolved {{resolved}} build issue(s) for component {{componentName}}',
+    },
+  },
+  {
+    name: 'test-failure',
+    description: 'An integration test scenario failed for a component.',
+    fields: {
+      componentName: { type: 'string', required: true },
+      scenario: { type: 'string', required: true },
+      failureReason: { type: 'string', required: true },
+      logsUrl: { type: 'string' },
+      severity: severityField,
+    },
+    scope: { resourceType: 'component', resourceName: '{{componentName}}' },
+    report: {
+      issueType: 'test',
+      severity: severityFromPayload,
+      title: 'Integration test {{scenario}} failed for {{componentName}}',
+      description:
+        'Integration test scenario {{scenario}} failed for component {{componentName}}: {{failureReason}}',
+      links: [{ title: 'Test Logs', url: ['{{logsUrl}}'] }],
+      labels: {
+        'appstudio.openshift.io/component': '{{componentName}}',
+        'test.appstudio.openshift.io/scenario': '{{scenario}}',
+      },
+    },
+  },
+  {
+    name: 'test-success',
+    description: 'Integration tests passed for a component: resolve its test issues.',
+    fields: { componentName: { type: 'string', required: true }, scenario: { type: 'string' } },
+    scope: { resourceType: 'component', resourceName: '{{componentName}}' },
+    resolve: {
+      issueType: 'test',
+      message: 'Resolved {{resolved}} test issue(s) for component {{componentName}}',
+    },
+  },
+];

@@ -1,0 +1,111 @@
+/**
+ * The issue model shared by every component: the enumerations of the v1 contract,
+ * the identity that makes two reports "the same problem", and the shapes the store
+ * returns. Pure data; no I/O.
+ */
+
+export const SEVERITIES = ['info', 'minor', 'major', 'critical'] as const;
+export const ISSUE_TYPES = ['build', 'test', 'release', 'dependency', 'pipeline'] as const;
+export const STATES = ['ACTIVE', 'RESOLVED'] as const;
+
+export type Severity = (typeof SEVERITIES)[number];
+export type IssueType = (typeof ISSUE_TYPES)[number];
+export type IssueState = (typeof STATES)[number];
+
+export type Labels = Record<string, string>;
+
+export interface Scope {
+  resourceType: string;
+  resourceName: string;
+  resourceNamespace: string;
+}
+
+export interface LinkInput {
+  title: string;
+  url: string;
+}
+
+/**
+ * What makes two reports the same problem. The database holds at most one issue per
+ * identity (a unique index), so a repeated failure updates instead of duplicating and a
+ * failure on a resolved issue reopens it.
+ */
+export interface IssueIdentity {
+  namespace: string;
+  issueType: IssueType;
+  scope: Scope;
+}
+
+/** One failure report: what a webhook, the operator or `POST /issues` hands the store. */
+export interface IssueReport extends IssueIdentity {
+  title: string;
+  description: string;
+  severity: Severity;
+  state?: IssueState;
+  links?: LinkInput[];
+  labels?: Labels;
+  /** The run that produced this report, kept on its event for the timeline. */
+  runId?: string;
+}
+
+export interface Link extends LinkInput {
+  id: string;
+  issueId: string;
+}
+
+export interface Relation {
+  id: string;
+  sourceId: string;
+  targetId: string;
+}
+
+export interface Issue {
+  id: string;
+  title: string;
+  description: string;
+  severity: Severity;
+  issueType: IssueType;
+  state: IssueState;
+  detectedAt: string;
+  resolvedAt: string | null;
+  namespace: string;
+  scopeId: string;
+  scope: Scope & { id: string };
+  links: Link[];
+  relatedFrom: Relation[];
+  relatedTo: Relation[];
+  createdAt: string;
+  updatedAt: string;
+  occurrences: number;
+  lastSeenAt: string;
+  labels: Labels;
+}
+
+export const EVENT_KINDS = ['created', 'reported', 'reopened', 'updated', 'resolved'] as const;
+export type IssueEventKind = (typeof EVENT_KINDS)[number];
+
+/** One entry of an issue's timeline. */
+export interface IssueEvent {
+  id: string;
+  issueId: string;
+  kind: IssueEventKind;
+  at: string;
+  summary: string;
+  runId: string | null;
+}
+
+/** A change broadcast on the live stream (`GET /api/v1/events`). */
+export interface IssueChange {
+  type: 'created' | 'updated' | 'resolved' | 'deleted';
+  id: string;
+  namespace: string;
+  state: IssueState;
+  severity: Severity;
+  issueType: IssueType;
+}
+
+/** What a success report resolves: every active issue of one scope, of any type. */
+export interface ScopeRef {
+  namespace: string;
+  scope: Scope;
+}

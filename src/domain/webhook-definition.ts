@@ -1,0 +1,100 @@
+/**
+ * The declarative webhook format. A webhook is data: the payload fields it accepts and
+ * how they map onto an issue report or a scope resolution. Built-in webhooks are written
+ * in it (builtin-webhooks.ts) and operators can add more from a YAML/JSON file
+ * (`KITE_WEBHOOKS_FILE`) without code changes.
+ *
+ * Templates are strings with `{{field}}` placeholders; `{{field|join}}` joins a list with
+ * new lines, `{{field|count}}` counts its items, `{{settings.name}}` reads a server
+ * setting. Every webhook implicitly takes a required `namespace` and optional `labels`.
+ */
+import { Type, type Static } from 'typebox';
+import { ISSUE_TYPES, SEVERITIES } from './issue.js';
+import { StringEnum } from './string-enum.js';
+
+const Severity = StringEnum(SEVERITIES);
+const Template = Type.String({ minLength: 1, maxLength: 4096 });
+
+export const FieldSpec = Type.Object(
+  {
+    type: Type.Union([Type.Literal('string'), Type.Literal('string[]'), Type.Literal('enum')]),
+    required: Type.Optional(Type.Boolean()),
+    values: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+    description: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+const ScopeTemplate = Type.Object(
+  {
+    resourceType: Template,
+    resourceName: Template,
+    resourceNamespace: Type.Optional(Template),
+  },
+  { additionalProperties: false },
+);
+
+/** Fixed severity, or read from a field (optionally through a value map) with a default. */
+const SeverityRule = Type.Union([
+  Type.Object({ value: Severity }, { additionalProperties: false }),
+  Type.Object(
+    {
+      field: Type.String({ minLength: 1 }),
+      map: Type.Optional(Type.Record(Type.String(), Severity)),
+      default: Severity,
+    },
+    { additionalProperties: false },
+  ),
+]);
+
+export const WebhookDefinition = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
+    description: Type.Optional(Type.String()),
+    fields: Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]*$' }), FieldSpec),
+    scope: ScopeTemplate,
+    /** Answer 200 `{ info }` and store nothing when this list field is absent or empty. */
+    skipWhenEmpty: Type.Optional(
+      Type.Object({ field: Type.String(), info: Type.String() }, { additionalProperties: false }),
+    ),
+    report: Type.Optional(
+      Type.Object(
+        {
+          issueType: StringEnum(ISSUE_TYPES),
+          severity: SeverityRule,
+          title: Template,
+          description: Template,
+          runId: Type.Optional(Template),
+          links: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  title: Template,
+                  /** Candidates in order: the first whose placeholders all have values wins. */
+                  url: Type.Array(Template, { minItems: 1 }),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+          ),
+          labels: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Template)),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    resolve: Type.Optional(
+      Type.Object(
+        {
+          /** Only issues of this type are resolved; without it, every type in the scope. */
+          issueType: Type.Optional(StringEnum(ISSUE_TYPES)),
+          message: Template,
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type WebhookDefinition = Static<typeof WebhookDefinition>;
+export type FieldSpec = Static<typeof FieldSpec>;

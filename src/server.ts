@@ -1,0 +1,88 @@
+/**
+ * `kite serve`: opens the database, migrates, builds the API and listens; on SIGTERM it
+ * stops accepting connections, lets in-flight requests finish and closes the database.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './api/app.js';
+import type { VersionInfo } from './api/routes/health.js';
+import { allowAll, type AccessControl } from './auth/access.js';
+import type { ServeConfig } from './config.js';
+import { seedDemo } from './demo.js';
+import { schedulePruning } from './retention.js';
+import { startChangeFeed } from './store/change-feed.js';
+import { openDatabase, type Database } from './store/database.js';
+import { createIssueStore } from './store/issue-store.js';
+import { migrate } from './store/migrations.js';
+import { loadWebhooks } from './webhooks/webhook-registry.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  db: Database;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function versionInfo(): VersionInfo {
+  const pkg = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  ) as VersionInfo;
+  return { name: pkg.name, description: pkg.description, version: pkg.version };
+}
+
+export function openConfiguredDatabase(config: ServeConfig): Promise<Database> {
+  return openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir === 'memory://' ? 'memory://' : join(config.dataDir, 'pg'),
+    poolSize: config.databasePoolSize,
+  });
+}
+
+export async function startServer(
+  config: ServeConfig,
+  options: { access?: AccessControl; logger?: false } = {},
+): Promise<RunningServer> {
+  const webhooks = await loadWebhooks(config.webhooksFile);
+  const db = await openConfiguredDatabase(config);
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const store = createIssueStore(db);
+  let warn = (_message: string) => undefined as void;
+  const feed = await startChangeFeed(db, () => warn('ignored a malformed change notification'));
+  const app = await buildApp({
+    db,
+    store,
+    feed,
+    access: options.access ?? allowAll(),
+    webhooks,
+    settings: config.pipelineRunLogsBaseUrl
+      ? { pipelineRunLogsBaseUrl: config.pipelineRunLogsBaseUrl }
+      : {},
+    version: versionInfo(),
+    bodyLimitBytes: config.bodyLimitBytes,
+    logger: options.logger === false ? false : { level: config.logLevel },
+  });
+  warn = (message) => app.log.warn(message);
+  if (config.demo) {
+    const seeded = await seedDemo(db, store);
+    if (seeded > 0) app.log.info({ seeded }, 'demo issues added');
+  }
+  const stopPruning = schedulePruning(store, config.retentionMs, config.pruneIntervalMs, app.log);
+  const url = await app.listen({ host: config.host, port: config.port });
+  return {
+    app,
+    db,
+    url,
+    async close() {
+      stopPruning();
+      await app.close();
+      await feed.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * One interface over the two PostgreSQL drivers: a server PostgreSQL through `pg`, or
+ * the embedded PGlite (PostgreSQL compiled to WebAssembly). Everything above this file
+ * writes the same SQL for both; only connection handling and LISTEN differ.
+ */
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'embedded' | 'postgres';
+  /** Runs `fn` in one transaction: all of its statements commit, or none do. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Subscribes to NOTIFY on `channel`; resolves to an unsubscribe function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A `postgres://` URL selects a server PostgreSQL; otherwise PGlite is used. */
+  url?: string;
+  /** PGlite data folder; `memory://` keeps it in memory (tests). */
+  dataDir?: string;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) return openPostgres(options.url, options.poolSize ?? 10);
+  return openEmbedded(options.dataDir ?? '.kite/data');
+}
+
+function openPostgres(url: string, poolSize: number): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client that loses its connection emits 'error'; the pool replaces it.
+  pool.on('error', () => undefined);
+  const query = async <R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> => {
+    const result = await pool.query(sql, params);
+    return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+  };
+  return {
+    kind: 'postgres',
+    query,
+
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          query: async <R>(sql: string, params?: unknown[]) => {
+            const result = await client.query(sql, params);
+            return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+          },
+        };
+        const value = await fn(tx);
+        await client.query('COMMIT');
+        return value;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, onPayload) {
+      // LISTEN needs a dedicated connection outside the pool.
+      const client = new pg.Client({ connectionString: url });
+      client.on('error', () => undefined);
+      await client.connect();
+      client.on('notification', (message) => {
+        if (message.channel === channel && message.payload) onPayload(message.payload);
+      });
+      await client.query(`LISTEN ${quoteIdent(channel)}`);
+      return async () => {
+        await client.end().catch(() => undefined);
+      };
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openEmbedded(dataDir: string): Promise<Database> {
+  const inMemory = dataDir === 'memory://';
+  if (!inMemory) await mkdir(dataDir, { recursive: true });
+  const db = await PGlite.create(inMemory ? undefined : dataDir);
+  const run = async <R>(q: Pick<PGlite, 'query'>, sql: string, params?: unknown[]) => {
+    const result = await q.query<R>(sql, params);
+    return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+  };
+  return {
+    kind: 'embedded',
+    query: (sql, params) => run(db, sql, params),
+
+    transaction: (fn) =>
+      db.transaction((tx) => fn({ query: (sql, params) => run(tx, sql, params) })),
+    async listen(channel, onPayload) {
+      const unsubscribe = await db.listen(channel, onPayload);
+      return async () => {
+        await unsubscribe();
+      };
+    },
+    close: () => db.close(),
+  };
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,67 @@
+/**
+ * Turns a list/count filter into a parameterized WHERE clause. Values are always bound
+ * parameters; only fixed column names are written into the SQL text.
+ */
+import type { IssueState, IssueType, Severity } from '../domain/issue.js';
+import type { LabelRequirement } from '../domain/label-selector.js';
+
+export interface IssueFilter {
+  /** Namespaces to include; `undefined` means every namespace. */
+  namespaces?: string[];
+  severity?: Severity;
+  issueType?: IssueType;
+  state?: IssueState;
+  resourceType?: string;
+  resourceName?: string;
+  search?: string;
+  labels?: LabelRequirement[];
+}
+
+export interface Where {
+  sql: string;
+  params: unknown[];
+}
+
+export function buildWhere(filter: IssueFilter): Where {
+  const params: unknown[] = [];
+  const bind = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const conditions: string[] = [];
+  if (filter.namespaces) {
+    conditions.push(
+      filter.namespaces.length === 1
+        ? `namespace = ${bind(filter.namespaces[0])}`
+        : `namespace = ANY(${bind(filter.namespaces)}::text[])`,
+    );
+  }
+  if (filter.severity) conditions.push(`severity = ${bind(filter.severity)}`);
+  if (filter.issueType) conditions.push(`issue_type = ${bind(filter.issueType)}`);
+  if (filter.state) conditions.push(`state = ${bind(filter.state)}`);
+  if (filter.resourceType) conditions.push(`scope_type = ${bind(filter.resourceType)}`);
+  if (filter.resourceName) conditions.push(`scope_name = ${bind(filter.resourceName)}`);
+  if (filter.search) {
+    const pattern = bind(`%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    conditions.push(`(title ILIKE ${pattern} OR description ILIKE ${pattern})`);
+  }
+  for (const requirement of filter.labels ?? []) conditions.push(labelCondition(requirement, bind));
+  return { sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+function labelCondition(requirement: LabelRequirement, bind: (value: unknown) => string): string {
+  switch (requirement.op) {
+    case 'eq':
+      return `labels @> jsonb_build_object(${bind(requirement.key)}::text, ${bind(requirement.value)}::text)`;
+    case 'neq':
+      return `NOT labels @> jsonb_build_object(${bind(requirement.key)}::text, ${bind(requirement.value)}::text)`;
+    case 'in':
+      return `(labels ->> ${bind(requirement.key)}::text) = ANY(${bind(requirement.values)}::text[])`;
+    case 'notin':
+      return `NOT coalesce((labels ->> ${bind(requirement.key)}::text) = ANY(${bind(requirement.values)}::text[]), false)`;
+    case 'exists':
+      return `labels ? ${bind(requirement.key)}::text`;
+    case 'absent':
+      return `NOT labels ? ${bind(requirement.key)}::text`;
+  }
+}

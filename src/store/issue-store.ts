@@ -1,0 +1,376 @@
+/**
+ * Every read and write of issues. Each write is one SQL statement (CTEs write the issue
+ * and its timeline event together), so a failed request leaves nothing half-written and
+ * concurrent reports of the same problem are serialized by the unique identity index,
+ * never by a read-then-write in the application.
+ */
+import type {
+  Issue,
+  IssueEvent,
+  IssueReport,
+  IssueState,
+  IssueType,
+  Labels,
+  LinkInput,
+  ScopeRef,
+  Severity,
+} from '../domain/issue.js';
+import { ConflictError, NotFoundError } from '../domain/errors.js';
+import type { Database, Queryable } from './database.js';
+import { buildWhere, type IssueFilter } from './issue-filter.js';
+import { issueColumns, toIssue, type IssueRow } from './issue-rows.js';
+
+export type ReportOutcome = 'created' | 'reported' | 'reopened';
+
+export interface IssuePatch {
+  title?: string;
+  description?: string;
+  severity?: Severity;
+  issueType?: IssueType;
+  state?: IssueState;
+  scope?: { resourceType?: string; resourceName?: string; resourceNamespace?: string };
+  links?: LinkInput[];
+  labels?: Labels;
+}
+
+export interface Page<T> {
+  data: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface IssueCounts {
+  total: number;
+  bySeverity: Record<Severity, number>;
+  byType: Record<IssueType, number>;
+  byState: Record<IssueState, number>;
+}
+
+const SUMMARY_LIMIT = 2000;
+const UNIQUE_VIOLATION = '23505';
+
+export interface IssueStore {
+  report(report: IssueReport): Promise<{ issue: Issue; outcome: ReportOutcome }>;
+  resolveScope(ref: ScopeRef, issueType?: IssueType): Promise<number>;
+  get(id: string): Promise<Issue | undefined>;
+  /** The namespace an issue lives in, for permission checks before anything else. */
+  namespaceOf(id: string): Promise<string | undefined>;
+  list(filter: IssueFilter, page: { limit: number; offset: number }): Promise<Page<Issue>>;
+  count(filter: IssueFilter): Promise<IssueCounts>;
+  update(id: string, patch: IssuePatch): Promise<Issue>;
+  resolve(id: string): Promise<Issue>;
+  remove(id: string): Promise<void>;
+  relate(sourceId: string, targetId: string): Promise<void>;
+  unrelate(sourceId: string, targetId: string): Promise<void>;
+  events(id: string, page: { limit: number; offset: number }): Promise<Page<IssueEvent>>;
+  prune(olderThan: Date): Promise<{ issues: number; events: number }>;
+}
+
+export function createIssueStore(db: Database): IssueStore {
+  const getIn = async (q: Queryable, id: string) => {
+    const result = await q.query<IssueRow>(
+      `SELECT ${issueColumns('i')} FROM issues i WHERE i.id = $1`,
+      [id],
+    );
+    const row = result.rows[0];
+    return row ? toIssue(row) : undefined;
+  };
+
+  return {
+    async report(report) {
+      const state = report.state ?? 'ACTIVE';
+      const result = await db.query<IssueRow & { last_event: ReportOutcome }>(UPSERT, [
+        report.namespace,
+        report.issueType,
+        report.scope.resourceType,
+        report.scope.resourceName,
+        report.scope.resourceNamespace,
+        report.title,
+        report.description,
+        report.severity,
+        state,
+        JSON.stringify(report.links ?? []),
+        report.links !== undefined,
+        JSON.stringify(report.labels ?? {}),
+        summarize(report.description),
+        report.runId ?? null,
+      ]);
+      const row = first(result.rows);
+      return { issue: toIssue(row), outcome: row.last_event };
+    },
+
+    async resolveScope(ref, issueType) {
+      const result = await db.query<{ resolved: number }>(RESOLVE_SCOPE, [
+        ref.namespace,
+        ref.scope.resourceType,
+        ref.scope.resourceName,
+        ref.scope.resourceNamespace,
+        issueType ?? null,
+      ]);
+      return first(result.rows).resolved;
+    },
+
+    get: (id) => getIn(db, id),
+
+    async namespaceOf(id) {
+      const result = await db.query<{ namespace: string }>(
+        'SELECT namespace FROM issues WHERE id = $1',
+        [id],
+      );
+      return result.rows[0]?.namespace;
+    },
+
+    async list(filter, page) {
+      const where = buildWhere(filter);
+      const n = where.params.length;
+      const [rows, total] = await Promise.all([
+        db.query<IssueRow>(
+          `SELECT ${issueColumns('i')} FROM (
+             SELECT * FROM issues ${where.sql} ORDER BY detected_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}
+           ) i ORDER BY i.detected_at DESC, i.id DESC`,
+          [...where.params, page.limit, page.offset],
+        ),
+        db.query<{ total: number }>(
+          `SELECT count(*)::int AS total FROM issues ${where.sql}`,
+          where.params,
+        ),
+      ]);
+      return { data: rows.rows.map(toIssue), total: first(total.rows).total, ...page };
+    },
+
+    async count(filter) {
+      const where = buildWhere(filter);
+      const result = await db.query<{
+        severity: Severity | null;
+        issue_type: IssueType | null;
+        state: IssueState | null;
+        n: number;
+      }>(
+        `SELECT severity, issue_type, state, count(*)::int AS n FROM issues ${where.sql}
+         GROUP BY GROUPING SETS ((severity), (issue_type), (state))`,
+        where.params,
+      );
+      const counts: IssueCounts = {
+        total: 0,
+        bySeverity: { info: 0, minor: 0, major: 0, critical: 0 },
+        byType: { build: 0, test: 0, release: 0, dependency: 0, pipeline: 0 },
+        byState: { ACTIVE: 0, RESOLVED: 0 },
+      };
+      for (const row of result.rows) {
+        if (row.severity) {
+          counts.bySeverity[row.severity] = row.n;
+          counts.total += row.n;
+        }
+        if (row.issue_type) counts.byType[row.issue_type] = row.n;
+        if (row.state) counts.byState[row.state] = row.n;
+      }
+      return counts;
+    },
+
+    async update(id, patch) {
+      try {
+        const result = await db.query<IssueRow>(UPDATE, [
+          id,
+          patch.title ?? null,
+          patch.description ?? null,
+          patch.severity ?? null,
+          patch.issueType ?? null,
+          patch.state ?? null,
+          patch.scope?.resourceType ?? null,
+          patch.scope?.resourceName ?? null,
+          patch.scope?.resourceNamespace ?? null,
+          patch.links ? JSON.stringify(patch.links) : null,
+          patch.labels ? JSON.stringify(patch.labels) : null,
+        ]);
+        const row = result.rows[0];
+        if (!row) throw new NotFoundError('Issue not found');
+        return toIssue(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new ConflictError('Another issue already has this namespace, type and scope');
+        }
+        throw error;
+      }
+    },
+
+    async resolve(id) {
+      return this.update(id, { state: 'RESOLVED' });
+    },
+
+    async remove(id) {
+      const result = await db.query('DELETE FROM issues WHERE id = $1', [id]);
+      if (result.rowCount === 0) throw new NotFoundError('Issue not found');
+    },
+
+    async relate(sourceId, targetId) {
+      const result = await db.query<{ found: number; inserted: number }>(RELATE, [
+        sourceId,
+        targetId,
+      ]);
+      const { found, inserted } = first(result.rows);
+      if (found < (sourceId === targetId ? 1 : 2)) throw new NotFoundError('Issue not found');
+      if (inserted === 0) throw new ConflictError('Issues are already related');
+    },
+
+    async unrelate(sourceId, targetId) {
+      const result = await db.query(
+        `DELETE FROM issue_relations WHERE (source_id = $1 AND target_id = $2) OR (source_id = $2 AND target_id = $1)`,
+        [sourceId, targetId],
+      );
+      if (result.rowCount === 0) throw new NotFoundError('Relation not found');
+    },
+
+    async events(id, page) {
+      const [rows, total] = await Promise.all([
+        db.query<{
+          id: string;
+          issue_id: string;
+          kind: IssueEvent['kind'];
+          at: Date;
+          summary: string;
+          run_id: string | null;
+        }>(
+          `SELECT id::text, issue_id, kind, at, summary, run_id FROM issue_events
+           WHERE issue_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`,
+          [id, page.limit, page.offset],
+        ),
+        db.query<{ total: number }>(
+          'SELECT count(*)::int AS total FROM issue_events WHERE issue_id = $1',
+          [id],
+        ),
+      ]);
+      const data = rows.rows.map((row) => ({
+        id: row.id,
+        issueId: row.issue_id,
+        kind: row.kind,
+        at: row.at.toISOString(),
+        summary: row.summary,
+        runId: row.run_id,
+      }));
+      return { data, total: first(total.rows).total, ...page };
+    },
+
+    async prune(olderThan) {
+      return db.transaction(async (tx) => {
+        const issues = await tx.query(
+          `DELETE FROM issues WHERE state = 'RESOLVED' AND resolved_at < $1`,
+          [olderThan],
+        );
+        const events = await tx.query('DELETE FROM issue_events WHERE at < $1', [olderThan]);
+        return { issues: issues.rowCount, events: events.rowCount };
+      });
+    },
+  };
+}
+
+/**
+ * The report upsert. On conflict with an existing issue of the same identity it counts
+ * one more occurrence, refreshes the text, reopens a resolved issue (a regression) and
+ * records which of those happened in `last_event`, read from the locked row itself.
+ */
+const UPSERT = `
+WITH up AS (
+  INSERT INTO issues AS cur (namespace, issue_type, scope_type, scope_name, scope_namespace, title, description,
+                             severity, state, links, labels, resolved_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $12::jsonb, CASE WHEN $9 = 'RESOLVED' THEN now() END)
+  ON CONFLICT (namespace, scope_type, scope_name, scope_namespace, issue_type) DO UPDATE SET
+    title = EXCLUDED.title,
+    description = EXCLUDED.description,
+    severity = EXCLUDED.severity,
+    links = CASE WHEN $11 THEN EXCLUDED.links ELSE cur.links END,
+    labels = cur.labels || EXCLUDED.labels,
+    occurrences = cur.occurrences + 1,
+    last_seen_at = now(),
+    updated_at = now(),
+    detected_at = CASE WHEN cur.state = 'RESOLVED' AND EXCLUDED.state = 'ACTIVE' THEN now() ELSE cur.detected_at END,
+    last_event = CASE
+      WHEN EXCLUDED.state = 'RESOLVED' THEN 'resolved'
+      WHEN cur.state = 'RESOLVED' THEN 'reopened'
+      ELSE 'reported' END,
+    resolved_at = CASE
+      WHEN EXCLUDED.state = 'ACTIVE' THEN NULL
+      ELSE coalesce(cur.resolved_at, now()) END,
+    state = EXCLUDED.state
+  RETURNING *
+), event AS (
+  INSERT INTO issue_events (issue_id, kind, summary, run_id) SELECT id, last_event, $13, $14 FROM up
+)
+SELECT ${issueColumns('up')}, up.last_event FROM up`;
+
+const RESOLVE_SCOPE = `
+WITH done AS (
+  UPDATE issues SET state = 'RESOLVED', resolved_at = now(), updated_at = now(), last_event = 'resolved'
+  WHERE namespace = $1 AND scope_type = $2 AND scope_name = $3 AND scope_namespace = $4
+    AND ($5::text IS NULL OR issue_type = $5::text) AND state = 'ACTIVE'
+  RETURNING id
+), event AS (
+  INSERT INTO issue_events (issue_id, kind, summary) SELECT id, 'resolved', 'resolved by a success report' FROM done
+)
+SELECT count(*)::int AS resolved FROM done`;
+
+const UPDATE = `
+WITH prev AS (
+  SELECT id, state FROM issues WHERE id = $1 FOR UPDATE
+), up AS (
+  UPDATE issues cur SET
+    title = coalesce($2, cur.title),
+    description = coalesce($3, cur.description),
+    severity = coalesce($4, cur.severity),
+    issue_type = coalesce($5, cur.issue_type),
+    state = coalesce($6, cur.state),
+    scope_type = coalesce($7, cur.scope_type),
+    scope_name = coalesce($8, cur.scope_name),
+    scope_namespace = coalesce($9, cur.scope_namespace),
+    links = coalesce($10::jsonb, cur.links),
+    labels = coalesce($11::jsonb, cur.labels),
+    resolved_at = CASE
+      WHEN $6 = 'RESOLVED' THEN coalesce(cur.resolved_at, now())
+      WHEN $6 = 'ACTIVE' THEN NULL
+      ELSE cur.resolved_at END,
+    detected_at = CASE WHEN $6 = 'ACTIVE' AND prev.state = 'RESOLVED' THEN now() ELSE cur.detected_at END,
+    last_event = CASE
+      WHEN $6 = 'RESOLVED' AND prev.state = 'ACTIVE' THEN 'resolved'
+      WHEN $6 = 'ACTIVE' AND prev.state = 'RESOLVED' THEN 'reopened'
+      ELSE 'updated' END,
+    updated_at = now()
+  FROM prev WHERE cur.id = prev.id
+  RETURNING cur.*
+), event AS (
+  INSERT INTO issue_events (issue_id, kind, summary) SELECT id, last_event, 'changed through the API' FROM up
+)
+SELECT ${issueColumns('up')} FROM up`;
+
+const RELATE = `
+WITH found AS (
+  SELECT count(*)::int AS n FROM issues WHERE id IN ($1, $2)
+), ins AS (
+  INSERT INTO issue_relations (source_id, target_id)
+  SELECT $1, $2 FROM found WHERE found.n = CASE WHEN $1::uuid = $2::uuid THEN 1 ELSE 2 END
+    AND NOT EXISTS (
+      SELECT 1 FROM issue_relations WHERE (source_id = $1 AND target_id = $2) OR (source_id = $2 AND target_id = $1))
+  ON CONFLICT DO NOTHING
+  RETURNING id
+)
+SELECT (SELECT n FROM found) AS found, (SELECT count(*)::int FROM ins) AS inserted`;
+
+function summarize(description: string): string {
+  return description.length > SUMMARY_LIMIT
+    ? `${description.slice(0, SUMMARY_LIMIT)}…`
+    : description;
+}
+
+function first<T>(rows: T[]): T {
+  const row = rows[0];
+  if (row === undefined) throw new Error('query returned no row');
+  return row;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    error.code === UNIQUE_VIOLATION
+  );
+}

@@ -1,0 +1,55 @@
+/**
+ * Schema migrations, applied in order at start-up (and by `kite migrate`). The same SQL
+ * runs on PGlite and on a server PostgreSQL. Concurrent starts of several replicas are
+ * serialized by an advisory lock, so each migration is applied exactly once.
+ */
+import type { Database } from './database.js';
+import { INITIAL_SCHEMA } from './schema.js';
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
+];
+
+/** An arbitrary constant naming KITE's migration lock. */
+const MIGRATION_LOCK = 4_711_001;
+
+export async function migrate(db: Database): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query(`CREATE TABLE IF NOT EXISTS kite_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const done = await tx.query<{ version: number }>('SELECT version FROM kite_migrations');
+    const applied = new Set(done.rows.map((row) => row.version));
+    const ran: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of splitStatements(migration.sql)) await tx.query(statement);
+      await tx.query('INSERT INTO kite_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
+      ran.push(migration.version);
+    }
+    return ran;
+  });
+}
+
+/**
+ * Splits a migration on the `-- statement` markers it is written with, so every
+ * statement runs through the same parameterless `query` inside the transaction.
+ */
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(/^-- statement$/m)
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}

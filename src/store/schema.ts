@@ -1,0 +1,102 @@
+/**
+ * The initial schema. Design notes (see docs/decisions/0002-one-row-per-identity.md):
+ * - one row per issue identity, enforced by a unique index, so a report is a single
+ *   `INSERT … ON CONFLICT DO UPDATE` and a regression reopens the same issue;
+ * - the identity index leads with the scope so "resolve every active issue of this
+ *   scope" uses its prefix;
+ * - a covering index (namespace, state, severity, issue_type) keeps counts index-only;
+ * - links live in a jsonb column of the issue (written with it in the same statement);
+ * - every change NOTIFYs `kite_issue_changes`, which feeds the live event stream of
+ *   every server replica.
+ */
+export const CHANGE_CHANNEL = 'kite_issue_changes';
+
+export const INITIAL_SCHEMA = `
+CREATE TABLE issues (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  scope_id uuid NOT NULL DEFAULT gen_random_uuid(),
+  namespace text NOT NULL,
+  issue_type text NOT NULL CHECK (issue_type IN ('build', 'test', 'release', 'dependency', 'pipeline')),
+  scope_type text NOT NULL,
+  scope_name text NOT NULL,
+  scope_namespace text NOT NULL,
+  title text NOT NULL,
+  description text NOT NULL,
+  severity text NOT NULL CHECK (severity IN ('info', 'minor', 'major', 'critical')),
+  state text NOT NULL CHECK (state IN ('ACTIVE', 'RESOLVED')),
+  links jsonb NOT NULL DEFAULT '[]',
+  labels jsonb NOT NULL DEFAULT '{}',
+  occurrences integer NOT NULL DEFAULT 1,
+  -- the kind of the latest timeline event, written by the same statement as the change,
+  -- so an upsert can tell (exactly, under concurrency) whether it created, repeated or reopened
+  last_event text NOT NULL DEFAULT 'created',
+  detected_at timestamptz NOT NULL DEFAULT now(),
+  last_seen_at timestamptz NOT NULL DEFAULT now(),
+  resolved_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+)
+-- statement
+CREATE UNIQUE INDEX issues_identity ON issues (namespace, scope_type, scope_name, scope_namespace, issue_type)
+-- statement
+CREATE INDEX issues_by_namespace_detected ON issues (namespace, detected_at DESC, id)
+-- statement
+CREATE INDEX issues_counts ON issues (namespace, state, severity, issue_type)
+-- statement
+CREATE INDEX issues_detected ON issues (detected_at DESC, id)
+-- statement
+CREATE INDEX issues_labels ON issues USING gin (labels jsonb_path_ops)
+-- statement
+CREATE INDEX issues_resolved_at ON issues (resolved_at) WHERE state = 'RESOLVED'
+-- statement
+CREATE TABLE issue_relations (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  source_id uuid NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
+  target_id uuid NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (source_id, target_id)
+)
+-- statement
+CREATE INDEX issue_relations_target ON issue_relations (target_id)
+-- statement
+CREATE TABLE issue_events (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  issue_id uuid NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
+  kind text NOT NULL,
+  at timestamptz NOT NULL DEFAULT now(),
+  summary text NOT NULL DEFAULT '',
+  run_id text
+)
+-- statement
+CREATE INDEX issue_events_by_issue ON issue_events (issue_id, id)
+-- statement
+CREATE INDEX issue_events_at ON issue_events (at)
+-- statement
+CREATE FUNCTION kite_notify_issue_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  row issues;
+  change text;
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    row := OLD;
+    change := 'deleted';
+  ELSIF TG_OP = 'INSERT' THEN
+    row := NEW;
+    change := 'created';
+  ELSIF OLD.state = 'ACTIVE' AND NEW.state = 'RESOLVED' THEN
+    row := NEW;
+    change := 'resolved';
+  ELSE
+    row := NEW;
+    change := 'updated';
+  END IF;
+  PERFORM pg_notify('${CHANGE_CHANNEL}', json_build_object(
+    'type', change, 'id', row.id, 'namespace', row.namespace, 'state', row.state,
+    'severity', row.severity, 'issueType', row.issue_type)::text);
+  RETURN NULL;
+END
+$$
+-- statement
+CREATE TRIGGER issues_notify AFTER INSERT OR UPDATE OR DELETE ON issues
+  FOR EACH ROW EXECUTE FUNCTION kite_notify_issue_change()
+`;
