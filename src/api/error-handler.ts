@@ -24,26 +24,20 @@ const STATUS_BY_NAME: Record<string, number> = {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError & { details?: unknown }, request, reply) => {
     if (error.validation) {
-      return reply
-        .code(400)
-        .send(describeValidation(error.validation, error.validationContext));
+      return reply.code(400).send(describeValidation(error.validation, error.validationContext));
     }
     const status = STATUS_BY_NAME[error.name];
     if (status !== undefined) {
-      return reply
-        .code(status)
-        .send({
-          error: error.message,
-          ...(error.details === undefined ? {} : { details: error.details }),
-        });
+      return reply.code(status).send({
+        error: error.message,
+        ...(error.details === undefined ? {} : { details: error.details }),
+      });
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply
-        .code(413)
-        .send({
-          error: 'Request body is too large',
-          details: { limitBytes: request.routeOptions.bodyLimit },
-        });
+      return reply.code(413).send({
+        error: 'Request body is too large',
+        details: { limitBytes: request.routeOptions.bodyLimit },
+      });
     }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return reply.code(415).send({ error: 'Unsupported content type: send application/json' });

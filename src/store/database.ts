@@ -83,7 +83,7 @@ function openPostgres(url: string, poolSize: number): Database {
         await client.end().catch(() => undefined);
       };
     },
-    close: () => pool.end(),
+    close: once(() => pool.end()),
   };
 }
 
@@ -104,13 +104,20 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     async listen(channel, onPayload) {
       const unsubscribe = await db.listen(channel, onPayload);
       return async () => {
-        await unsubscribe();
+        // After close() there is nothing left to unsubscribe from.
+        await unsubscribe().catch(() => undefined);
       };
     },
-    close: () => db.close(),
+    close: once(() => db.close()),
   };
 }
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Closing twice is harmless (shutdown paths may overlap). */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= fn());
 }

@@ -1,0 +1,117 @@
+/**
+ * Starts the real API server for a test on the database the suite runs against:
+ * `KITE_TEST_DB=embedded` (default) uses an in-memory PGlite; `KITE_TEST_DB=postgres`
+ * creates a fresh database on the server at `KITE_TEST_DATABASE_URL` (default: the local
+ * PostgreSQL) and drops it afterwards, so test files never see each other's data.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { AccessControl } from '../../src/auth/access.js';
+import { resolveServeConfig, type ServeConfig } from '../../src/config.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function testDbKind(): 'embedded' | 'postgres' {
+  return process.env.KITE_TEST_DB === 'postgres' ? 'postgres' : 'embedded';
+}
+
+export interface TestDatabase {
+  url: string | undefined;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database for one test server. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (testDbKind() === 'embedded') return { url: undefined, drop: () => Promise.resolve() };
+  const adminUrl = process.env.KITE_TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
+  const name = `kite_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  try {
+    await admin.connect();
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL tests need a server at ${adminUrl} (set KITE_TEST_DATABASE_URL): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export interface TestServer extends RunningServer {
+  config: ServeConfig;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(
+  options: { env?: Record<string, string>; access?: AccessControl; database?: TestDatabase } = {},
+): Promise<TestServer> {
+  const database = options.database ?? (await createTestDatabase());
+  const config = resolveServeConfig(
+    { port: '0', dataDir: 'memory://', ...(database.url ? { databaseUrl: database.url } : {}) },
+    { KITE_PRUNE_INTERVAL: '1h', ...options.env },
+  );
+  const server = await startServer(config, {
+    logger: false,
+    ...(options.access ? { access: options.access } : {}),
+  });
+  let stopped = false;
+  return {
+    ...server,
+    config,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.close();
+      if (!options.database) await database.drop();
+    },
+  };
+}
+
+export interface Answer<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A small JSON client for the API under test. */
+export function client(baseUrl: string) {
+  const call = async <T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer<T>> => {
+    const response = await fetch(new URL(path, baseUrl), {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    if (response.headers.get('content-type')?.includes('application/json'))
+      parsed = JSON.parse(text);
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  };
+  return {
+    get: <T = any>(path: string, headers?: Record<string, string>) =>
+      call<T>('GET', path, undefined, headers),
+    post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) =>
+      call<T>('POST', path, body ?? {}, headers),
+    put: <T = any>(path: string, body: unknown) => call<T>('PUT', path, body),
+    delete: <T = any>(path: string) => call<T>('DELETE', path),
+    call,
+  };
+}
