@@ -12,6 +12,7 @@ import type { Database } from '../store/database.js';
 import type { IssueStore } from '../store/issue-store.js';
 import type { RegisteredWebhook } from '../webhooks/webhook-registry.js';
 import { installErrorHandling } from './error-handler.js';
+import { installValidation } from './validation.js';
 import { createGuard } from './guard.js';
 import { createApiMetrics, instrumentRequests } from './metrics.js';
 import { eventRoutes } from './routes/events.js';
@@ -51,7 +52,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { allErrors: true } },
   });
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
@@ -72,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   installErrorHandling(app);
+  installValidation(app);
   const metrics = createApiMetrics(deps.db);
   instrumentRequests(app, metrics.registry);
   const guard = createGuard(deps.access, deps.store);

@@ -11,14 +11,13 @@ export const IssueTypeSchema = StringEnum(ISSUE_TYPES);
 export const StateSchema = StringEnum(STATES);
 
 const LABEL_KEY = '^[A-Za-z0-9]([A-Za-z0-9._/-]{0,315}[A-Za-z0-9])?$';
-export const LabelsSchema = Type.Record(
-  Type.String({ pattern: LABEL_KEY }),
-  Type.String({ maxLength: 1024 }),
-  {
-    maxProperties: 64,
-    description: 'free-form string labels (component, application, cluster, event type, …)',
-  },
-);
+export const LabelsSchema = Type.Unsafe<Record<string, string>>({
+  type: 'object',
+  propertyNames: { pattern: LABEL_KEY },
+  additionalProperties: { type: 'string', maxLength: 1024 },
+  maxProperties: 64,
+  description: 'free-form string labels (component, application, cluster, event type, …)',
+});
 
 const Timestamp = Type.String({ format: 'date-time' });
 const Uuid = Type.String({ format: 'uuid' });
