@@ -3,7 +3,12 @@
  * `kite serve` build exactly the same application.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import type { AccessControl } from '../auth/access.js';
 import type { Settings } from '../domain/webhook-engine.js';
@@ -36,6 +41,25 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** One log line per request, on completion, instead of Fastify's "incoming" + "completed". */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    _error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    // The path only: query strings may carry names a log should not collect wholesale.
+    const path = request.url.split('?')[0];
+    const ms = Math.round(reply.elapsedTime * 10) / 10;
+    request.log.info(
+      { method: request.method, path, status: reply.statusCode, ms },
+      'request completed',
+    );
+  }
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger && {
@@ -46,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
     bodyLimit: deps.bodyLimitBytes,
+    logController: new OneLinePerRequest(),
     routerOptions: { ignoreTrailingSlash: true },
     requestIdHeader: false,
     genReqId: (request) => {
@@ -55,6 +80,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    // The path only: query strings may carry names a log should not collect wholesale.
+    const path = request.url.split('?')[0];
+    request.log.info(
+      {
+        method: request.method,
+        path,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
     done();
   });
 

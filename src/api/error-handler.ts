@@ -4,6 +4,7 @@
  * for enums); anything unexpected is logged and answered 500 without internals.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { isUnavailable } from '../store/database.js';
 
 interface ValidationIssue {
   keyword: string;
@@ -45,6 +46,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       // Malformed JSON, empty JSON body and the like: Fastify's message is safe and useful.
       return reply.code(error.statusCode).send({ error: error.message });
+    }
+    if (isUnavailable(error)) {
+      request.log.error({ err: error }, 'database unavailable');
+      return reply.code(503).send({ error: 'Database unavailable, try again later' });
     }
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: 'Internal server error' });

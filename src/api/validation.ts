@@ -11,7 +11,12 @@ import addFormatsModule from 'ajv-formats';
 // ajv-formats ships CommonJS with a default export; under NodeNext the function is `.default`.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-const common: Options = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false };
+const common: Options = {
+  allErrors: true,
+  useDefaults: true,
+  removeAdditional: false,
+  strict: false,
+};
 
 export function installValidation(app: FastifyInstance): void {
   const strict = addFormats(new Ajv({ ...common, coerceTypes: false }));

@@ -18,6 +18,8 @@ export async function startChangeFeed(
 ): Promise<ChangeFeed> {
   const listeners = new Set<(change: IssueChange) => void>();
   const stop = await db.listen(CHANGE_CHANNEL, (payload) => {
+    // Heavy ingest produces a notification per report; with nobody streaming, skip them.
+    if (listeners.size === 0) return;
     let change: IssueChange;
     try {
       change = JSON.parse(payload) as IssueChange;

@@ -13,7 +13,16 @@ export interface QueryResult<R> {
 }
 
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /**
+   * Runs one statement. `name` makes the server PostgreSQL keep it prepared per
+   * connection (planned once, not on every call); give it only to statements whose text
+   * is fixed or comes from a small set, since prepared statements are never evicted.
+   */
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    name?: string,
+  ): Promise<QueryResult<R>>;
 }
 
 export interface Database extends Queryable {
@@ -39,11 +48,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 function openPostgres(url: string, poolSize: number): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // Sessions run in UTC so timestamps render as `…+00:00` whatever the server's zone.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c TimeZone=UTC' });
   // An idle client that loses its connection emits 'error'; the pool replaces it.
   pool.on('error', () => undefined);
-  const query = async <R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> => {
-    const result = await pool.query(sql, params);
+  const query = async <R>(
+    sql: string,
+    params?: unknown[],
+    name?: string,
+  ): Promise<QueryResult<R>> => {
+    const result = await pool.query(
+      name ? { name, text: sql, values: params } : { text: sql, values: params },
+    );
     return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
   };
   return {
@@ -55,8 +71,10 @@ function openPostgres(url: string, poolSize: number): Database {
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
-          query: async <R>(sql: string, params?: unknown[]) => {
-            const result = await client.query(sql, params);
+          query: async <R>(sql: string, params?: unknown[], name?: string) => {
+            const result = await client.query(
+              name ? { name, text: sql, values: params } : { text: sql, values: params },
+            );
             return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
           },
         };
@@ -91,6 +109,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   const inMemory = dataDir === 'memory://';
   if (!inMemory) await mkdir(dataDir, { recursive: true });
   const db = await PGlite.create(inMemory ? undefined : dataDir);
+  await db.query("SET TIME ZONE 'UTC'");
   const run = async <R>(q: Pick<PGlite, 'query'>, sql: string, params?: unknown[]) => {
     const result = await q.query<R>(sql, params);
     return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
@@ -120,4 +139,23 @@ function quoteIdent(name: string): string {
 function once(fn: () => Promise<void>): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => (closing ??= fn());
+}
+
+/**
+ * Whether an error means "the database cannot be reached" (as opposed to a bad query):
+ * network errors, SQLSTATE classes 08 (connection) and 57P (shutdown), a closed pool or
+ * a closed embedded database. The API answers those 503 instead of 500.
+ */
+export function isUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : '';
+  const message = error instanceof Error ? error.message : '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(
+      code,
+    ) ||
+    code.startsWith('08') ||
+    code.startsWith('57P') ||
+    /pool after calling end|PGlite is closed|Connection terminated/i.test(message)
+  );
 }

@@ -20,6 +20,8 @@ export interface IssueFilter {
 export interface Where {
   sql: string;
   params: unknown[];
+  /** True when the SQL text is one of a bounded set of shapes (no label selector). */
+  bounded: boolean;
 }
 
 export function buildWhere(filter: IssueFilter): Where {
@@ -46,7 +48,11 @@ export function buildWhere(filter: IssueFilter): Where {
     conditions.push(`(title ILIKE ${pattern} OR description ILIKE ${pattern})`);
   }
   for (const requirement of filter.labels ?? []) conditions.push(labelCondition(requirement, bind));
-  return { sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+  return {
+    sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '',
+    params,
+    bounded: (filter.labels ?? []).length === 0,
+  };
 }
 
 function labelCondition(requirement: LabelRequirement, bind: (value: unknown) => string): string {

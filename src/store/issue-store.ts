@@ -4,6 +4,7 @@
  * concurrent reports of the same problem are serialized by the unique identity index,
  * never by a read-then-write in the application.
  */
+import { createHash } from 'node:crypto';
 import type {
   Issue,
   IssueEvent,
@@ -17,8 +18,8 @@ import type {
 } from '../domain/issue.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import type { Database, Queryable } from './database.js';
-import { buildWhere, type IssueFilter } from './issue-filter.js';
-import { issueColumns, toIssue, type IssueRow } from './issue-rows.js';
+import { buildWhere, type IssueFilter, type Where } from './issue-filter.js';
+import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
 
 export type ReportOutcome = 'created' | 'reported' | 'reopened';
 
@@ -69,45 +70,34 @@ export interface IssueStore {
 
 export function createIssueStore(db: Database): IssueStore {
   const getIn = async (q: Queryable, id: string) => {
-    const result = await q.query<IssueRow>(
-      `SELECT ${issueColumns('i')} FROM issues i WHERE i.id = $1`,
-      [id],
-    );
+    const result = await q.query<IssueRow>(GET_ISSUE, [id], 'kite_get_issue');
     const row = result.rows[0];
     return row ? toIssue(row) : undefined;
   };
 
   return {
     async report(report) {
-      const state = report.state ?? 'ACTIVE';
-      const result = await db.query<IssueRow & { last_event: ReportOutcome }>(UPSERT, [
-        report.namespace,
-        report.issueType,
-        report.scope.resourceType,
-        report.scope.resourceName,
-        report.scope.resourceNamespace,
-        report.title,
-        report.description,
-        report.severity,
-        state,
-        JSON.stringify(report.links ?? []),
-        report.links !== undefined,
-        JSON.stringify(report.labels ?? {}),
-        summarize(report.description),
-        report.runId ?? null,
-      ]);
+      const result = await db.query<IssueRow & { last_event: ReportOutcome }>(
+        REPORT_UPSERT,
+        reportParams(report),
+        'kite_report',
+      );
       const row = first(result.rows);
       return { issue: toIssue(row), outcome: row.last_event };
     },
 
     async resolveScope(ref, issueType) {
-      const result = await db.query<{ resolved: number }>(RESOLVE_SCOPE, [
-        ref.namespace,
-        ref.scope.resourceType,
-        ref.scope.resourceName,
-        ref.scope.resourceNamespace,
-        issueType ?? null,
-      ]);
+      const result = await db.query<{ resolved: number }>(
+        RESOLVE_SCOPE,
+        [
+          ref.namespace,
+          ref.scope.resourceType,
+          ref.scope.resourceName,
+          ref.scope.resourceNamespace,
+          issueType ?? null,
+        ],
+        'kite_resolve_scope',
+      );
       return first(result.rows).resolved;
     },
 
@@ -117,6 +107,7 @@ export function createIssueStore(db: Database): IssueStore {
       const result = await db.query<{ namespace: string }>(
         'SELECT namespace FROM issues WHERE id = $1',
         [id],
+        'kite_namespace_of',
       );
       return result.rows[0]?.namespace;
     },
@@ -124,33 +115,49 @@ export function createIssueStore(db: Database): IssueStore {
     async list(filter, page) {
       const where = buildWhere(filter);
       const n = where.params.length;
-      const [rows, total] = await Promise.all([
-        db.query<IssueRow>(
-          `SELECT ${issueColumns('i')} FROM (
-             SELECT * FROM issues ${where.sql} ORDER BY detected_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}
-           ) i ORDER BY i.detected_at DESC, i.id DESC`,
-          [...where.params, page.limit, page.offset],
-        ),
-        db.query<{ total: number }>(
-          `SELECT count(*)::int AS total FROM issues ${where.sql}`,
-          where.params,
-        ),
-      ]);
-      return { data: rows.rows.map(toIssue), total: first(total.rows).total, ...page };
+      // One statement: the ids of the page (from the covering listing index alone), then
+      // just those rows, the relations of just those issues, and the total (an
+      // uncorrelated subquery, computed once). An empty page carries no total, so only
+      // then is it counted separately.
+      const sql = `
+        WITH ids AS (
+          SELECT id FROM issues ${where.sql} ORDER BY detected_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}
+        ), page AS (
+          SELECT issues.* FROM ids JOIN issues ON issues.id = ids.id
+        ), rel AS MATERIALIZED (
+          SELECT r.id, r.source_id, r.target_id, r.created_at FROM issue_relations r
+          WHERE r.source_id IN (SELECT id FROM page) OR r.target_id IN (SELECT id FROM page)
+        )
+        SELECT (SELECT count(*)::int FROM issues ${where.sql}) AS total, ${issueColumns('page', 'rel')}
+        FROM page ORDER BY page.detected_at DESC, page.id DESC`;
+      const result = await db.query<IssueRow & { total: number }>(
+        sql,
+        [...where.params, page.limit, page.offset],
+        statementName(where, sql),
+      );
+      const data = result.rows.map(toIssue);
+      const known = result.rows[0]?.total;
+      if (known !== undefined) return { data, total: known, ...page };
+      const countSql = `SELECT count(*)::int AS total FROM issues ${where.sql}`;
+      const counted = await db.query<{ total: number }>(
+        countSql,
+        where.params,
+        statementName(where, countSql),
+      );
+      return { data, total: first(counted.rows).total, ...page };
     },
 
     async count(filter) {
       const where = buildWhere(filter);
+      // One hash aggregate over at most 4 × 5 × 2 groups, folded into the three views here.
+      const countSql = `SELECT severity, issue_type, state, count(*)::int AS n FROM issues ${where.sql}
+         GROUP BY severity, issue_type, state`;
       const result = await db.query<{
-        severity: Severity | null;
-        issue_type: IssueType | null;
-        state: IssueState | null;
+        severity: Severity;
+        issue_type: IssueType;
+        state: IssueState;
         n: number;
-      }>(
-        `SELECT severity, issue_type, state, count(*)::int AS n FROM issues ${where.sql}
-         GROUP BY GROUPING SETS ((severity), (issue_type), (state))`,
-        where.params,
-      );
+      }>(countSql, where.params, statementName(where, countSql));
       const counts: IssueCounts = {
         total: 0,
         bySeverity: { info: 0, minor: 0, major: 0, critical: 0 },
@@ -158,12 +165,10 @@ export function createIssueStore(db: Database): IssueStore {
         byState: { ACTIVE: 0, RESOLVED: 0 },
       };
       for (const row of result.rows) {
-        if (row.severity) {
-          counts.bySeverity[row.severity] = row.n;
-          counts.total += row.n;
-        }
-        if (row.issue_type) counts.byType[row.issue_type] = row.n;
-        if (row.state) counts.byState[row.state] = row.n;
+        counts.total += row.n;
+        counts.bySeverity[row.severity] += row.n;
+        counts.byType[row.issue_type] += row.n;
+        counts.byState[row.state] += row.n;
       }
       return counts;
     },
@@ -180,7 +185,7 @@ export function createIssueStore(db: Database): IssueStore {
           patch.scope?.resourceType ?? null,
           patch.scope?.resourceName ?? null,
           patch.scope?.resourceNamespace ?? null,
-          patch.links ? JSON.stringify(patch.links) : null,
+          patch.links ? JSON.stringify(storedLinks(id, patch.links)) : null,
           patch.labels ? JSON.stringify(patch.labels) : null,
         ]);
         const row = result.rows[0];
@@ -269,7 +274,7 @@ export function createIssueStore(db: Database): IssueStore {
  * one more occurrence, refreshes the text, reopens a resolved issue (a regression) and
  * records which of those happened in `last_event`, read from the locked row itself.
  */
-const UPSERT = `
+export const REPORT_UPSERT = `
 WITH up AS (
   INSERT INTO issues AS cur (namespace, issue_type, scope_type, scope_name, scope_namespace, title, description,
                              severity, state, links, labels, resolved_at)
@@ -297,6 +302,40 @@ WITH up AS (
   INSERT INTO issue_events (issue_id, kind, summary, run_id) SELECT id, last_event, $13, $14 FROM up
 )
 SELECT ${issueColumns('up')}, up.last_event FROM up`;
+
+/** The parameters of REPORT_UPSERT for one report (exported for the ingest benchmark's baseline). */
+export function reportParams(report: IssueReport): unknown[] {
+  const state = report.state ?? 'ACTIVE';
+  return [
+    report.namespace,
+    report.issueType,
+    report.scope.resourceType,
+    report.scope.resourceName,
+    report.scope.resourceNamespace,
+    report.title,
+    report.description,
+    report.severity,
+    state,
+    JSON.stringify(
+      storedLinks(
+        [
+          report.namespace,
+          report.issueType,
+          report.scope.resourceType,
+          report.scope.resourceName,
+          report.scope.resourceNamespace,
+        ].join('\n'),
+        report.links ?? [],
+      ),
+    ),
+    report.links !== undefined,
+    JSON.stringify(report.labels ?? {}),
+    summarize(report.description),
+    report.runId ?? null,
+  ];
+}
+
+const GET_ISSUE = `SELECT ${issueColumns('i')} FROM issues i WHERE i.id = $1`;
 
 const RESOLVE_SCOPE = `
 WITH done AS (
@@ -353,6 +392,15 @@ WITH found AS (
   RETURNING id
 )
 SELECT (SELECT n FROM found) AS found, (SELECT count(*)::int FROM ins) AS inserted`;
+
+/**
+ * Filter queries are prepared when their text comes from the bounded set of filter
+ * combinations; label selectors can be any length, so those are planned per call.
+ */
+function statementName(where: Where, sql: string): string | undefined {
+  if (!where.bounded) return undefined;
+  return `kite_q_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+}
 
 function summarize(description: string): string {
   return description.length > SUMMARY_LIMIT

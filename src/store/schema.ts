@@ -4,7 +4,10 @@
  *   `INSERT … ON CONFLICT DO UPDATE` and a regression reopens the same issue;
  * - the identity index leads with the scope so "resolve every active issue of this
  *   scope" uses its prefix;
- * - a covering index (namespace, state, severity, issue_type) keeps counts index-only;
+ * - one covering "listing" index (namespace, detected_at DESC, id DESC) INCLUDE (every
+ *   filterable column but the text) answers list pages, totals and counts from the index
+ *   alone; only the rows of the page are read from the table
+ *   (docs/decisions/0004-query-path.md);
  * - links live in a jsonb column of the issue (written with it in the same statement);
  * - every change NOTIFYs `kite_issue_changes`, which feeds the live event stream of
  *   every server replica.
@@ -39,13 +42,10 @@ CREATE TABLE issues (
 -- statement
 CREATE UNIQUE INDEX issues_identity ON issues (namespace, scope_type, scope_name, scope_namespace, issue_type)
 -- statement
-CREATE INDEX issues_by_namespace_detected ON issues (namespace, detected_at DESC, id)
--- statement
-CREATE INDEX issues_counts ON issues (namespace, state, severity, issue_type)
+CREATE INDEX issues_listing ON issues (namespace, detected_at DESC, id DESC)
+  INCLUDE (state, severity, issue_type, scope_type, scope_name, labels)
 -- statement
 CREATE INDEX issues_detected ON issues (detected_at DESC, id)
--- statement
-CREATE INDEX issues_labels ON issues USING gin (labels jsonb_path_ops)
 -- statement
 CREATE INDEX issues_resolved_at ON issues (resolved_at) WHERE state = 'RESOLVED'
 -- statement

@@ -1,0 +1,195 @@
+/**
+ * Benchmark plumbing: a scratch database on the local PostgreSQL, the real `kite serve`
+ * process, an RSS sampler for it, a tight driver loop for baselines, and statistics.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import pg from 'pg';
+
+export const ADMIN_URL =
+  process.env.KITE_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export async function createScratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `kite_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: ADMIN_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export interface KiteProcess {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the built `kite serve` (dist/) on a free port against `databaseUrl`. */
+export function startKite(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<KiteProcess> {
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0'], {
+    env: { ...process.env, KITE_DATABASE_URL: databaseUrl, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      if (!url) return;
+      // Keep draining the log pipe (as a log collector would) without keeping it.
+      child.stdout?.off('data', onData);
+      child.stdout?.on('data', () => undefined);
+      resolve({
+        child,
+        url,
+        stop: () =>
+          new Promise((done) => {
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`kite exited with ${code}: ${output}`)));
+  });
+}
+
+/** Samples a process's resident set size (Linux /proc) until stopped; returns the peak in MiB. */
+export function sampleRss(pid: number, everyMs = 100): { peakMiB: () => number; stop: () => void } {
+  let peakKiB = 0;
+  const read = () => {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kib = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
+      peakKiB = Math.max(peakKiB, kib);
+    } catch {
+      // the process is gone
+    }
+  };
+  read();
+  const timer = setInterval(read, everyMs);
+  return { peakMiB: () => peakKiB / 1024, stop: () => clearInterval(timer) };
+}
+
+export interface LoadResult {
+  rate: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** Runs `operation` from `concurrency` workers for `seconds`; latency in milliseconds. */
+export async function tightLoop(
+  concurrency: number,
+  seconds: number,
+  operation: (i: number) => Promise<unknown>,
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        try {
+          await operation(next++);
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors += 1;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    rate: latencies.length / elapsed,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    errors,
+  };
+}
+
+export function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] ?? NaN)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+/**
+ * An open-loop load: starts one GET every 1/rate seconds (evenly paced, not in bursts)
+ * whatever the answers are doing, and measures each request from its scheduled start,
+ * so a slow server shows as latency rather than as a lower request rate.
+ */
+export async function pacedLoad(
+  baseUrl: string,
+  paths: string[],
+  rate: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const latencies: number[] = [];
+  let errors = 0;
+  const total = Math.round(rate * seconds);
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i += 1) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const path = paths[i % paths.length] ?? '/';
+    inFlight.push(
+      new Promise<void>((resolve) => {
+        const req = httpRequest(new URL(path, baseUrl), { agent }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode === 200) latencies.push(performance.now() - due);
+            else errors += 1;
+            resolve();
+          });
+        });
+        req.on('error', () => {
+          errors += 1;
+          resolve();
+        });
+        req.end();
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    rate: latencies.length / elapsed,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    errors,
+  };
+}

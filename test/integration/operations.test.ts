@@ -1,0 +1,227 @@
+/**
+ * Running it: probes, metrics, the OpenAPI document, structured logs that never carry a
+ * token, and graceful shutdown on SIGTERM (in-flight requests finish) of the real `kite`
+ * process.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  client,
+  createTestDatabase,
+  startTestServer,
+  type TestServer,
+} from '../support/test-server.js';
+
+let server: TestServer;
+let api: ReturnType<typeof client>;
+
+before(async () => {
+  server = await startTestServer();
+  api = client(server.url);
+});
+after(() => server.stop());
+
+describe('probes, metrics and OpenAPI', () => {
+  it('/healthz answers 200 while the process runs; /readyz answers 200 while the database answers', async () => {
+    assert.deepEqual((await api.get('/healthz')).body, { status: 'ok' });
+    assert.deepEqual((await api.get('/readyz')).body, { status: 'ok' });
+  });
+
+  it('/readyz and API calls answer 503 when the database is gone, /healthz still 200', async () => {
+    const broken = await startTestServer();
+    try {
+      await broken.db.close();
+      const ready = await client(broken.url).get('/readyz');
+      assert.equal(ready.status, 503);
+      assert.equal(ready.body.status, 'unavailable');
+      assert.equal((await client(broken.url).get('/healthz')).status, 200);
+      const list = await client(broken.url).get('/api/v1/issues');
+      assert.equal(list.status, 503);
+      assert.deepEqual(
+        list.body,
+        { error: 'Database unavailable, try again later' },
+        'no internals in a 5xx answer',
+      );
+    } finally {
+      await broken.stop();
+    }
+  });
+
+  it('/metrics exposes requests by route, latency, issues by state and webhook outcomes', async () => {
+    await api.post('/api/v1/webhooks/pipeline-failure', {
+      pipelineName: 'm',
+      namespace: 'metrics-ns',
+      failureReason: 'x',
+    });
+    await api.post('/api/v1/webhooks/pipeline-failure', {
+      pipelineName: 'm',
+      namespace: 'metrics-ns',
+      failureReason: 'x',
+    });
+    await api.post('/api/v1/webhooks/pipeline-failure', { namespace: 'metrics-ns' });
+    await api.get(`/api/v1/issues/00000000-0000-4000-8000-00000000000${1}`);
+    const answer = await api.get('/metrics');
+    assert.equal(answer.status, 200);
+    assert.match(answer.headers.get('content-type') ?? '', /text\/plain/);
+    const text = answer.body as string;
+    assert.match(
+      text,
+      /kite_http_requests_total\{method="POST",route="\/api\/v1\/webhooks\/pipeline-failure",status="201"\} 2/,
+    );
+    assert.match(
+      text,
+      /kite_http_requests_total\{method="GET",route="\/api\/v1\/issues\/:id",status="404"\} 1/,
+    );
+    assert.match(
+      text,
+      /kite_http_request_duration_seconds_bucket\{le="[^"]+",method="POST",route="\/api\/v1\/webhooks\/pipeline-failure"\}/,
+    );
+    assert.match(
+      text,
+      /kite_webhook_requests_total\{webhook="pipeline-failure",outcome="created"\} 1/,
+    );
+    assert.match(
+      text,
+      /kite_webhook_requests_total\{webhook="pipeline-failure",outcome="reported"\} 1/,
+    );
+    assert.match(
+      text,
+      /kite_webhook_requests_total\{webhook="pipeline-failure",outcome="rejected"\} 1/,
+    );
+    assert.match(text, /kite_issues\{state="ACTIVE"\} 1/);
+    assert.doesNotMatch(text, /00000000-0000-4000/, 'ids never become label values');
+  });
+
+  it('/api/v1/openapi.json documents every route from the schemas that validate requests', async () => {
+    const answer = await api.get('/api/v1/openapi.json');
+    assert.equal(answer.status, 200);
+    const doc = answer.body;
+    assert.equal(doc.openapi, '3.0.3');
+    for (const path of [
+      '/api/v1/issues',
+      '/api/v1/issues/counts',
+      '/api/v1/issues/{id}',
+      '/api/v1/issues/{id}/resolve',
+      '/api/v1/issues/{id}/events',
+      '/api/v1/issues/{id}/related',
+      '/api/v1/issues/{id}/related/{relatedId}',
+      '/api/v1/events',
+      '/api/v1/webhooks/pipeline-failure',
+      '/api/v1/webhooks/mintmaker-custom',
+      '/api/v1/health',
+    ]) {
+      assert.ok(doc.paths[path], `documents ${path}`);
+    }
+    const create = doc.paths['/api/v1/issues'].post.requestBody.content['application/json'].schema;
+    assert.deepEqual(create.properties.severity.enum, ['info', 'minor', 'major', 'critical']);
+    assert.ok(create.required.includes('title'));
+  });
+});
+
+function startKite(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0'],
+    {
+      env: { ...process.env, ...env },
+    },
+  );
+  let output = '';
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`kite did not start:\n${output}`)), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve({ child, url, output: () => output });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`kite exited with ${code}:\n${output}`)));
+  });
+}
+
+describe('the kite process', () => {
+  it('writes JSON logs with a request id and never the bearer token', async () => {
+    const database = await createTestDatabase();
+    const dataDir = await mkdtemp(join(tmpdir(), 'kite-logs-'));
+    const kite = await startKite({
+      KITE_DATA_DIR: dataDir,
+      ...(database.url ? { KITE_DATABASE_URL: database.url } : {}),
+    });
+    try {
+      await client(kite.url).get('/api/v1/issues?namespace=x', {
+        authorization: 'Bearer very-secret-token-123',
+        'x-request-id': 'log-check-1',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const lines = kite
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'));
+      const entries = lines.map((line) => JSON.parse(line));
+      assert.ok(
+        entries.some((entry) => entry.reqId === 'log-check-1' && entry.msg === 'request completed'),
+      );
+      assert.doesNotMatch(kite.output(), /very-secret-token-123/);
+    } finally {
+      kite.child.kill('SIGTERM');
+      await new Promise((resolve) => kite.child.once('exit', resolve));
+      await database.drop();
+    }
+  });
+
+  it('on SIGTERM it finishes the in-flight request, then exits 0', async () => {
+    const database = await createTestDatabase();
+    const dataDir = await mkdtemp(join(tmpdir(), 'kite-term-'));
+    const kite = await startKite({
+      KITE_DATA_DIR: dataDir,
+      ...(database.url ? { KITE_DATABASE_URL: database.url } : {}),
+    });
+    const exited = new Promise<number | null>((resolve) => kite.child.once('exit', resolve));
+    try {
+      const body = JSON.stringify({
+        pipelineName: 'inflight',
+        namespace: 'term-ns',
+        failureReason: 'x',
+      });
+      const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(new URL('/api/v1/webhooks/pipeline-failure', kite.url), {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        });
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.on('error', reject);
+        // Half the body now, the rest after SIGTERM: the request is in flight when the signal lands.
+        req.write(body.slice(0, 20));
+        setTimeout(() => {
+          kite.child.kill('SIGTERM');
+          setTimeout(() => req.end(body.slice(20)), 500);
+        }, 300);
+      });
+      const result = await answer;
+      assert.equal(result.status, 201);
+      assert.equal(JSON.parse(result.body).issue.scope.resourceName, 'inflight');
+      assert.equal(await exited, 0);
+      assert.match(kite.output(), /shutting down/);
+    } finally {
+      kite.child.kill('SIGKILL');
+      await database.drop();
+    }
+  });
+});

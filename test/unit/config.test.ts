@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { byteSize, duration, resolveServeConfig } from '../../src/config.js';
+
+describe('serve configuration', () => {
+  it('defaults: loopback, port 8080, embedded database in .kite, 1 MiB bodies, 30 days retention', () => {
+    const config = resolveServeConfig({}, {});
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.port, 8080);
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.dataDir, '.kite');
+    assert.equal(config.bodyLimitBytes, 1024 * 1024);
+    assert.equal(config.retentionMs, 30 * 86_400_000);
+    assert.equal(config.demo, false);
+  });
+
+  it('flags win over environment variables, which win over defaults', () => {
+    assert.equal(resolveServeConfig({}, { KITE_PORT: '9000' }).port, 9000);
+    assert.equal(resolveServeConfig({ port: '9001' }, { KITE_PORT: '9000' }).port, 9001);
+    assert.equal(resolveServeConfig({}, { KITE_HOST: '0.0.0.0' }).host, '0.0.0.0');
+    assert.equal(resolveServeConfig({ demo: true }, {}).demo, true);
+  });
+
+  it('refuses bad values with a message naming the setting', () => {
+    assert.throws(() => resolveServeConfig({ port: '70000' }, {}), /port must be an integer/);
+    assert.throws(
+      () => resolveServeConfig({}, { KITE_DATABASE_URL: 'mysql://x' }),
+      /KITE_DATABASE_URL must be a postgres:\/\/ URL/,
+    );
+    assert.throws(
+      () => resolveServeConfig({}, { KITE_RETENTION: 'forever' }),
+      /retention must be a duration/,
+    );
+    assert.throws(() => resolveServeConfig({}, { KITE_BODY_LIMIT: 'lots' }), /body limit/);
+  });
+
+  it('reads durations and Kubernetes-style sizes', () => {
+    assert.equal(duration('d', '90s'), 90_000);
+    assert.equal(duration('d', '15m'), 900_000);
+    assert.equal(duration('d', '12h'), 43_200_000);
+    assert.equal(duration('d', '250ms'), 250);
+    assert.equal(duration('d', '5'), 5000);
+    assert.equal(byteSize('512Ki'), 524_288);
+    assert.equal(byteSize('1Mi'), 1_048_576);
+    assert.equal(byteSize('2M'), 2_000_000);
+    assert.equal(byteSize('1048576'), 1_048_576);
+  });
+});
