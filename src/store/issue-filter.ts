@@ -20,7 +20,7 @@ export interface IssueFilter {
 export interface Where {
   sql: string;
   params: unknown[];
-  /** True when the SQL text is one of a bounded set of shapes (no label selector). */
+  /** True when the SQL text is one of a bounded set of shapes (label equality at most). */
   bounded: boolean;
 }
 
@@ -47,11 +47,26 @@ export function buildWhere(filter: IssueFilter): Where {
     const pattern = bind(`%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     conditions.push(`(title ILIKE ${pattern} OR description ILIKE ${pattern})`);
   }
-  for (const requirement of filter.labels ?? []) conditions.push(labelCondition(requirement, bind));
+  // Equality requirements become one containment test with one parameter, so the text
+  // of the most common selectors (k=v,k2=v2) does not depend on how many there are.
+  const labels = filter.labels ?? [];
+  const equal = new Map<string, string>();
+  let contradictory = false;
+  for (const requirement of labels) {
+    if (requirement.op !== 'eq') continue;
+    const known = equal.get(requirement.key);
+    if (known !== undefined && known !== requirement.value) contradictory = true;
+    equal.set(requirement.key, requirement.value);
+  }
+  if (contradictory) conditions.push('FALSE');
+  else if (equal.size > 0)
+    conditions.push(`labels @> ${bind(JSON.stringify(Object.fromEntries(equal)))}::jsonb`);
+  const others = labels.filter((requirement) => requirement.op !== 'eq');
+  for (const requirement of others) conditions.push(labelCondition(requirement, bind));
   return {
     sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '',
     params,
-    bounded: (filter.labels ?? []).length === 0,
+    bounded: others.length === 0,
   };
 }
 

@@ -140,6 +140,8 @@ describe('labels and selectors', () => {
     ['cve', ['db-push']],
     ['!cve', ['plain', 'web-pr', 'web-push']],
     ['component=nothing', []],
+    ['component=web,component=db', []],
+    ['component=web,component!=web', []],
   ];
   for (const [selector, names] of cases) {
     it(`labelSelector=${selector}`, async () => {
