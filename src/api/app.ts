@@ -82,20 +82,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.header('x-request-id', request.id);
     done();
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    // The path only: query strings may carry names a log should not collect wholesale.
-    const path = request.url.split('?')[0];
-    request.log.info(
-      {
-        method: request.method,
-        path,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request completed',
-    );
-    done();
-  });
 
   await app.register(swagger, {
     openapi: {

@@ -150,7 +150,7 @@ function startKite(
 }
 
 describe('the kite process', () => {
-  it('writes JSON logs with a request id and never the bearer token', async () => {
+  it('writes one JSON log line per request, with its request id and never the bearer token or query', async () => {
     const database = await createTestDatabase();
     const dataDir = await mkdtemp(join(tmpdir(), 'kite-logs-'));
     const kite = await startKite({
@@ -168,10 +168,15 @@ describe('the kite process', () => {
         .split('\n')
         .filter((line) => line.startsWith('{'));
       const entries = lines.map((line) => JSON.parse(line));
-      assert.ok(
-        entries.some((entry) => entry.reqId === 'log-check-1' && entry.msg === 'request completed'),
+      const mine = entries.filter((entry) => entry.reqId === 'log-check-1');
+      assert.equal(mine.length, 1, 'one log line per request');
+      assert.deepEqual(
+        { msg: mine[0].msg, method: mine[0].method, path: mine[0].path, status: mine[0].status },
+        { msg: 'request completed', method: 'GET', path: '/api/v1/issues', status: 200 },
       );
+      assert.equal(typeof mine[0].ms, 'number');
       assert.doesNotMatch(kite.output(), /very-secret-token-123/);
+      assert.doesNotMatch(kite.output(), /namespace=x/);
     } finally {
       kite.child.kill('SIGTERM');
       await new Promise((resolve) => kite.child.once('exit', resolve));
