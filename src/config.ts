@@ -20,6 +20,19 @@ export interface ServeConfig {
   pipelineRunLogsBaseUrl: string | undefined;
   logLevel: string;
   demo: boolean;
+  /** `kubernetes`, `none` (anonymous, loopback only) or `auto` (kubernetes when a cluster configuration is found). */
+  authMode: 'kubernetes' | 'none' | 'auto';
+  /** A kubeconfig file; without it: in-cluster, else `~/.kube/config`. */
+  kubeconfig: string | undefined;
+  authCacheTtlMs: number;
+  authNegativeCacheTtlMs: number;
+  authCacheSize: number;
+  /** The RBAC attributes that mean "may read / change / report issues" in a namespace. */
+  rbacGroup: string;
+  rbacResource: string;
+  rbacReadVerb: string;
+  rbacWriteVerb: string;
+  rbacReportVerb: string;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean | undefined>>;
@@ -38,6 +51,16 @@ const ENV_NAMES: Record<keyof ServeConfig, string> = {
   pipelineRunLogsBaseUrl: 'KITE_PIPELINE_RUN_LOGS_URL',
   logLevel: 'KITE_LOG_LEVEL',
   demo: 'KITE_DEMO',
+  authMode: 'KITE_AUTH_MODE',
+  kubeconfig: 'KUBECONFIG',
+  authCacheTtlMs: 'KITE_AUTH_CACHE_TTL',
+  authNegativeCacheTtlMs: 'KITE_AUTH_NEGATIVE_CACHE_TTL',
+  authCacheSize: 'KITE_AUTH_CACHE_SIZE',
+  rbacGroup: 'KITE_RBAC_GROUP',
+  rbacResource: 'KITE_RBAC_RESOURCE',
+  rbacReadVerb: 'KITE_RBAC_READ_VERB',
+  rbacWriteVerb: 'KITE_RBAC_WRITE_VERB',
+  rbacReportVerb: 'KITE_RBAC_REPORT_VERB',
 };
 
 export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
@@ -63,7 +86,25 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     pipelineRunLogsBaseUrl: pick('pipelineRunLogsBaseUrl'),
     logLevel: pick('logLevel') ?? 'info',
     demo: pick('demo') === 'true',
+    authMode: authMode(pick('authMode') ?? 'auto'),
+    kubeconfig: pick('kubeconfig') || undefined,
+    authCacheTtlMs: duration('auth cache TTL', pick('authCacheTtlMs') ?? '30s'),
+    authNegativeCacheTtlMs: duration(
+      'auth negative cache TTL',
+      pick('authNegativeCacheTtlMs') ?? '5s',
+    ),
+    authCacheSize: integer('authCacheSize', pick('authCacheSize') ?? '10000', 1, 10_000_000),
+    rbacGroup: pick('rbacGroup') ?? 'kite.konflux-ci.dev',
+    rbacResource: pick('rbacResource') ?? 'issues',
+    rbacReadVerb: pick('rbacReadVerb') ?? 'get',
+    rbacWriteVerb: pick('rbacWriteVerb') ?? 'update',
+    rbacReportVerb: pick('rbacReportVerb') ?? 'create',
   };
+}
+
+function authMode(text: string): ServeConfig['authMode'] {
+  if (text === 'kubernetes' || text === 'none' || text === 'auto') return text;
+  throw new InputError(`KITE_AUTH_MODE must be kubernetes, none or auto, got "${text}"`);
 }
 
 function integer(name: string, text: string, min: number, max: number): number {

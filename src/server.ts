@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import type { VersionInfo } from './api/routes/health.js';
-import { allowAll, type AccessControl } from './auth/access.js';
+import type { AccessControl } from './auth/access.js';
+import { chooseAccess } from './auth/choose-access.js';
 import type { ServeConfig } from './config.js';
 import { seedDemo } from './demo.js';
 import { schedulePruning } from './retention.js';
@@ -41,8 +42,15 @@ export function openConfiguredDatabase(config: ServeConfig): Promise<Database> {
 
 export async function startServer(
   config: ServeConfig,
-  options: { access?: AccessControl; logger?: false } = {},
+  options: {
+    access?: AccessControl;
+    logger?: false;
+    env?: Readonly<Record<string, string | undefined>>;
+  } = {},
 ): Promise<RunningServer> {
+  const chosen = options.access
+    ? { access: options.access, mode: 'custom' }
+    : chooseAccess(config, options.env ?? {});
   const webhooks = await loadWebhooks(config.webhooksFile);
   const db = await openConfiguredDatabase(config);
   try {
@@ -58,7 +66,7 @@ export async function startServer(
     db,
     store,
     feed,
-    access: options.access ?? allowAll(),
+    access: chosen.access,
     webhooks,
     settings: config.pipelineRunLogsBaseUrl
       ? { pipelineRunLogsBaseUrl: config.pipelineRunLogsBaseUrl }
@@ -68,6 +76,8 @@ export async function startServer(
     logger: options.logger === false ? false : { level: config.logLevel },
   });
   warn = (message) => app.log.warn(message);
+  app.log.info({ authMode: chosen.mode }, 'access control');
+  if ('warning' in chosen && chosen.warning) app.log.warn(chosen.warning);
   if (config.demo) {
     const seeded = await seedDemo(db, store);
     if (seeded > 0) app.log.info({ seeded }, 'demo issues added');

@@ -23,6 +23,7 @@ import { createApiMetrics, instrumentRequests } from './metrics.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes, type VersionInfo } from './routes/health.js';
 import { issueRoutes } from './routes/issues.js';
+import { namespaceRoutes } from './routes/namespaces.js';
 import { operationRoutes } from './routes/operations.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
   });
   eventRoutes(app, deps.feed, guard);
+  namespaceRoutes(app, guard, () => deps.store.namespaces());
   healthRoutes(app, deps.db, deps.version);
   operationRoutes(app, metrics.registry);
   await app.ready();

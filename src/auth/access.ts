@@ -1,8 +1,8 @@
 /**
  * The one place every route asks "who is calling" and "may this caller do this in that
- * namespace". Until Kubernetes identity lands, the only implementation is `allowAll`
- * (anonymous development mode); routes must still ask, so the Kubernetes-backed
- * implementation slots in without touching them.
+ * namespace". Two implementations: `createKubernetesAccess` (TokenReview and
+ * SubjectAccessReview, kubernetes-access.ts) and `allowAll` (anonymous, for local
+ * development on loopback only).
  */
 import type { FastifyRequest } from 'fastify';
 
@@ -12,6 +12,8 @@ export interface Caller {
   name: string;
   groups: string[];
   anonymous: boolean;
+  uid?: string;
+  extra?: Record<string, string[]>;
 }
 
 export interface AccessControl {

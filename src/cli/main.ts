@@ -53,10 +53,15 @@ databaseOptions(
     )
     .addOption(
       new Option('--demo', 'add a few realistic demo issues to an empty store').env('KITE_DEMO'),
+    )
+    .addOption(
+      new Option('--auth-mode <mode>', 'kubernetes, none (loopback only) or auto (default)').env(
+        'KITE_AUTH_MODE',
+      ),
     ),
 ).action(async (flags: Record<string, string | boolean | undefined>) => {
   const config = resolveServeConfig(toServeFlags(flags), process.env);
-  const server = await startServer(config);
+  const server = await startServer(config, { env: process.env });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -100,6 +105,7 @@ function toServeFlags(flags: Record<string, string | boolean | undefined>): Serv
     retentionMs: flags.retention,
     logLevel: flags.logLevel,
     demo: flags.demo,
+    authMode: flags.authMode,
   };
 }
 

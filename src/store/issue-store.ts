@@ -66,6 +66,8 @@ export interface IssueStore {
   unrelate(sourceId: string, targetId: string): Promise<void>;
   events(id: string, page: { limit: number; offset: number }): Promise<Page<IssueEvent>>;
   prune(olderThan: Date): Promise<{ issues: number; events: number }>;
+  /** The namespaces that hold at least one issue. */
+  namespaces(): Promise<string[]>;
 }
 
 export function createIssueStore(db: Database): IssueStore {
@@ -254,6 +256,22 @@ export function createIssueStore(db: Database): IssueStore {
         runId: row.run_id,
       }));
       return { data, total: first(total.rows).total, ...page };
+    },
+
+    async namespaces() {
+      // A loose index scan over the listing index: one probe per distinct namespace.
+      const result = await db.query<{ namespace: string }>(
+        `WITH RECURSIVE ns AS (
+           (SELECT namespace FROM issues ORDER BY namespace LIMIT 1)
+           UNION ALL
+           SELECT (SELECT namespace FROM issues WHERE namespace > ns.namespace ORDER BY namespace LIMIT 1)
+           FROM ns WHERE ns.namespace IS NOT NULL
+         )
+         SELECT namespace FROM ns WHERE namespace IS NOT NULL`,
+        [],
+        'kite_namespaces',
+      );
+      return result.rows.map((row) => row.namespace);
     },
 
     async prune(olderThan) {

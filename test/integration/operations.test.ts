@@ -130,7 +130,7 @@ function startKite(
     process.execPath,
     ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0'],
     {
-      env: { ...process.env, ...env },
+      env: { ...process.env, KITE_AUTH_MODE: 'none', ...env },
     },
   );
   let output = '';

@@ -61,7 +61,7 @@ export async function startTestServer(
   const database = options.database ?? (await createTestDatabase());
   const config = resolveServeConfig(
     { port: '0', dataDir: 'memory://', ...(database.url ? { databaseUrl: database.url } : {}) },
-    { KITE_PRUNE_INTERVAL: '1h', ...options.env },
+    { KITE_PRUNE_INTERVAL: '1h', KITE_AUTH_MODE: 'none', ...options.env },
   );
   const server = await startServer(config, {
     logger: false,

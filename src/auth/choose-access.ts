@@ -1,0 +1,75 @@
+/**
+ * Picks the access control `kite serve` runs with, at start-up. `none` serves every
+ * caller as anonymous and therefore refuses to listen anywhere but on loopback.
+ */
+import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { ServeConfig } from '../config.js';
+import { InputError } from '../domain/errors.js';
+import { allowAll, type AccessControl } from './access.js';
+import { createKubernetesAccess } from './kubernetes-access.js';
+
+export interface ChosenAccess {
+  access: AccessControl;
+  mode: 'kubernetes' | 'none';
+  warning?: string;
+}
+
+export function chooseAccess(
+  config: ServeConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): ChosenAccess {
+  const clusterFound =
+    Boolean(env.KUBERNETES_SERVICE_HOST) ||
+    (config.kubeconfig !== undefined && existsSync(config.kubeconfig)) ||
+    existsSync(join(env.HOME ?? homedir(), '.kube', 'config'));
+  const mode =
+    config.authMode === 'auto' ? (clusterFound ? 'kubernetes' : 'none') : config.authMode;
+  if (mode === 'none') {
+    if (!isLoopback(config.host)) {
+      throw new InputError(
+        `KITE_AUTH_MODE=none lets anyone read and change every issue; it only listens on loopback, not on ${config.host}`,
+      );
+    }
+    return {
+      access: allowAll(),
+      mode,
+      ...(config.authMode === 'auto'
+        ? {
+            warning:
+              'no Kubernetes configuration found: serving without authentication (development mode, loopback only)',
+          }
+        : {}),
+    };
+  }
+  const kubeConfig = new KubeConfig();
+  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  return {
+    mode,
+    access: createKubernetesAccess({
+      kubeConfig,
+      rbac: {
+        group: config.rbacGroup,
+        resource: config.rbacResource,
+        verbs: {
+          read: config.rbacReadVerb,
+          write: config.rbacWriteVerb,
+          report: config.rbacReportVerb,
+        },
+      },
+      cacheTtlMs: config.authCacheTtlMs,
+      negativeCacheTtlMs: config.authNegativeCacheTtlMs,
+      cacheSize: config.authCacheSize,
+    }),
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '[::1]';
+}

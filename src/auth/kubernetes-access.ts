@@ -1,0 +1,231 @@
+/**
+ * Identity and permissions from Kubernetes: who is calling (TokenReview of the bearer
+ * token) and what they may do in a namespace (SubjectAccessReview of that user). RBAC
+ * stays the only source of truth; this service keeps no user database.
+ *
+ * Threat model: callers are untrusted. Tokens are never logged, never used as cache keys
+ * (a SHA-256 of the token is) and never echoed in errors. When the Kubernetes API cannot
+ * answer, every protected request is refused with 503 (fail closed). Impersonation
+ * headers are honoured only when the authenticated caller may impersonate exactly what
+ * they ask for, as the Kubernetes API server itself does.
+ */
+import { createHash } from 'node:crypto';
+import {
+  AuthenticationV1Api,
+  AuthorizationV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1ResourceAttributes,
+} from '@kubernetes/client-node';
+import type { FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
+import {
+  InputError,
+  NotAllowedError,
+  UnauthenticatedError,
+  UnavailableError,
+} from '../domain/errors.js';
+import type { AccessControl, Caller, Verb } from './access.js';
+
+export interface RbacAttributes {
+  group: string;
+  resource: string;
+  verbs: Record<Verb, string>;
+}
+
+export interface KubernetesAccessOptions {
+  kubeConfig: KubeConfig;
+  rbac: RbacAttributes;
+  /** How long a positive answer (valid token, allowed) is reused. */
+  cacheTtlMs: number;
+  /** How long a negative answer (invalid token, denied) is reused; shorter. */
+  negativeCacheTtlMs: number;
+  cacheSize: number;
+}
+
+export const DEFAULT_RBAC: RbacAttributes = {
+  group: 'kite.konflux-ci.dev',
+  resource: 'issues',
+  verbs: { read: 'get', write: 'update', report: 'create' },
+};
+
+const NAMESPACE_CHECK_CONCURRENCY = 16;
+
+export function createKubernetesAccess(options: KubernetesAccessOptions): AccessControl {
+  const authn = options.kubeConfig.makeApiClient(AuthenticationV1Api);
+  const authz = options.kubeConfig.makeApiClient(AuthorizationV1Api);
+  const core = options.kubeConfig.makeApiClient(CoreV1Api);
+  const ttl = (positive: boolean) => (positive ? options.cacheTtlMs : options.negativeCacheTtlMs);
+  const tokens = new LRUCache<string, { caller: Caller | null }>({ max: options.cacheSize });
+  const decisions = new LRUCache<string, { allowed: boolean }>({ max: options.cacheSize });
+  const namespaceList = new LRUCache<'all', { names: string[] }>({
+    max: 1,
+    ttl: options.cacheTtlMs,
+  });
+
+  const unreachable = (cause: unknown) =>
+    new UnavailableError(
+      'Cannot check permissions: the Kubernetes API did not answer. Try again later.',
+      {
+        cause,
+      },
+    );
+
+  async function review(caller: Caller, attributes: V1ResourceAttributes): Promise<boolean> {
+    const key = `${identityKey(caller)}|${JSON.stringify(attributes)}`;
+    const cached = decisions.get(key);
+    if (cached) return cached.allowed;
+    let allowed: boolean;
+    try {
+      const answer = await authz.createSubjectAccessReview({
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: {
+            user: caller.name,
+            groups: caller.groups,
+            ...(caller.uid ? { uid: caller.uid } : {}),
+            ...(caller.extra ? { extra: caller.extra } : {}),
+            resourceAttributes: attributes,
+          },
+        },
+      });
+      allowed = answer.status?.allowed === true && answer.status.denied !== true;
+    } catch (error) {
+      throw unreachable(error);
+    }
+    decisions.set(key, { allowed }, { ttl: ttl(allowed) });
+    return allowed;
+  }
+
+  const onIssues = (verb: Verb, namespace: string): V1ResourceAttributes => ({
+    namespace,
+    verb: options.rbac.verbs[verb],
+    group: options.rbac.group,
+    resource: options.rbac.resource,
+  });
+
+  async function authenticateToken(token: string): Promise<Caller> {
+    const key = createHash('sha256').update(token).digest('hex');
+    const cached = tokens.get(key);
+    if (cached) {
+      if (!cached.caller) throw new UnauthenticatedError('Invalid or expired token');
+      return cached.caller;
+    }
+    let caller: Caller | null;
+    try {
+      const answer = await authn.createTokenReview({
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
+      });
+      const user = answer.status?.user;
+      caller =
+        answer.status?.authenticated === true && user?.username
+          ? {
+              name: user.username,
+              groups: user.groups ?? [],
+              anonymous: false,
+              ...(user.uid ? { uid: user.uid } : {}),
+              ...(user.extra ? { extra: user.extra } : {}),
+            }
+          : null;
+    } catch (error) {
+      throw unreachable(error);
+    }
+    tokens.set(key, { caller }, { ttl: ttl(caller !== null) });
+    if (!caller) throw new UnauthenticatedError('Invalid or expired token');
+    return caller;
+  }
+
+  async function impersonated(request: FastifyRequest, real: Caller): Promise<Caller> {
+    const headers = request.raw.headersDistinct;
+    const user = headers['impersonate-user']?.[0];
+    const groups = headers['impersonate-group'] ?? [];
+    const uid = headers['impersonate-uid']?.[0];
+    const extra: Record<string, string[]> = {};
+    for (const [name, values] of Object.entries(headers)) {
+      if (name.startsWith('impersonate-extra-') && values) {
+        extra[decodeURIComponent(name.slice('impersonate-extra-'.length))] = values;
+      }
+    }
+    if (user === undefined) {
+      if (groups.length || uid !== undefined || Object.keys(extra).length) {
+        throw new InputError(
+          'Impersonate-User is required when impersonating groups, a uid or extras',
+        );
+      }
+      return real;
+    }
+    const wanted: V1ResourceAttributes[] = [
+      { verb: 'impersonate', group: '', resource: 'users', name: user },
+      ...groups.map((name) => ({ verb: 'impersonate', group: '', resource: 'groups', name })),
+      ...(uid !== undefined
+        ? [{ verb: 'impersonate', group: 'authentication.k8s.io', resource: 'uids', name: uid }]
+        : []),
+      ...Object.entries(extra).flatMap(([key, values]) =>
+        values.map((name) => ({
+          verb: 'impersonate',
+          group: 'authentication.k8s.io',
+          resource: `userextras/${key}`,
+          name,
+        })),
+      ),
+    ];
+    for (const attributes of wanted) {
+      if (!(await review(real, attributes))) {
+        throw new NotAllowedError(
+          `${real.name} may not impersonate ${attributes.resource} "${attributes.name ?? ''}"`,
+        );
+      }
+    }
+    return {
+      name: user,
+      groups: [...new Set([...groups, 'system:authenticated'])],
+      anonymous: false,
+      ...(uid !== undefined ? { uid } : {}),
+      ...(Object.keys(extra).length ? { extra } : {}),
+    };
+  }
+
+  return {
+    async authenticate(request) {
+      const header = request.headers.authorization;
+      const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+      if (!match?.[1])
+        throw new UnauthenticatedError(
+          'Authentication required: send Authorization: Bearer <token>',
+        );
+      return impersonated(request, await authenticateToken(match[1]));
+    },
+
+    allowed: (caller, verb, namespace) => review(caller, onIssues(verb, namespace)),
+
+    async readableNamespaces(caller) {
+      if (await review(caller, onIssues('read', ''))) return 'all';
+      let names = namespaceList.get('all')?.names;
+      if (!names) {
+        try {
+          const list = await core.listNamespace();
+          names = list.items.map((ns) => ns.metadata?.name ?? '').filter(Boolean);
+        } catch (error) {
+          throw unreachable(error);
+        }
+        namespaceList.set('all', { names });
+      }
+      const readable: string[] = [];
+      for (let i = 0; i < names.length; i += NAMESPACE_CHECK_CONCURRENCY) {
+        const batch = names.slice(i, i + NAMESPACE_CHECK_CONCURRENCY);
+        const answers = await Promise.all(batch.map((ns) => review(caller, onIssues('read', ns))));
+        batch.forEach((ns, j) => answers[j] && readable.push(ns));
+      }
+      return readable;
+    },
+  };
+}
+
+/** A stable key for everything a SubjectAccessReview is asked about the caller. */
+function identityKey(caller: Caller): string {
+  const extra = Object.entries(caller.extra ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256')
+    .update(JSON.stringify([caller.name, caller.uid ?? '', [...caller.groups].sort(), extra]))
+    .digest('hex');
+}
