@@ -43,12 +43,6 @@ export interface KubernetesAccessOptions {
   cacheSize: number;
 }
 
-export const DEFAULT_RBAC: RbacAttributes = {
-  group: 'kite.konflux-ci.dev',
-  resource: 'issues',
-  verbs: { read: 'get', write: 'update', report: 'create' },
-};
-
 const NAMESPACE_CHECK_CONCURRENCY = 16;
 
 export function createKubernetesAccess(options: KubernetesAccessOptions): AccessControl {
