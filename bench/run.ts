@@ -8,11 +8,15 @@
  * 2. List and count queries over 1,000,000 issues in 1,000 namespaces: latency at a
  *    fixed offered load (100 req/s, open loop; target p99 < 20 ms), and throughput with
  *    16 requests in flight as a ratio to the same store calls made in-process.
- * 3. The server's peak RSS throughout (target < 200 MB).
+ * 3. List requests/s with Kubernetes authorization on (cached) as a ratio to off, on a
+ *    second server process pointed at the Kubernetes API test double (bench/auth-phase.ts).
+ *    Target ≥ 0.8.
+ * 4. The server's peak RSS throughout (target < 200 MB).
  *
  * Each measurement is repeated (KITE_BENCH_ROUNDS, default 3) and the median is quoted.
  */
 import autocannon from 'autocannon';
+import { authPhase } from './auth-phase.js';
 import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -35,7 +39,7 @@ const QUERY_RATE = Number(process.env.KITE_BENCH_QUERY_RATE ?? 100);
 const SATURATION = 16;
 const ISSUES = Number(process.env.KITE_BENCH_ISSUES ?? 1_000_000);
 const NAMESPACES = 1000;
-const PHASES = new Set((process.env.KITE_BENCH_PHASES ?? 'ingest,queries').split(','));
+const PHASES = new Set((process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth').split(','));
 
 let sequence = 0;
 const failureBody = (scope: string) =>
@@ -296,6 +300,7 @@ async function main(): Promise<void> {
         `\nworst HTTP p99 at ${QUERY_RATE} req/s offered: ${fmt(worstP99)} ms (target < 20 ms)`,
       );
     }
+    if (PHASES.has('auth')) await authPhase(scratch.url, db, kite, ROUNDS, SECONDS / 2);
   } finally {
     rss.stop();
     console.log(`server peak RSS: ${fmt(rss.peakMiB())} MiB (target < 200 MB)`);

@@ -42,7 +42,7 @@ export function startKite(
   env: Record<string, string> = {},
 ): Promise<KiteProcess> {
   const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0'], {
-    env: { ...process.env, KITE_DATABASE_URL: databaseUrl, ...env },
+    env: { ...process.env, KITE_DATABASE_URL: databaseUrl, KITE_AUTH_MODE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

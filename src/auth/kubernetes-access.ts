@@ -65,10 +65,28 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
       },
     );
 
-  async function review(caller: Caller, attributes: V1ResourceAttributes): Promise<boolean> {
+  // Concurrent requests that miss the cache for the same answer share one review.
+  const pending = new Map<string, Promise<unknown>>();
+  function once<T>(key: string, ask: () => Promise<T>): Promise<T> {
+    const known = pending.get(key) as Promise<T> | undefined;
+    if (known) return known;
+    const asked = ask().finally(() => pending.delete(key));
+    pending.set(key, asked);
+    return asked;
+  }
+
+  function review(caller: Caller, attributes: V1ResourceAttributes): Promise<boolean> {
     const key = `${identityKey(caller)}|${JSON.stringify(attributes)}`;
     const cached = decisions.get(key);
-    if (cached) return cached.allowed;
+    if (cached) return Promise.resolve(cached.allowed);
+    return once(`sar|${key}`, () => askReview(key, caller, attributes));
+  }
+
+  async function askReview(
+    key: string,
+    caller: Caller,
+    attributes: V1ResourceAttributes,
+  ): Promise<boolean> {
     let allowed: boolean;
     try {
       const answer = await authz.createSubjectAccessReview({
@@ -99,13 +117,18 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
     resource: options.rbac.resource,
   });
 
-  async function authenticateToken(token: string): Promise<Caller> {
+  function authenticateToken(token: string): Promise<Caller> {
     const key = createHash('sha256').update(token).digest('hex');
     const cached = tokens.get(key);
     if (cached) {
-      if (!cached.caller) throw new UnauthenticatedError('Invalid or expired token');
-      return cached.caller;
+      if (!cached.caller)
+        return Promise.reject(new UnauthenticatedError('Invalid or expired token'));
+      return Promise.resolve(cached.caller);
     }
+    return once(`token|${key}`, () => askTokenReview(key, token));
+  }
+
+  async function askTokenReview(key: string, token: string): Promise<Caller> {
     let caller: Caller | null;
     try {
       const answer = await authn.createTokenReview({

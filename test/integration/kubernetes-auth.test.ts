@@ -396,6 +396,19 @@ describe('caching', () => {
     );
   });
 
+  it('concurrent first requests of one user share one TokenReview and one SubjectAccessReview', async () => {
+    kube.users.set('token-frank', { username: 'frank', groups: ['team-a-devs'] });
+    const before = { ...kube.calls };
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        get('/api/v1/issues/counts?namespace=team-a', 'token-frank'),
+      ),
+    );
+    assert.ok(answers.every((a) => a.status === 200));
+    assert.equal(kube.calls.tokenReviews - before.tokenReviews, 1);
+    assert.equal(kube.calls.subjectAccessReviews - before.subjectAccessReviews, 1);
+  });
+
   it('caches denials only briefly', async () => {
     kube.users.set('token-erin', { username: 'erin', groups: [] });
     assert.equal((await get('/api/v1/issues?namespace=team-c', 'token-erin')).status, 403);
