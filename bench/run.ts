@@ -21,7 +21,7 @@ import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
 import { migrate } from '../src/store/migrations.js';
 import {
-  createScratchDatabase,
+  createBenchDatabase,
   fmt,
   median,
   sampleRss,
@@ -91,7 +91,7 @@ const summarize = (row: Row) => ({
 });
 
 async function main(): Promise<void> {
-  const scratch = await createScratchDatabase();
+  const scratch = await createBenchDatabase();
   const db = await openDatabase({ url: scratch.url, poolSize: 10 });
   await migrate(db);
   const store = createIssueStore(db);

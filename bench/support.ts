@@ -3,32 +3,15 @@
  * process, an RSS sampler for it, a tight driver loop for baselines, and statistics.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import pg from 'pg';
+import { createScratchDatabase } from '../test/support/scratch-database.js';
 
-export const ADMIN_URL =
+const ADMIN_URL =
   process.env.KITE_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export async function createScratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `kite_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: ADMIN_URL });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
+/** A scratch database on the benchmark's PostgreSQL server. */
+export const createBenchDatabase = () => createScratchDatabase(ADMIN_URL, 'kite_bench');
 
 export interface KiteProcess {
   child: ChildProcess;
@@ -118,9 +101,13 @@ export async function tightLoop(
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  return summarize(latencies, elapsed, errors);
+}
+
+function summarize(latencies: number[], elapsedSeconds: number, errors: number): LoadResult {
   latencies.sort((a, b) => a - b);
   return {
-    rate: latencies.length / elapsed,
+    rate: latencies.length / elapsedSeconds,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     errors,
@@ -185,11 +172,5 @@ export async function pacedLoad(
   await Promise.all(inFlight);
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return {
-    rate: latencies.length / elapsed,
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-    errors,
-  };
+  return summarize(latencies, elapsed, errors);
 }

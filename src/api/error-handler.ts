@@ -29,6 +29,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const status = STATUS_BY_NAME[error.name];
     if (status !== undefined) {
+      // Operators need to see that a dependency is failing; the message is ours and
+      // carries no credentials (the underlying cause is deliberately not logged).
+      if (status === 503)
+        request.log.warn({ reason: error.message }, 'request refused: dependency unavailable');
       return reply.code(status).send({
         error: error.message,
         ...(error.details === undefined ? {} : { details: error.details }),

@@ -4,11 +4,10 @@
  * creates a fresh database on the server at `KITE_TEST_DATABASE_URL` (default: the local
  * PostgreSQL) and drops it afterwards, so test files never see each other's data.
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { AccessControl } from '../../src/auth/access.js';
 import { resolveServeConfig, type ServeConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { createScratchDatabase } from './scratch-database.js';
 
 export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -25,29 +24,7 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (testDbKind() === 'embedded') return { url: undefined, drop: () => Promise.resolve() };
   const adminUrl = process.env.KITE_TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
-  const name = `kite_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  try {
-    await admin.connect();
-  } catch (error) {
-    throw new Error(
-      `PostgreSQL tests need a server at ${adminUrl} (set KITE_TEST_DATABASE_URL): ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
+  return createScratchDatabase(adminUrl, 'kite_test');
 }
 
 export interface TestServer extends RunningServer {
