@@ -2,7 +2,7 @@
  * `npm test` after lint, format and type checks: the unit tests, then the integration
  * suite on the embedded database, then the same suite on the PostgreSQL server. Each
  * phase prints Node's spec report; the last line sums them up for CI as
- * `N passed, N failed`.
+ * `N passed, N failed, N skipped`.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -27,7 +27,9 @@ const phases: Phase[] = [
   },
 ];
 
-function runPhase(phase: Phase): Promise<{ passed: number; failed: number; code: number }> {
+function runPhase(
+  phase: Phase,
+): Promise<{ passed: number; failed: number; skipped: number; code: number }> {
   const files = readdirSync(phase.dir)
     .filter((file) => file.endsWith('.test.ts'))
     .map((file) => `${phase.dir}/${file}`);
@@ -49,19 +51,26 @@ function runPhase(phase: Phase): Promise<{ passed: number; failed: number; code:
     child.on('close', (code) => {
       const count = (label: string) =>
         Number(new RegExp(`^ℹ ${label} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
-      resolve({ passed: count('pass'), failed: count('fail'), code: code ?? 1 });
+      resolve({
+        passed: count('pass'),
+        failed: count('fail'),
+        skipped: count('skipped'),
+        code: code ?? 1,
+      });
     });
   });
 }
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 let broken = false;
 for (const phase of phases) {
   const result = await runPhase(phase);
   passed += result.passed;
   failed += result.failed;
+  skipped += result.skipped;
   if (result.code !== 0) broken = true;
 }
-console.log(`\n${passed} passed, ${failed} failed`);
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(broken || failed > 0 ? 1 : 0);

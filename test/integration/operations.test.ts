@@ -14,6 +14,7 @@ import {
   client,
   createTestDatabase,
   startTestServer,
+  testDbKind,
   type TestServer,
 } from '../support/test-server.js';
 
@@ -148,6 +149,58 @@ function startKite(
     child.on('exit', (code) => reject(new Error(`kite exited with ${code}:\n${output}`)));
   });
 }
+
+describe('migrations', () => {
+  it('kite migrate applies the schema once and then reports it up to date', async () => {
+    const database = await createTestDatabase();
+    const dataDir = await mkdtemp(join(tmpdir(), 'kite-migrate-'));
+    const env = {
+      ...process.env,
+      KITE_DATA_DIR: dataDir,
+      ...(database.url ? { KITE_DATABASE_URL: database.url } : {}),
+    };
+    const run = () =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'migrate'], {
+          env,
+        });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.on('exit', (code) =>
+          code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${out}`)),
+        );
+      });
+    try {
+      assert.match(await run(), /applied migrations: 1/);
+      assert.match(await run(), /database is up to date/);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it(
+    'replicas starting together apply each migration exactly once',
+    {
+      skip:
+        testDbKind() === 'embedded' &&
+        'an embedded database belongs to one process: replicas need a server PostgreSQL',
+    },
+    async () => {
+      const { openDatabase } = await import('../../src/store/database.js');
+      const { migrate } = await import('../../src/store/migrations.js');
+      const database = await createTestDatabase();
+      const replicas = await Promise.all([1, 2, 3].map(() => openDatabase({ url: database.url })));
+      try {
+        const applied = await Promise.all(replicas.map((db) => migrate(db)));
+        assert.deepEqual(applied.map((versions) => versions.length).sort(), [0, 0, 1]);
+      } finally {
+        await Promise.all(replicas.map((db) => db.close()));
+        await database.drop();
+      }
+    },
+  );
+});
 
 describe('the kite process', () => {
   it('writes one JSON log line per request, with its request id and never the bearer token or query', async () => {
