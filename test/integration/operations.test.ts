@@ -126,10 +126,11 @@ describe('probes, metrics and OpenAPI', () => {
 
 function startKite(
   env: Record<string, string>,
+  args: string[] = [],
 ): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0'],
+    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', ...args],
     {
       env: { ...process.env, KITE_AUTH_MODE: 'none', ...env },
     },
@@ -203,6 +204,37 @@ describe('migrations', () => {
 });
 
 describe('the kite process', () => {
+  it('--demo adds the demo issues to an empty store, once', async () => {
+    const database = await createTestDatabase();
+    const dataDir = await mkdtemp(join(tmpdir(), 'kite-demo-'));
+    const env = {
+      KITE_DATA_DIR: dataDir,
+      ...(database.url ? { KITE_DATABASE_URL: database.url } : {}),
+    };
+    try {
+      for (let start = 1; start <= 2; start += 1) {
+        const kite = await startKite(env, ['--demo']);
+        try {
+          const list = await client(kite.url).get(
+            '/api/v1/issues?namespace=team-alpha&namespace=team-beta',
+          );
+          assert.equal(list.status, 200);
+          assert.equal(list.body.total, 5, `start ${start}`);
+          assert.ok(
+            list.body.data.every((issue: any) => issue.occurrences === 1),
+            'a restart adds nothing',
+          );
+        } finally {
+          const exited = new Promise((resolve) => kite.child.once('exit', resolve));
+          kite.child.kill('SIGTERM');
+          await exited;
+        }
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+
   it('writes one JSON log line per request, with its request id and never the bearer token or query', async () => {
     const database = await createTestDatabase();
     const dataDir = await mkdtemp(join(tmpdir(), 'kite-logs-'));
