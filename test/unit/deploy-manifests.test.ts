@@ -1,6 +1,6 @@
 /**
- * The ClusterRoles shipped in deploy/rbac grant exactly what the server checks by default,
- * and the kustomization renders.
+ * The manifests in deploy/: the ClusterRoles grant exactly what the server checks by default,
+ * and the server kustomization renders into a Deployment that matches them.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -61,5 +61,45 @@ describe('deploy/rbac', () => {
       'ClusterRole/kite-server',
       'ClusterRoleBinding/kite-server',
     ]);
+  });
+});
+
+describe('deploy/server', () => {
+  const rendered = () =>
+    parseAllDocuments(
+      execFileSync('kubectl', ['kustomize', 'deploy/server'], { encoding: 'utf8' }),
+    ).map((doc) => doc.toJS());
+
+  it('runs kite serve with Kubernetes auth, the database from a Secret, and the probes the server answers', () => {
+    const deployment = rendered().find((doc) => doc.kind === 'Deployment');
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    assert.deepEqual(container.args, ['serve']);
+    const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    assert.equal(env.KITE_AUTH_MODE, 'kubernetes');
+    assert.equal(env.KITE_HOST, '0.0.0.0');
+    assert.deepEqual(env.KITE_DATABASE_URL, {
+      secretKeyRef: { name: 'kite-database', key: 'url' },
+    });
+    assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+    assert.equal(container.livenessProbe.httpGet.path, '/healthz');
+    assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+  });
+
+  it("binds the server's ClusterRole to the ServiceAccount the pods run as", () => {
+    const docs = rendered();
+    const deployment = docs.find((doc) => doc.kind === 'Deployment');
+    const binding = docs.find(
+      (doc) => doc.kind === 'ClusterRoleBinding' && doc.metadata.name === 'kite-server',
+    );
+    assert.deepEqual(binding.subjects, [
+      {
+        kind: 'ServiceAccount',
+        name: deployment.spec.template.spec.serviceAccountName,
+        namespace: deployment.metadata.namespace,
+      },
+    ]);
+    const service = docs.find((doc) => doc.kind === 'Service');
+    assert.deepEqual(service.spec.selector, deployment.spec.selector.matchLabels);
   });
 });
