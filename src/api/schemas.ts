@@ -83,7 +83,6 @@ export const IssueCreateSchema = Type.Object({
   links: Type.Optional(Type.Array(LinkInputSchema, { maxItems: 50 })),
   labels: Type.Optional(LabelsSchema),
 });
-export type IssueCreate = Static<typeof IssueCreateSchema>;
 
 export const IssueUpdateSchema = Type.Object({
   title: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
@@ -101,7 +100,6 @@ export const IssueUpdateSchema = Type.Object({
   links: Type.Optional(Type.Array(LinkInputSchema, { maxItems: 50 })),
   labels: Type.Optional(LabelsSchema),
 });
-export type IssueUpdate = Static<typeof IssueUpdateSchema>;
 
 const NamespacesQuery = Type.Optional(
   Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
@@ -129,7 +127,6 @@ export const PageQuery = {
 };
 
 export const ListQuerySchema = Type.Object({ ...IssueFilterQuery, ...PageQuery });
-export type ListQuery = Static<typeof ListQuerySchema>;
 export const CountQuerySchema = Type.Object(IssueFilterQuery);
 export type CountQuery = Static<typeof CountQuerySchema>;
 
