@@ -2,8 +2,10 @@
  * The built-in webhooks, written in the same declarative format operators use for their
  * own (see webhook-definition.ts). The first five are the v1 contract that existing
  * clients (the bridge operator, MintMaker's Renovate log analyzer, release tooling) send.
+ * `run-failure` and `run-success` are what this project's bridge operator sends: one
+ * pair for every kind of run, the issue type and scope chosen by the operator.
  */
-import { SEVERITIES } from './issue.js';
+import { ISSUE_TYPES, SEVERITIES } from './issue.js';
 import type { FieldSpec, WebhookDefinition } from './webhook-definition.js';
 
 const severityField: FieldSpec = {
@@ -12,6 +14,9 @@ const severityField: FieldSpec = {
   description: 'defaults to major',
 };
 const severityFromPayload = { field: 'severity', default: 'major' } as const;
+
+/** What an operator-reported issue is about: the thing a person recognises, never a run. */
+export const RUN_SCOPES = ['component', 'application', 'pipeline', 'repository'] as const;
 
 export const BUILTIN_WEBHOOKS: readonly WebhookDefinition[] = [
   {
@@ -166,6 +171,46 @@ export const BUILTIN_WEBHOOKS: readonly WebhookDefinition[] = [
     resolve: {
       issueType: 'test',
       message: 'Resolved {{resolved}} test issue(s) for component {{componentName}}',
+    },
+  },
+  {
+    name: 'run-failure',
+    description:
+      'A CI run (build, test, release, dependency update or any pipeline) failed: the bridge operator reports it.',
+    fields: {
+      issueType: { type: 'enum', required: true, values: [...ISSUE_TYPES] },
+      scopeType: { type: 'enum', required: true, values: [...RUN_SCOPES] },
+      scopeName: { type: 'string', required: true },
+      title: { type: 'string', required: true },
+      reason: { type: 'string', required: true },
+      runId: { type: 'string', description: 'a run reported twice is counted once' },
+      logsUrl: { type: 'string' },
+      severity: severityField,
+    },
+    scope: { resourceType: '{{scopeType}}', resourceName: '{{scopeName}}' },
+    report: {
+      issueType: { field: 'issueType' },
+      severity: severityFromPayload,
+      title: '{{title}}',
+      description: '{{reason}}',
+      runId: '{{runId}}',
+      links: [{ title: 'Run logs', url: ['{{logsUrl}}'] }],
+    },
+  },
+  {
+    name: 'run-success',
+    description: 'A CI run succeeded: resolve the active issues of that type in its scope.',
+    fields: {
+      issueType: { type: 'enum', required: true, values: [...ISSUE_TYPES] },
+      scopeType: { type: 'enum', required: true, values: [...RUN_SCOPES] },
+      scopeName: { type: 'string', required: true },
+      runId: { type: 'string' },
+    },
+    scope: { resourceType: '{{scopeType}}', resourceName: '{{scopeName}}' },
+    resolve: {
+      issueType: { field: 'issueType' },
+      runId: '{{runId}}',
+      message: 'Resolved {{resolved}} {{issueType}} issue(s) for {{scopeType}} {{scopeName}}',
     },
   },
 ];

@@ -44,8 +44,17 @@ export interface IssueReport extends IssueIdentity {
   state?: IssueState;
   links?: LinkInput[];
   labels?: Labels;
-  /** The run that produced this report, kept on its event for the timeline. */
+  /**
+   * The run that produced this report, kept on its event for the timeline. A run already
+   * recorded on the issue is not counted again, so re-sending a report is harmless.
+   */
   runId?: string;
+  /**
+   * When the reported failure happened (e.g. a run's completion time). A report older
+   * than the observation that decided the issue's current state is counted but does not
+   * change the state: an older run never overrides a newer one. Absent means "now".
+   */
+  occurredAt?: string;
 }
 
 export interface Link extends LinkInput {
@@ -108,4 +117,11 @@ export interface IssueChange {
 export interface ScopeRef {
   namespace: string;
   scope: Scope;
+}
+
+/** The optional facts of a success report: when it happened and which run it was. */
+export interface Resolution {
+  /** Issues whose state was decided by a later observation are left alone. Absent: now. */
+  occurredAt?: string;
+  runId?: string;
 }

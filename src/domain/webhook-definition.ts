@@ -6,7 +6,9 @@
  *
  * Templates are strings with `{{field}}` placeholders; `{{field|join}}` joins a list with
  * new lines, `{{field|count}}` counts its items, `{{settings.name}}` reads a server
- * setting. Every webhook implicitly takes a required `namespace` and optional `labels`.
+ * setting. Every webhook implicitly takes a required `namespace`, optional `labels` and
+ * an optional `occurredAt` (RFC 3339: when the failure or success happened, so that an
+ * older run never overrides a newer one).
  */
 import { Type, type Static } from 'typebox';
 import { ISSUE_TYPES, SEVERITIES } from './issue.js';
@@ -14,6 +16,11 @@ import { StringEnum } from './string-enum.js';
 
 const Severity = StringEnum(SEVERITIES);
 const Template = Type.String({ minLength: 1, maxLength: 4096 });
+/** A fixed issue type, or `{ field }`: an enum field of the payload whose values are issue types. */
+const IssueTypeRule = Type.Union([
+  StringEnum(ISSUE_TYPES),
+  Type.Object({ field: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+]);
 
 export const FieldSpec = Type.Object(
   {
@@ -60,7 +67,7 @@ export const WebhookDefinition = Type.Object(
     report: Type.Optional(
       Type.Object(
         {
-          issueType: StringEnum(ISSUE_TYPES),
+          issueType: IssueTypeRule,
           severity: SeverityRule,
           title: Template,
           description: Template,
@@ -86,8 +93,10 @@ export const WebhookDefinition = Type.Object(
       Type.Object(
         {
           /** Only issues of this type are resolved; without it, every type in the scope. */
-          issueType: Type.Optional(StringEnum(ISSUE_TYPES)),
+          issueType: Type.Optional(IssueTypeRule),
           message: Template,
+          /** The success run, kept on the resolution's timeline event. */
+          runId: Type.Optional(Template),
         },
         { additionalProperties: false },
       ),
@@ -98,3 +107,4 @@ export const WebhookDefinition = Type.Object(
 
 export type WebhookDefinition = Static<typeof WebhookDefinition>;
 export type FieldSpec = Static<typeof FieldSpec>;
+export type IssueTypeRule = Static<typeof IssueTypeRule>;

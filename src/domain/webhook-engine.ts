@@ -3,10 +3,22 @@
  * Pure: the result is a description (report, resolve or skip) the API route carries out.
  */
 import { InputError } from './errors.js';
-import type { IssueReport, IssueType, Labels, LinkInput, ScopeRef, Severity } from './issue.js';
-import type { WebhookDefinition } from './webhook-definition.js';
+import type {
+  IssueReport,
+  IssueType,
+  Labels,
+  LinkInput,
+  Resolution,
+  ScopeRef,
+  Severity,
+} from './issue.js';
+import type { IssueTypeRule, WebhookDefinition } from './webhook-definition.js';
 
-export type WebhookPayload = Record<string, unknown> & { namespace: string; labels?: Labels };
+export type WebhookPayload = Record<string, unknown> & {
+  namespace: string;
+  labels?: Labels;
+  occurredAt?: string;
+};
 
 export type WebhookAction =
   | { kind: 'report'; report: IssueReport }
@@ -14,6 +26,7 @@ export type WebhookAction =
       kind: 'resolve';
       target: ScopeRef;
       issueType?: IssueType;
+      resolution: Resolution;
       message: (resolved: number) => string;
     }
   | { kind: 'skip'; info: string };
@@ -62,12 +75,15 @@ export function runWebhook(
   if (!scope.resourceType || !scope.resourceName || !scope.resourceNamespace) {
     throw new InputError('Missing required fields', 'the payload does not name a complete scope');
   }
+  const occurredAt = payload.occurredAt ? { occurredAt: payload.occurredAt } : {};
   if (definition.resolve) {
     const { issueType, message } = definition.resolve;
+    const runId = definition.resolve.runId ? text(definition.resolve.runId) : '';
     return {
       kind: 'resolve',
       target: { namespace: payload.namespace, scope },
-      ...(issueType ? { issueType } : {}),
+      ...(issueType ? { issueType: issueTypeOf(issueType, payload) } : {}),
+      resolution: { ...occurredAt, ...(runId ? { runId } : {}) },
       message: (resolved) => text(message.replace(/\{\{\s*resolved\s*\}\}/g, String(resolved))),
     };
   }
@@ -78,7 +94,7 @@ export function runWebhook(
     kind: 'report',
     report: {
       namespace: payload.namespace,
-      issueType: spec.issueType,
+      issueType: issueTypeOf(spec.issueType, payload),
       scope,
       title: text(spec.title),
       description: text(spec.description),
@@ -86,8 +102,14 @@ export function runWebhook(
       links: (spec.links ?? []).flatMap((link) => renderLink(link, payload, settings)),
       labels: { ...renderLabels(spec.labels ?? {}, payload, settings), ...(payload.labels ?? {}) },
       ...(runId ? { runId } : {}),
+      ...occurredAt,
     },
   };
+}
+
+function issueTypeOf(rule: IssueTypeRule, payload: WebhookPayload): IssueType {
+  // A field rule names an enum field of issue types, checked when the webhook was loaded.
+  return typeof rule === 'string' ? rule : (payload[rule.field] as IssueType);
 }
 
 function severityOf(

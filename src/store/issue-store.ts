@@ -13,6 +13,7 @@ import type {
   IssueType,
   Labels,
   LinkInput,
+  Resolution,
   ScopeRef,
   Severity,
 } from '../domain/issue.js';
@@ -21,7 +22,8 @@ import type { Database, Queryable } from './database.js';
 import { buildWhere, type IssueFilter, type Where } from './issue-filter.js';
 import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
 
-export type ReportOutcome = 'created' | 'reported' | 'reopened';
+/** `unchanged`: the report's run was already recorded on the issue; nothing was written. */
+export type ReportOutcome = 'created' | 'reported' | 'reopened' | 'resolved' | 'unchanged';
 
 export interface IssuePatch {
   title?: string;
@@ -53,7 +55,7 @@ const UNIQUE_VIOLATION = '23505';
 
 export interface IssueStore {
   report(report: IssueReport): Promise<{ issue: Issue; outcome: ReportOutcome }>;
-  resolveScope(ref: ScopeRef, issueType?: IssueType): Promise<number>;
+  resolveScope(ref: ScopeRef, issueType?: IssueType, resolution?: Resolution): Promise<number>;
   get(id: string): Promise<Issue | undefined>;
   /** The namespace an issue lives in, for permission checks before anything else. */
   namespaceOf(id: string): Promise<string | undefined>;
@@ -84,11 +86,14 @@ export function createIssueStore(db: Database): IssueStore {
         reportParams(report),
         'kite_report',
       );
-      const row = first(result.rows);
-      return { issue: toIssue(row), outcome: row.last_event };
+      const row = result.rows[0];
+      if (row) return { issue: toIssue(row), outcome: row.last_event };
+      // The run was already recorded: answer with the issue as it is.
+      const found = await db.query<IssueRow>(GET_BY_IDENTITY, reportParams(report).slice(0, 5));
+      return { issue: toIssue(first(found.rows)), outcome: 'unchanged' };
     },
 
-    async resolveScope(ref, issueType) {
+    async resolveScope(ref, issueType, resolution = {}) {
       const result = await db.query<{ resolved: number }>(
         RESOLVE_SCOPE,
         [
@@ -97,6 +102,8 @@ export function createIssueStore(db: Database): IssueStore {
           ref.scope.resourceName,
           ref.scope.resourceNamespace,
           issueType ?? null,
+          resolution.occurredAt ?? null,
+          resolution.runId ?? null,
         ],
         'kite_resolve_scope',
       );
@@ -287,34 +294,47 @@ export function createIssueStore(db: Database): IssueStore {
   };
 }
 
+/** True when the report ($15, its time) is at least as recent as what decided the state. */
+const NEWER = '($15::timestamptz IS NULL OR $15::timestamptz >= cur.state_at)';
+
 /**
  * The report upsert. On conflict with an existing issue of the same identity it counts
- * one more occurrence, refreshes the text, reopens a resolved issue (a regression) and
- * records which of those happened in `last_event`, read from the locked row itself.
+ * one more occurrence and records which of "reported", "reopened" or "resolved" happened
+ * in `last_event`, read from the locked row itself. A report at least as recent as the
+ * observation that decided the state refreshes the text and sets the state (reopening a
+ * resolved issue: a regression); an older one is only counted. A run already recorded
+ * on the issue ($14) changes nothing: the WHERE skips the update and no row comes back.
  */
 export const REPORT_UPSERT = `
 WITH up AS (
   INSERT INTO issues AS cur (namespace, issue_type, scope_type, scope_name, scope_namespace, title, description,
-                             severity, state, links, labels, resolved_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $12::jsonb, CASE WHEN $9 = 'RESOLVED' THEN now() END)
+                             severity, state, links, labels, resolved_at, state_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $12::jsonb, CASE WHEN $9 = 'RESOLVED' THEN now() END,
+          coalesce($15::timestamptz, now()))
   ON CONFLICT (namespace, scope_type, scope_name, scope_namespace, issue_type) DO UPDATE SET
-    title = EXCLUDED.title,
-    description = EXCLUDED.description,
-    severity = EXCLUDED.severity,
-    links = CASE WHEN $11 THEN EXCLUDED.links ELSE cur.links END,
-    labels = cur.labels || EXCLUDED.labels,
+    title = CASE WHEN ${NEWER} THEN EXCLUDED.title ELSE cur.title END,
+    description = CASE WHEN ${NEWER} THEN EXCLUDED.description ELSE cur.description END,
+    severity = CASE WHEN ${NEWER} THEN EXCLUDED.severity ELSE cur.severity END,
+    links = CASE WHEN $11 AND ${NEWER} THEN EXCLUDED.links ELSE cur.links END,
+    labels = CASE WHEN ${NEWER} THEN cur.labels || EXCLUDED.labels ELSE EXCLUDED.labels || cur.labels END,
     occurrences = cur.occurrences + 1,
     last_seen_at = now(),
     updated_at = now(),
-    detected_at = CASE WHEN cur.state = 'RESOLVED' AND EXCLUDED.state = 'ACTIVE' THEN now() ELSE cur.detected_at END,
+    detected_at = CASE WHEN ${NEWER} AND cur.state = 'RESOLVED' AND EXCLUDED.state = 'ACTIVE' THEN now()
+      ELSE cur.detected_at END,
     last_event = CASE
+      WHEN NOT ${NEWER} THEN 'reported'
       WHEN EXCLUDED.state = 'RESOLVED' THEN 'resolved'
       WHEN cur.state = 'RESOLVED' THEN 'reopened'
       ELSE 'reported' END,
     resolved_at = CASE
+      WHEN NOT ${NEWER} THEN cur.resolved_at
       WHEN EXCLUDED.state = 'ACTIVE' THEN NULL
       ELSE coalesce(cur.resolved_at, now()) END,
-    state = EXCLUDED.state
+    state_at = CASE WHEN ${NEWER} THEN EXCLUDED.state_at ELSE cur.state_at END,
+    state = CASE WHEN ${NEWER} THEN EXCLUDED.state ELSE cur.state END
+  WHERE $14::text IS NULL
+    OR NOT EXISTS (SELECT 1 FROM issue_events e WHERE e.issue_id = cur.id AND e.run_id = $14::text)
   RETURNING *
 ), event AS (
   INSERT INTO issue_events (issue_id, kind, summary, run_id) SELECT id, last_event, $13, $14 FROM up
@@ -350,21 +370,36 @@ export function reportParams(report: IssueReport): unknown[] {
     JSON.stringify(report.labels ?? {}),
     summarize(report.description),
     report.runId ?? null,
+    report.occurredAt ?? null,
   ];
 }
 
 const GET_ISSUE = `SELECT ${issueColumns('i')} FROM issues i WHERE i.id = $1`;
+const GET_BY_IDENTITY = `SELECT ${issueColumns('i')} FROM issues i
+  WHERE i.namespace = $1 AND i.issue_type = $2 AND i.scope_type = $3 AND i.scope_name = $4 AND i.scope_namespace = $5`;
 
+/**
+ * Resolves the active issues of a scope whose state was decided no later than the
+ * success ($6, absent: now), and moves `state_at` forward on those already resolved, so a
+ * failure older than this success cannot reopen them later.
+ */
 const RESOLVE_SCOPE = `
 WITH done AS (
-  UPDATE issues SET state = 'RESOLVED', resolved_at = now(), updated_at = now(), last_event = 'resolved'
+  UPDATE issues SET
+    state = 'RESOLVED',
+    resolved_at = CASE WHEN state = 'ACTIVE' THEN now() ELSE resolved_at END,
+    updated_at = CASE WHEN state = 'ACTIVE' THEN now() ELSE updated_at END,
+    last_event = CASE WHEN state = 'ACTIVE' THEN 'resolved' ELSE last_event END,
+    state_at = coalesce($6::timestamptz, now())
   WHERE namespace = $1 AND scope_type = $2 AND scope_name = $3 AND scope_namespace = $4
-    AND ($5::text IS NULL OR issue_type = $5::text) AND state = 'ACTIVE'
-  RETURNING id
+    AND ($5::text IS NULL OR issue_type = $5::text)
+    AND state_at <= coalesce($6::timestamptz, now())
+  RETURNING id, last_event, updated_at = now() AS changed
 ), event AS (
-  INSERT INTO issue_events (issue_id, kind, summary) SELECT id, 'resolved', 'resolved by a success report' FROM done
+  INSERT INTO issue_events (issue_id, kind, summary, run_id)
+  SELECT id, 'resolved', 'resolved by a success report', $7 FROM done WHERE changed
 )
-SELECT count(*)::int AS resolved FROM done`;
+SELECT count(*) FILTER (WHERE changed)::int AS resolved FROM done`;
 
 const UPDATE = `
 WITH prev AS (
@@ -386,6 +421,7 @@ WITH prev AS (
       WHEN $6 = 'ACTIVE' THEN NULL
       ELSE cur.resolved_at END,
     detected_at = CASE WHEN $6 = 'ACTIVE' AND prev.state = 'RESOLVED' THEN now() ELSE cur.detected_at END,
+    state_at = CASE WHEN $6 IS NOT NULL AND $6 <> prev.state THEN now() ELSE cur.state_at END,
     last_event = CASE
       WHEN $6 = 'RESOLVED' AND prev.state = 'ACTIVE' THEN 'resolved'
       WHEN $6 = 'ACTIVE' AND prev.state = 'RESOLVED' THEN 'reopened'

@@ -100,3 +100,49 @@ $$
 CREATE TRIGGER issues_notify AFTER INSERT OR UPDATE OR DELETE ON issues
   FOR EACH ROW EXECUTE FUNCTION kite_notify_issue_change()
 `;
+
+/**
+ * Migration 2, for the bridge operator's order safety (docs/decisions/0006-run-order.md):
+ * - `state_at`: when the observation that decided the current state happened (a run's
+ *   completion time, or the time of the change). An older report is counted but does not
+ *   change the state, so an older run never overrides a newer one;
+ * - an index to find whether a run was already recorded on an issue, so re-sending a
+ *   report (an operator restart re-reports what it sees) is not counted twice;
+ * - the change notification skips updates that changed nothing a client sees (moving
+ *   `state_at` forward on an already resolved issue).
+ */
+export const RUN_ORDER_SCHEMA = `
+ALTER TABLE issues ADD COLUMN state_at timestamptz NOT NULL DEFAULT now()
+-- statement
+CREATE INDEX issue_events_run ON issue_events (issue_id, run_id) WHERE run_id IS NOT NULL
+-- statement
+CREATE OR REPLACE FUNCTION kite_notify_issue_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  row issues;
+  change text;
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.updated_at = NEW.updated_at THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    row := OLD;
+    change := 'deleted';
+  ELSIF TG_OP = 'INSERT' THEN
+    row := NEW;
+    change := 'created';
+  ELSIF OLD.state = 'ACTIVE' AND NEW.state = 'RESOLVED' THEN
+    row := NEW;
+    change := 'resolved';
+  ELSE
+    row := NEW;
+    change := 'updated';
+  END IF;
+  PERFORM pg_notify('${CHANGE_CHANNEL}', json_build_object(
+    'type', change, 'id', row.id, 'namespace', row.namespace, 'state', row.state,
+    'severity', row.severity, 'issueType', row.issue_type)::text);
+  RETURN NULL;
+END
+$$
+-- statement
+UPDATE issues SET state_at = coalesce(resolved_at, last_seen_at)
+`;

@@ -9,7 +9,7 @@ import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { BUILTIN_WEBHOOKS } from '../domain/builtin-webhooks.js';
 import { InputError } from '../domain/errors.js';
-import { SEVERITIES } from '../domain/issue.js';
+import { ISSUE_TYPES, SEVERITIES } from '../domain/issue.js';
 import { WebhookDefinition } from '../domain/webhook-definition.js';
 import { LabelsSchema } from '../api/schemas.js';
 import { StringEnum } from '../domain/string-enum.js';
@@ -58,7 +58,7 @@ export function registerWebhooks(definitions: readonly WebhookDefinition[]): Reg
   });
 }
 
-const IMPLICIT_FIELDS = new Set(['namespace', 'labels']);
+const IMPLICIT_FIELDS = new Set(['namespace', 'labels', 'occurredAt']);
 
 function checkDefinition(definition: WebhookDefinition): void {
   const fail = (reason: string) => new InputError(`webhook "${definition.name}": ${reason}`);
@@ -74,6 +74,18 @@ function checkDefinition(definition: WebhookDefinition): void {
     const name = placeholder.replace(/^\{\{\s*/, '');
     if (name.startsWith('settings.') || name === 'resolved' || IMPLICIT_FIELDS.has(name)) continue;
     if (!(name in definition.fields)) throw fail(`template uses undeclared field "${name}"`);
+  }
+  for (const rule of [definition.report?.issueType, definition.resolve?.issueType]) {
+    if (rule === undefined || typeof rule === 'string') continue;
+    const field = definition.fields[rule.field];
+    const valid = (field?.values ?? []).every((v) =>
+      (ISSUE_TYPES as readonly string[]).includes(v),
+    );
+    if (field?.type !== 'enum' || !field.required || !valid) {
+      throw fail(
+        `issue type field "${rule.field}" must be a required enum of ${ISSUE_TYPES.join(', ')}`,
+      );
+    }
   }
   const severity = definition.report?.severity;
   if (severity && 'field' in severity) {
@@ -98,6 +110,13 @@ function bodySchemaOf(definition: WebhookDefinition): TSchema {
       description: 'namespace the report belongs to',
     }),
     labels: Type.Optional(LabelsSchema),
+    occurredAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'when it happened (RFC 3339); an observation older than the one that decided the issue state does not change it',
+      }),
+    ),
   };
   for (const [name, spec] of Object.entries(definition.fields)) {
     const options = spec.description ? { description: spec.description } : {};

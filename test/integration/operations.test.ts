@@ -173,7 +173,7 @@ describe('migrations', () => {
         );
       });
     try {
-      assert.match(await run(), /applied migrations: 1/);
+      assert.match(await run(), /applied migrations: 1, 2$/m);
       assert.match(await run(), /database is up to date/);
     } finally {
       await database.drop();
@@ -194,7 +194,9 @@ describe('migrations', () => {
       const replicas = await Promise.all([1, 2, 3].map(() => openDatabase({ url: database.url })));
       try {
         const applied = await Promise.all(replicas.map((db) => migrate(db)));
-        assert.deepEqual(applied.map((versions) => versions.length).sort(), [0, 0, 1]);
+        const all = applied.find((versions) => versions.length > 0) ?? [];
+        assert.ok(all.length >= 2, 'a fresh database gets every migration');
+        assert.deepEqual(applied.map((versions) => versions.length).sort(), [0, 0, all.length]);
       } finally {
         await Promise.all(replicas.map((db) => db.close()));
         await database.drop();

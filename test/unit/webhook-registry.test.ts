@@ -18,11 +18,28 @@ describe('webhook definitions', () => {
         'build-success',
         'test-failure',
         'test-success',
+        'run-failure',
+        'run-success',
       ],
     );
   });
 
   const invalid: [string, string, RegExp][] = [
+    [
+      'an issue type read from a field that is not an enum of issue types',
+      '- { name: x, fields: { kind: { type: enum, required: true, values: [build, nonsense] } }, scope: { resourceType: a, resourceName: b }, resolve: { issueType: { field: kind }, message: m } }',
+      /must be a required enum/,
+    ],
+    [
+      'an issue type read from an optional field',
+      '- { name: x, fields: { kind: { type: enum, values: [build] } }, scope: { resourceType: a, resourceName: b }, resolve: { issueType: { field: kind }, message: m } }',
+      /must be a required enum/,
+    ],
+    [
+      'occurredAt declared as a field (it is implicit)',
+      '- { name: x, fields: { occurredAt: { type: string } }, scope: { resourceType: a, resourceName: b }, resolve: { message: m } }',
+      /implicit/,
+    ],
     ['not a list', 'name: x', /expected a list/],
     ['not YAML', '- [unclosed', /not valid YAML/],
     [

@@ -63,7 +63,11 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
               count('skipped');
               return reply.code(200).send({ info: action.info });
             case 'resolve': {
-              const resolved = await deps.store.resolveScope(action.target, action.issueType);
+              const resolved = await deps.store.resolveScope(
+                action.target,
+                action.issueType,
+                action.resolution,
+              );
               count('resolved');
               return reply.code(200).send({ status: 'success', message: action.message(resolved) });
             }
