@@ -94,6 +94,81 @@ databaseOptions(
   }
 });
 
+program
+  .command('operator')
+  .description('run the bridge operator: watch the cluster and report to the API server')
+  .addOption(new Option('--api-url <url>', 'the KITE API server').env('KITE_API_URL'))
+  .addOption(
+    new Option(
+      '--token-file <file>',
+      'bearer token for the API server (default: the pod service-account token)',
+    ).env('KITE_TOKEN_FILE'),
+  )
+  .addOption(
+    new Option('--config <file>', 'operator config (YAML): controllers, namespaces, severity').env(
+      'KITE_OPERATOR_CONFIG',
+    ),
+  )
+  .addOption(
+    new Option('--kubeconfig <file>', 'default: in-cluster, else KUBECONFIG or ~/.kube/config'),
+  )
+  .addOption(
+    new Option('--cluster-name <name>', 'label every issue with this cluster name').env(
+      'KITE_CLUSTER_NAME',
+    ),
+  )
+  .addOption(
+    new Option('--host <host>', 'address of /healthz, /readyz, /metrics (default 0.0.0.0)').env(
+      'KITE_OPERATOR_HOST',
+    ),
+  )
+  .addOption(
+    new Option('--port <port>', 'port of /healthz, /readyz, /metrics (default 8081)').env(
+      'KITE_OPERATOR_PORT',
+    ),
+  )
+  .addOption(
+    new Option('--lease-namespace <namespace>', 'namespace of the leader election Lease').env(
+      'KITE_LEASE_NAMESPACE',
+    ),
+  )
+  .option('--no-leader-elect', 'report without leader election (a single replica)')
+  .addOption(
+    new Option('--log-level <level>', 'trace, debug, info, warn, error').env('KITE_LOG_LEVEL'),
+  )
+  .action(async (flags: Record<string, string | boolean | undefined>) => {
+    const { resolveOperatorConfig } = await import('../operator/operator-config.js');
+    const { startOperator } = await import('../operator/operator.js');
+    const text = (name: string) => (typeof flags[name] === 'string' ? flags[name] : undefined);
+    const config = await resolveOperatorConfig(
+      {
+        apiUrl: text('apiUrl'),
+        tokenFile: text('tokenFile'),
+        config: text('config'),
+        kubeconfig: text('kubeconfig'),
+        clusterName: text('clusterName'),
+        host: text('host'),
+        port: text('port'),
+        logLevel: text('logLevel'),
+        leaseNamespace: text('leaseNamespace'),
+        ...(flags.leaderElect === false ? { leaderElect: false } : {}),
+      },
+      process.env,
+    );
+    const operator = await startOperator(config);
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      operator.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+
 function toServeFlags(flags: Record<string, string | boolean | undefined>): ServeFlags {
   return {
     host: flags.host,

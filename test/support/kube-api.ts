@@ -1,9 +1,12 @@
 /**
  * A Kubernetes API server test double for the parts KITE uses: TokenReview,
- * SubjectAccessReview and listing namespaces. It speaks the real HTTP API, so the real
- * `@kubernetes/client-node` is exercised end to end through a kubeconfig that points at
- * it. The API server cannot run on these machines; this is the only double in the suite.
+ * SubjectAccessReview, listing namespaces, and an object store (list, watch, get, create,
+ * replace, delete) for the resources in RESOURCES below. It speaks the real HTTP API, so the
+ * real `@kubernetes/client-node` (typed clients, Watch, informers) is exercised end to end
+ * through a kubeconfig that points at it. The API server cannot run on these machines; this
+ * is the only double in the suite.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,27 +42,176 @@ export interface ResourceAttributes {
 
 export const SERVICE_ACCOUNT_TOKEN = 'kite-server-service-account-token';
 
+/** One kind of object the double stores. Add a row to RESOURCES to serve another. */
+export interface DoubleResource {
+  /** '' for the core group, which is served under /api/v1. */
+  group: string;
+  version: string;
+  plural: string;
+  kind: string;
+}
+
+/** What the object store serves, each at the paths a real API server uses; all namespaced. */
+export const RESOURCES: readonly DoubleResource[] = [
+  { group: 'tekton.dev', version: 'v1', plural: 'pipelineruns', kind: 'PipelineRun' },
+  { group: 'tekton.dev', version: 'v1', plural: 'taskruns', kind: 'TaskRun' },
+  { group: 'appstudio.redhat.com', version: 'v1alpha1', plural: 'releases', kind: 'Release' },
+  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' },
+  { group: '', version: 'v1', plural: 'pods', kind: 'Pod' },
+];
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  resourceVersion?: string;
+  uid?: string;
+  creationTimestamp?: string;
+  labels?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** An object as sent to the double: metadata is read, every other field is kept as is. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [field: string]: unknown;
+}
+
+/** An object as the double stores and serves it, with the fields the server assigns. */
+export interface StoredObject extends KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta & {
+    name: string;
+    namespace: string;
+    resourceVersion: string;
+    uid: string;
+    creationTimestamp: string;
+  };
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
 export interface KubeApiDouble {
   url: string;
   kubeconfig: string;
   users: Map<string, DoubleUser>;
   grants: Grant[];
   namespaces: string[];
-  calls: { tokenReviews: number; subjectAccessReviews: number; namespaceLists: number };
-  /** While true every request fails at the connection, as an unreachable API server. */
+  /** Requests served; `lists` and `watches` are keyed by plural (e.g. `pipelineruns`). */
+  calls: {
+    tokenReviews: number;
+    subjectAccessReviews: number;
+    namespaceLists: number;
+    lists: Record<string, number>;
+    watches: Record<string, number>;
+  };
+  /**
+   * While true every request fails at the connection, as an unreachable API server.
+   * Setting it cuts the open watch streams too.
+   */
   down: boolean;
   /** The SubjectAccessReviews received, for assertions on what was asked. */
   reviews: { user: string; groups: string[]; attributes: ResourceAttributes }[];
+  /**
+   * Creates or replaces the object named by apiVersion, kind, metadata.namespace and
+   * metadata.name (whatever resourceVersion it carries), emitting ADDED or MODIFIED.
+   */
+  apply(object: KubeObject): StoredObject;
+  /** Deletes an object, emitting DELETED; the deleted object, or undefined if absent. */
+  remove(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+  ): StoredObject | undefined;
+  get(apiVersion: string, kind: string, namespace: string, name: string): StoredObject | undefined;
+  /** Forgets the event history: a watch resuming from an older resourceVersion gets 410. */
+  compact(): void;
+  /** Sends a BOOKMARK at the current resourceVersion on every watch that allowed them. */
+  bookmark(): void;
+  /** Ends every open watch stream, as an API server restart does: clients must re-watch. */
+  dropWatches(): void;
+  openWatches(): number;
   close(): Promise<void>;
 }
 
+/** Past this many recorded events the oldest half is compacted away. */
+const HISTORY_LIMIT = 200_000;
+
+/** A write, as recorded for watches; the object carries the write's resourceVersion. */
+interface RecordedEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  resource: DoubleResource;
+  object: StoredObject;
+  /** For MODIFIED, the object before: a label change can move it in or out of a selector. */
+  previous: StoredObject | undefined;
+}
+
+interface OpenWatch {
+  resource: DoubleResource;
+  namespace: string | undefined;
+  matches: Matcher;
+  bookmarks: boolean;
+  res: ServerResponse;
+  timer: NodeJS.Timeout | undefined;
+}
+
+type Matcher = (object: KubeObject) => boolean;
+
+/** A failure answered with a Status of this code and reason. */
+class HttpError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export async function startKubeApiDouble(): Promise<KubeApiDouble> {
-  const double: Omit<KubeApiDouble, 'url' | 'kubeconfig' | 'close'> = {
+  // The object store: one map per resource keyed "namespace/name", one global revision
+  // counter (the resourceVersion), and the events since the last compaction.
+  const stores = new Map(RESOURCES.map((r) => [r, new Map<string, StoredObject>()]));
+  let revision = 1;
+  let compactedAt = 1;
+  let history: RecordedEvent[] = [];
+  const watches = new Set<OpenWatch>();
+  let down = false;
+
+  const double: Omit<
+    KubeApiDouble,
+    | 'url'
+    | 'kubeconfig'
+    | 'close'
+    | 'apply'
+    | 'remove'
+    | 'get'
+    | 'compact'
+    | 'bookmark'
+    | 'dropWatches'
+    | 'openWatches'
+  > = {
     users: new Map(),
     grants: [],
     namespaces: [],
-    calls: { tokenReviews: 0, subjectAccessReviews: 0, namespaceLists: 0 },
-    down: false,
+    calls: {
+      tokenReviews: 0,
+      subjectAccessReviews: 0,
+      namespaceLists: 0,
+      lists: Object.fromEntries(RESOURCES.map((r) => [r.plural, 0])),
+      watches: Object.fromEntries(RESOURCES.map((r) => [r.plural, 0])),
+    },
+    get down() {
+      return down;
+    },
+    set down(value: boolean) {
+      down = value;
+      if (value) for (const w of [...watches]) cut(w);
+    },
     reviews: [],
   };
 
@@ -79,9 +231,15 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
       req.socket.destroy();
       return;
     }
-    void handle(req, res).catch(() =>
-      send(res, 500, status(500, 'InternalError', 'double failed')),
-    );
+    void handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+      } else if (error instanceof HttpError) {
+        send(res, error.code, status(error.code, error.reason, error.message));
+      } else {
+        send(res, 500, status(500, 'InternalError', 'double failed'));
+      }
+    });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -141,11 +299,254 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
         items: double.namespaces.map((name) => ({ metadata: { name } })),
       });
     }
+    const route = routeOf(url.pathname);
+    if (route) return serveObjects(req, res, url, route);
     send(
       res,
       404,
       status(404, 'NotFound', `the double does not serve ${req.method} ${url.pathname}`),
     );
+  }
+
+  // ---- The object store over HTTP -------------------------------------------------------
+
+  async function serveObjects(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    { resource, namespace, name }: Route,
+  ): Promise<void> {
+    const store = storeOf(resource);
+    if (name === undefined) {
+      if (req.method === 'GET') {
+        const matches = selectorOf(url.searchParams);
+        const watch = url.searchParams.get('watch');
+        if (watch === 'true' || watch === '1') {
+          return openWatch(res, resource, namespace, matches, url.searchParams);
+        }
+        return list(res, resource, namespace, matches, url.searchParams);
+      }
+      if (req.method === 'POST' && namespace !== undefined) {
+        const object = await objectBody(req, resource, namespace);
+        const meta = object.metadata;
+        const named = meta.name ?? (meta.generateName ? meta.generateName + suffix() : undefined);
+        if (!named) throw new HttpError(422, 'Invalid', 'name or generateName is required');
+        if (store.has(`${namespace}/${named}`)) {
+          throw new HttpError(
+            409,
+            'AlreadyExists',
+            `${qualified(resource)} "${named}" already exists`,
+          );
+        }
+        // The server, not the client, assigns uid and creationTimestamp on create.
+        const metadata = { ...meta, name: named, uid: randomUUID(), creationTimestamp: now() };
+        return send(
+          res,
+          201,
+          commit('ADDED', resource, prepare(resource, { ...object, metadata })),
+        );
+      }
+    } else if (namespace !== undefined) {
+      const existing = store.get(`${namespace}/${name}`);
+      const notFound = () =>
+        send(res, 404, {
+          ...status(404, 'NotFound', `${qualified(resource)} "${name}" not found`),
+          details: { name, group: resource.group, kind: resource.plural },
+        });
+      if (req.method === 'GET') return existing ? send(res, 200, existing) : notFound();
+      if (req.method === 'DELETE') {
+        return existing ? send(res, 200, commit('DELETED', resource, existing)) : notFound();
+      }
+      if (req.method === 'PUT') {
+        const object = await objectBody(req, resource, namespace);
+        if (object.metadata?.name !== name) {
+          throw new HttpError(400, 'BadRequest', `the name of the object does not match "${name}"`);
+        }
+        if (!existing) return notFound();
+        const sent = object.metadata.resourceVersion;
+        if (sent && sent !== existing.metadata.resourceVersion) {
+          // Optimistic concurrency: what leader election's Lease renewals rely on.
+          throw new HttpError(
+            409,
+            'Conflict',
+            `Operation cannot be fulfilled on ${qualified(resource)} "${name}": the object has ` +
+              'been modified; please apply your changes to the latest version and try again',
+          );
+        }
+        return send(res, 200, commit('MODIFIED', resource, prepare(resource, object, existing)));
+      }
+    }
+    send(res, 405, status(405, 'MethodNotAllowed', `${req.method} is not supported here`));
+  }
+
+  /** A LIST, sorted by namespace/name, paged by `limit` and an opaque `continue` token. */
+  function list(
+    res: ServerResponse,
+    resource: DoubleResource,
+    namespace: string | undefined,
+    matches: Matcher,
+    query: URLSearchParams,
+  ): void {
+    double.calls.lists[resource.plural] = (double.calls.lists[resource.plural] ?? 0) + 1;
+    const items = [...storeOf(resource).entries()]
+      .filter(
+        ([, o]) => (namespace === undefined || o.metadata.namespace === namespace) && matches(o),
+      )
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    // Every page reports the first page's resourceVersion, as a real server does; later pages
+    // read the live store rather than a snapshot (a watch from that version replays the overlap).
+    let start = 0;
+    let listedAt = String(revision);
+    const token = query.get('continue');
+    if (token) {
+      const { rv, after } = readContinue(token);
+      if (Number(rv) < compactedAt) {
+        throw new HttpError(410, 'Expired', 'The provided continue parameter is too old');
+      }
+      listedAt = rv;
+      start = items.findIndex(([key]) => key > after);
+      if (start < 0) start = items.length;
+    }
+    const limit = Number(query.get('limit') ?? 0);
+    const end = limit > 0 ? Math.min(start + limit, items.length) : items.length;
+    const last = items[end - 1];
+    const more = end < items.length && last !== undefined;
+    send(res, 200, {
+      apiVersion: apiVersionOf(resource),
+      kind: `${resource.kind}List`,
+      metadata: {
+        resourceVersion: listedAt,
+        ...(more
+          ? {
+              continue: Buffer.from(JSON.stringify({ rv: listedAt, after: last[0] })).toString(
+                'base64url',
+              ),
+              remainingItemCount: items.length - end,
+            }
+          : {}),
+      },
+      items: items.slice(start, end).map(([, o]) => o),
+    });
+  }
+
+  /**
+   * A WATCH: headers at once (client-node waits for them), then newline-delimited events:
+   * the recorded ones after the requested resourceVersion (or the current objects as ADDED
+   * when none was given), then live ones, until the client leaves or the double ends it.
+   */
+  function openWatch(
+    res: ServerResponse,
+    resource: DoubleResource,
+    namespace: string | undefined,
+    matches: Matcher,
+    query: URLSearchParams,
+  ): void {
+    double.calls.watches[resource.plural] = (double.calls.watches[resource.plural] ?? 0) + 1;
+    const from = query.get('resourceVersion') ?? '';
+    if (!/^\d*$/.test(from)) {
+      throw new HttpError(400, 'BadRequest', `invalid resourceVersion "${from}"`);
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.flushHeaders();
+    const since = Number(from || 0);
+    if (since > 0 && since < compactedAt) {
+      writeEvent(res, 'ERROR', status(410, 'Expired', `too old resource version: ${since}`));
+      res.end();
+      return;
+    }
+    const w: OpenWatch = {
+      resource,
+      namespace,
+      matches,
+      bookmarks: query.get('allowWatchBookmarks') === 'true',
+      res,
+      timer: undefined,
+    };
+    if (since === 0) {
+      const current = [...storeOf(resource).entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+      for (const [, object] of current) {
+        deliver(w, { type: 'ADDED', resource, object, previous: undefined });
+      }
+    } else {
+      for (const event of history) {
+        if (Number(event.object.metadata.resourceVersion) > since) deliver(w, event);
+      }
+    }
+    watches.add(w);
+    res.on('close', () => forget(w));
+    const timeout = Number(query.get('timeoutSeconds') ?? 0);
+    if (timeout > 0) w.timer = setTimeout(() => end(w), timeout * 1000);
+  }
+
+  // ---- Writes, history and watch delivery -----------------------------------------------
+
+  function storeOf(resource: DoubleResource): Map<string, StoredObject> {
+    const store = stores.get(resource);
+    if (!store) throw new Error(`not a resource of the double: ${resource.plural}`);
+    return store;
+  }
+
+  /** Takes the next resourceVersion, stores (or deletes), records and broadcasts a write. */
+  function commit(
+    type: RecordedEvent['type'],
+    resource: DoubleResource,
+    object: StoredObject,
+  ): StoredObject {
+    revision += 1;
+    const stored: StoredObject = {
+      ...object,
+      metadata: { ...object.metadata, resourceVersion: String(revision) },
+    };
+    const store = storeOf(resource);
+    const key = `${stored.metadata.namespace}/${stored.metadata.name}`;
+    const event: RecordedEvent = { type, resource, object: stored, previous: store.get(key) };
+    if (type === 'DELETED') store.delete(key);
+    else store.set(key, stored);
+    history.push(event);
+    if (history.length > HISTORY_LIMIT) {
+      history = history.slice(HISTORY_LIMIT / 2);
+      compactedAt = Number(history[0]?.object.metadata.resourceVersion ?? revision) - 1;
+    }
+    for (const w of watches) deliver(w, event);
+    return stored;
+  }
+
+  /** Sends an event to a watch if it concerns it, as the watch sees it through its selector. */
+  function deliver(w: OpenWatch, event: RecordedEvent): void {
+    const { object, previous } = event;
+    if (event.resource !== w.resource) return;
+    if (w.namespace !== undefined && object.metadata.namespace !== w.namespace) return;
+    const now = w.matches(object);
+    const before = previous !== undefined && w.matches(previous);
+    let type: WatchEventType | undefined = now ? event.type : undefined;
+    if (event.type === 'MODIFIED') {
+      // A label change moves the object into or out of a selected watch.
+      type = now ? (before ? 'MODIFIED' : 'ADDED') : before ? 'DELETED' : undefined;
+    }
+    if (type) writeEvent(w.res, type, object);
+  }
+
+  /** The server ends a watch (timeout, dropWatches, close): the client sees a clean end. */
+  function end(w: OpenWatch): void {
+    forget(w);
+    w.res.end();
+  }
+
+  /** The connection of a watch breaks, as when the API server becomes unreachable. */
+  function cut(w: OpenWatch): void {
+    forget(w);
+    w.res.destroy();
+  }
+
+  function forget(w: OpenWatch): void {
+    watches.delete(w);
+    clearTimeout(w.timer);
+  }
+
+  function resourceOf(apiVersion: string | undefined, kind: string | undefined): DoubleResource {
+    const resource = RESOURCES.find((r) => apiVersionOf(r) === apiVersion && r.kind === kind);
+    if (!resource) throw new Error(`the double stores no ${apiVersion} ${kind}`);
+    return resource;
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -177,12 +578,209 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
   return Object.assign(double, {
     url,
     kubeconfig,
+    apply(object: KubeObject): StoredObject {
+      const resource = resourceOf(object.apiVersion, object.kind);
+      const { namespace, name } = object.metadata ?? {};
+      if (!namespace || !name) throw new Error('apply needs metadata.namespace and metadata.name');
+      const existing = storeOf(resource).get(`${namespace}/${name}`);
+      const type = existing ? 'MODIFIED' : 'ADDED';
+      return clone(commit(type, resource, prepare(resource, object, existing)));
+    },
+    remove(apiVersion: string, kind: string, namespace: string, name: string) {
+      const resource = resourceOf(apiVersion, kind);
+      const existing = storeOf(resource).get(`${namespace}/${name}`);
+      return existing && clone(commit('DELETED', resource, existing));
+    },
+    get(apiVersion: string, kind: string, namespace: string, name: string) {
+      const existing = storeOf(resourceOf(apiVersion, kind)).get(`${namespace}/${name}`);
+      return existing && clone(existing);
+    },
+    compact() {
+      history = [];
+      compactedAt = revision;
+    },
+    bookmark() {
+      for (const w of watches) {
+        if (!w.bookmarks) continue;
+        writeEvent(w.res, 'BOOKMARK', {
+          apiVersion: apiVersionOf(w.resource),
+          kind: w.resource.kind,
+          metadata: { resourceVersion: String(revision) },
+        });
+      }
+    },
+    dropWatches() {
+      for (const w of [...watches]) end(w);
+    },
+    openWatches: () => watches.size,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const w of [...watches]) end(w);
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   });
+}
+
+interface Route {
+  resource: DoubleResource;
+  /** Undefined: across all namespaces. */
+  namespace: string | undefined;
+  /** Undefined: the collection. */
+  name: string | undefined;
+}
+
+/**
+ * `/api/v1/[namespaces/{ns}/]{plural}[/{name}]` for the core group,
+ * `/apis/{group}/{version}/[namespaces/{ns}/]{plural}[/{name}]` for the others.
+ */
+function routeOf(pathname: string): Route | undefined {
+  const parts = pathname.split('/').slice(1).map(decodeURIComponent);
+  let group: string | undefined;
+  let version: string | undefined;
+  let rest: string[];
+  if (parts[0] === 'api') {
+    [group, version, rest] = ['', parts[1], parts.slice(2)];
+  } else if (parts[0] === 'apis') {
+    [group, version, rest] = [parts[1], parts[2], parts.slice(3)];
+  } else {
+    return undefined;
+  }
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) [, namespace, ...rest] = rest;
+  if (rest.length < 1 || rest.length > 2 || (rest.length === 2 && namespace === undefined)) {
+    return undefined;
+  }
+  const [plural, name] = rest;
+  const resource = RESOURCES.find(
+    (r) => r.group === group && r.version === version && r.plural === plural,
+  );
+  return resource && { resource, namespace, name };
+}
+
+function apiVersionOf(resource: DoubleResource): string {
+  return resource.group ? `${resource.group}/${resource.version}` : resource.version;
+}
+
+/** `pipelineruns.tekton.dev`, `pods`: how the API server names a resource in messages. */
+function qualified(resource: DoubleResource): string {
+  return resource.group ? `${resource.plural}.${resource.group}` : resource.plural;
+}
+
+/** A copy of an object as stored: apiVersion and kind set, server fields kept or assigned. */
+function prepare(
+  resource: DoubleResource,
+  object: KubeObject,
+  existing?: StoredObject,
+): StoredObject {
+  const copy = clone(object);
+  const meta = copy.metadata ?? {};
+  return {
+    ...copy,
+    apiVersion: apiVersionOf(resource),
+    kind: resource.kind,
+    metadata: {
+      ...meta,
+      name: meta.name ?? '',
+      namespace: meta.namespace ?? '',
+      resourceVersion: '',
+      uid: existing?.metadata.uid ?? meta.uid ?? randomUUID(),
+      creationTimestamp: existing?.metadata.creationTimestamp ?? meta.creationTimestamp ?? now(),
+    },
+  };
+}
+
+/** A JSON copy, as the object would travel on the wire (Dates become strings). */
+function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** A timestamp as the API server writes one: RFC 3339 in whole seconds. */
+function now(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function suffix(): string {
+  return randomUUID().slice(0, 5);
+}
+
+/** Reads a written object; its kind, apiVersion and namespace must fit the request path. */
+async function objectBody(
+  req: IncomingMessage,
+  resource: DoubleResource,
+  namespace: string,
+): Promise<KubeObject & { metadata: ObjectMeta }> {
+  const value = await body(req).catch(() => undefined);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HttpError(400, 'BadRequest', 'the body is not a JSON object');
+  }
+  const object = value as KubeObject;
+  const meta = object.metadata ?? {};
+  if (object.kind !== undefined && object.kind !== resource.kind) {
+    throw new HttpError(400, 'BadRequest', `kind ${object.kind} does not match ${resource.kind}`);
+  }
+  if (object.apiVersion !== undefined && object.apiVersion !== apiVersionOf(resource)) {
+    throw new HttpError(400, 'BadRequest', `apiVersion ${object.apiVersion} does not match`);
+  }
+  if (meta.namespace !== undefined && meta.namespace !== namespace) {
+    throw new HttpError(
+      400,
+      'BadRequest',
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
+  }
+  return { ...object, metadata: { ...meta, namespace } };
+}
+
+function readContinue(token: string): { rv: string; after: string } {
+  try {
+    const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    const { rv, after } = value as { rv?: unknown; after?: unknown };
+    if (typeof rv === 'string' && typeof after === 'string') return { rv, after };
+  } catch {
+    // answered below
+  }
+  throw new HttpError(400, 'BadRequest', 'invalid continue token');
+}
+
+/**
+ * `labelSelector` (comma-separated `k=v`, `k==v`, `k!=v`, `k`, `!k`) and `fieldSelector`
+ * (`metadata.name` and `metadata.namespace` with `=`, `==`, `!=`) as one predicate.
+ */
+function selectorOf(query: URLSearchParams): Matcher {
+  const tests: Matcher[] = [];
+  for (const term of terms(query.get('labelSelector'))) {
+    const m = /^(!?)([A-Za-z0-9][A-Za-z0-9._/-]*)(?:\s*(==|!=|=)\s*([A-Za-z0-9._-]*))?$/.exec(term);
+    if (!m || (m[1] && m[3])) {
+      throw new HttpError(400, 'BadRequest', `unable to parse requirement: "${term}"`);
+    }
+    const [, not, key = '', op, value] = m;
+    const label = (o: KubeObject) => o.metadata?.labels?.[key];
+    if (not) tests.push((o) => label(o) === undefined);
+    else if (op === undefined) tests.push((o) => label(o) !== undefined);
+    else if (op === '!=') tests.push((o) => label(o) !== value);
+    else tests.push((o) => label(o) === value);
+  }
+  for (const term of terms(query.get('fieldSelector'))) {
+    const m = /^metadata\.(name|namespace)\s*(==|!=|=)\s*(.*)$/.exec(term);
+    if (!m) throw new HttpError(400, 'BadRequest', `field label not supported: "${term}"`);
+    const [, field, op, value] = m;
+    const read = (o: KubeObject) => (field === 'name' ? o.metadata?.name : o.metadata?.namespace);
+    tests.push(op === '!=' ? (o) => read(o) !== value : (o) => read(o) === value);
+  }
+  return (o) => tests.every((test) => test(o));
+}
+
+function terms(selector: string | null): string[] {
+  return (selector ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+}
+
+function writeEvent(res: ServerResponse, type: WatchEventType, object: unknown): void {
+  if (res.writableEnded || res.destroyed) return;
+  res.write(`${JSON.stringify({ type, object })}\n`);
 }
 
 function status(code: number, reason: string, message: string) {

@@ -33,11 +33,21 @@ export interface TestServer extends RunningServer {
 }
 
 export async function startTestServer(
-  options: { env?: Record<string, string>; access?: AccessControl; database?: TestDatabase } = {},
+  options: {
+    env?: Record<string, string>;
+    access?: AccessControl;
+    database?: TestDatabase;
+    /** Default: any free port. */
+    port?: number;
+  } = {},
 ): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
   const config = resolveServeConfig(
-    { port: '0', dataDir: 'memory://', ...(database.url ? { databaseUrl: database.url } : {}) },
+    {
+      port: String(options.port ?? 0),
+      dataDir: 'memory://',
+      ...(database.url ? { databaseUrl: database.url } : {}),
+    },
     { KITE_PRUNE_INTERVAL: '1h', KITE_AUTH_MODE: 'none', ...options.env },
   );
   const server = await startServer(config, {

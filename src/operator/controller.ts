@@ -1,0 +1,131 @@
+/**
+ * The small interface every controller implements. A controller names the kind of object
+ * it watches and turns one object into an observation (a failure or a success of
+ * something a person recognises) or nothing. Everything else — informers, ordering,
+ * delivery, retries, leader election — is shared (operator.ts). A new controller is one
+ * file implementing this, plus one line in controllers/index.ts.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { IssueType, Severity } from '../domain/issue.js';
+import type { RUN_SCOPES } from '../domain/builtin-webhooks.js';
+
+/** A kind of Kubernetes object, as the API addresses it. */
+export interface ResourceKind {
+  group: string; // '' for the core group
+  version: string;
+  plural: string;
+  kind: string;
+}
+
+export type KubeObject = KubernetesObject & {
+  metadata: NonNullable<KubernetesObject['metadata']> & { name: string; namespace: string };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+};
+
+export type RunScope = (typeof RUN_SCOPES)[number];
+
+/** What one completed run tells: a failure or a success of one scope. */
+export interface Observation {
+  outcome: 'failure' | 'success';
+  /** The namespace the issue belongs to (for MintMaker runs: the component's). */
+  namespace: string;
+  issueType: IssueType;
+  scopeType: RunScope;
+  scopeName: string;
+  /**
+   * Runs of one scope that are judged separately (integration test scenarios of one
+   * component): the scope is failing while the latest run of any variant failed.
+   */
+  variant?: string;
+  /** Unique per run (its uid): a run reported twice is counted once by the server. */
+  runId: string;
+  /** When the run completed: the most recent completed run of a scope decides. */
+  completedAt: string;
+  title: string;
+  reason: string;
+  logsUrl?: string;
+  /** Facts the severity rules can match on (e.g. the event type: push or pull_request). */
+  eventType?: string;
+  labels: Record<string, string>;
+}
+
+/** What a controller may read besides the object itself. */
+export interface ObserveContext {
+  /** Cached objects of a detail kind the controller declared, in one namespace. */
+  details(kind: ResourceKind, namespace: string): readonly KubeObject[];
+  settings: ControllerSettings;
+}
+
+export interface ControllerSettings {
+  /** Link template for a run's logs: {namespace}, {name}, {uid} are replaced. */
+  logsUrlTemplate: string | undefined;
+  /** Where MintMaker runs its PipelineRuns; only there is its namespace label trusted. */
+  mintmakerNamespace: string;
+}
+
+export interface Controller {
+  /** Its name in the config file (`controllers.<name>`) and in metrics. */
+  readonly name: string;
+  readonly watches: ResourceKind;
+  /** Other kinds cached (and synced before the first observation) for `details`. */
+  readonly details?: readonly ResourceKind[];
+  /** Namespaces watched when the config names none; absent: cluster-wide. */
+  defaultNamespaces?(settings: ControllerSettings): string[];
+  observe(object: KubeObject, context: ObserveContext): Observation | undefined;
+}
+
+export const PIPELINE_RUNS: ResourceKind = {
+  group: 'tekton.dev',
+  version: 'v1',
+  plural: 'pipelineruns',
+  kind: 'PipelineRun',
+};
+export const TASK_RUNS: ResourceKind = {
+  group: 'tekton.dev',
+  version: 'v1',
+  plural: 'taskruns',
+  kind: 'TaskRun',
+};
+export const RELEASES: ResourceKind = {
+  group: 'appstudio.redhat.com',
+  version: 'v1alpha1',
+  plural: 'releases',
+  kind: 'Release',
+};
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+export function conditionOf(object: KubeObject, type: string): Condition | undefined {
+  const conditions = object.status?.conditions;
+  if (!Array.isArray(conditions)) return undefined;
+  return (conditions as Condition[]).find((c) => c?.type === type);
+}
+
+export function labelOf(object: KubeObject, key: string): string | undefined {
+  const value = object.metadata.labels?.[key];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export function stringAt(record: Record<string, unknown> | undefined, key: string) {
+  const value = record?.[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Fills a link template; undefined when there is no template. */
+export function runLink(template: string | undefined, object: KubeObject): string | undefined {
+  if (!template) return undefined;
+  return template
+    .replaceAll('{namespace}', encodeURIComponent(object.metadata.namespace))
+    .replaceAll('{name}', encodeURIComponent(object.metadata.name))
+    .replaceAll('{uid}', encodeURIComponent(object.metadata.uid ?? ''));
+}
+
+/** Severity is decided by the operator's rules, not by controllers. */
+export type SeverityOf = (observation: Observation) => Severity;

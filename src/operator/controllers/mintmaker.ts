@@ -1,0 +1,71 @@
+/**
+ * MintMaker dependency-update runs: PipelineRuns that MintMaker starts in its own
+ * namespace (default `mintmaker`), labelled with the component's namespace and name. The
+ * issue belongs to the component's namespace, never to `mintmaker`. The namespace label
+ * is trusted only on runs in the MintMaker namespace (anyone can label a run in their
+ * own namespace); a MintMaker run found elsewhere belongs to the namespace it runs in.
+ */
+import {
+  labelOf,
+  PIPELINE_RUNS,
+  runLink,
+  TASK_RUNS,
+  type Controller,
+  type Observation,
+  type RunScope,
+} from '../controller.js';
+import { MINTMAKER } from '../run-labels.js';
+import { completion, failureOf } from './pipelinerun.js';
+
+export const mintmakerController: Controller = {
+  name: 'mintmaker',
+  watches: PIPELINE_RUNS,
+  details: [TASK_RUNS],
+  defaultNamespaces: (settings) => [settings.mintmakerNamespace],
+  observe(run, context) {
+    const component = labelOf(run, MINTMAKER.component);
+    if (component === undefined) return undefined;
+    const inMintmaker = run.metadata.namespace === context.settings.mintmakerNamespace;
+    const namespace = inMintmaker ? labelOf(run, MINTMAKER.namespace) : run.metadata.namespace;
+    if (!namespace) return undefined;
+    const completed = completion(run);
+    if (!completed) return undefined;
+    const repository = labelOf(run, MINTMAKER.repository);
+    const branch = labelOf(run, MINTMAKER.branch);
+    const labels: Record<string, string> = { 'appstudio.openshift.io/component': component };
+    for (const key of [
+      MINTMAKER.gitHost,
+      MINTMAKER.repository,
+      MINTMAKER.branch,
+      MINTMAKER.repoBranchHash,
+    ]) {
+      const value = labelOf(run, key);
+      if (value) labels[key] = value;
+    }
+    const logsUrl = runLink(context.settings.logsUrlTemplate, run);
+    const scope: [RunScope, string] = ['component', component];
+    const base = {
+      namespace,
+      issueType: 'dependency' as const,
+      scopeType: scope[0],
+      scopeName: scope[1],
+      runId: run.metadata.uid ?? `${run.metadata.namespace}/${run.metadata.name}`,
+      completedAt: completed.at,
+      ...(logsUrl ? { logsUrl } : {}),
+      labels,
+    };
+    if (completed.succeeded) {
+      return { ...base, outcome: 'success', title: '', reason: '' } satisfies Observation;
+    }
+    const failure = failureOf(run, context);
+    const target = repository
+      ? ` (${repository.replaceAll('_', '/')}${branch ? `@${branch}` : ''})`
+      : '';
+    return {
+      ...base,
+      outcome: 'failure',
+      title: `Dependency update (MintMaker) failed for component ${component}${target}`,
+      reason: `MintMaker run ${run.metadata.name} failed.\n${failure.reason}`,
+    } satisfies Observation;
+  },
+};

@@ -1,0 +1,208 @@
+/**
+ * Delivery to the API server. A bounded, coalescing work queue (one entry per run: a
+ * newer state of a run replaces its pending one), a few workers, and retries with
+ * exponential backoff and jitter while the server is unreachable, answers 5xx or 429, or
+ * refuses the operator's credentials (401). Nothing is dropped: a failed delivery goes
+ * back into the queue; a run that did not fit in a full queue is picked up again by the
+ * next resync from the informer cache. Workers only run while this replica leads.
+ */
+import type { Logger } from 'pino';
+
+export interface Delivery {
+  /** The run: `<controller>/<namespace>/<name>`. */
+  key: string;
+  /** Its resourceVersion: a run already delivered at this version is not sent again. */
+  version: string;
+  /** Decided when the delivery is taken from the queue; `undefined` skips it. */
+  request(): { webhook: string; body: Record<string, unknown> } | undefined;
+}
+
+export interface ReporterOptions {
+  apiUrl: string;
+  token(): Promise<string | undefined>;
+  capacity: number;
+  concurrency: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  timeoutMs: number;
+  log: Logger;
+  count(event: 'sent' | 'failed' | 'retried' | 'skipped' | 'overflow'): void;
+}
+
+export class Reporter {
+  private readonly queue = new Map<string, Delivery>();
+  /** The version last delivered per run, so a resync does not send it again. */
+  private readonly delivered = new Map<string, string>();
+  private inFlight = 0;
+  private running = false;
+  private failures = 0;
+  private pausedUntil = 0;
+  private readonly sleepers = new Set<() => void>();
+  private idleWaiters: (() => void)[] = [];
+  /** True when something did not fit: the next resync must look at every run again. */
+  overflowed = false;
+
+  constructor(private readonly options: ReporterOptions) {}
+
+  get depth(): number {
+    return this.queue.size;
+  }
+
+  /** Queues a run unless it was already delivered at this version; false when full. */
+  enqueue(delivery: Delivery): boolean {
+    if (this.delivered.get(delivery.key) === delivery.version) return true;
+    if (!this.queue.has(delivery.key) && this.queue.size >= this.options.capacity) {
+      this.overflowed = true;
+      this.options.count('overflow');
+      return false;
+    }
+    this.queue.set(delivery.key, delivery);
+    this.wakeAll();
+    return true;
+  }
+
+  /** The run is gone from the cluster: forget what was delivered (a queued delivery stays). */
+  forget(key: string): void {
+    this.delivered.delete(key);
+  }
+
+  /** Starts the workers (this replica became the leader). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (let i = 0; i < this.options.concurrency; i += 1) void this.work();
+  }
+
+  /** Stops taking work (leadership lost or shutting down); in-flight requests finish. */
+  stop(): void {
+    this.running = false;
+    this.wakeAll();
+  }
+
+  /** Resolves when the queue is empty and nothing is in flight (for tests and shutdown). */
+  idle(): Promise<void> {
+    if (this.queue.size === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async work(): Promise<void> {
+    while (this.running) {
+      const wait = this.pausedUntil - Date.now();
+      if (wait > 0) {
+        await this.sleep(wait);
+        continue;
+      }
+      const next = this.queue.entries().next();
+      if (next.done) {
+        this.notifyIdle();
+        await this.sleep(60_000);
+        continue;
+      }
+      const [key, delivery] = next.value;
+      this.queue.delete(key);
+      this.inFlight += 1;
+      try {
+        await this.deliver(delivery);
+      } finally {
+        this.inFlight -= 1;
+      }
+    }
+  }
+
+  private async deliver(delivery: Delivery): Promise<void> {
+    const request = delivery.request();
+    if (!request) {
+      this.delivered.set(delivery.key, delivery.version);
+      this.options.count('skipped');
+      return;
+    }
+    const result = await this.post(request.webhook, request.body);
+    if (result === 'ok') {
+      this.delivered.set(delivery.key, delivery.version);
+      this.failures = 0;
+      this.options.count('sent');
+      return;
+    }
+    if (result === 'permanent') {
+      this.delivered.set(delivery.key, delivery.version);
+      this.options.count('failed');
+      return;
+    }
+    // Retry later, unless a newer state of the run was queued meanwhile.
+    if (!this.queue.has(delivery.key)) this.queue.set(delivery.key, delivery);
+    this.failures += 1;
+    const delay = backoff(this.failures, this.options.backoffBaseMs, this.options.backoffMaxMs);
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + delay);
+    this.options.count('retried');
+    if (this.failures === 1 || this.failures % 10 === 0) {
+      this.options.log.warn(
+        { failures: this.failures, retryInMs: delay, queued: this.queue.size },
+        'the API server is not taking reports: retrying with backoff',
+      );
+    }
+  }
+
+  private async post(
+    webhook: string,
+    body: Record<string, unknown>,
+  ): Promise<'ok' | 'retry' | 'permanent'> {
+    const token = await this.options.token();
+    let response: Response;
+    try {
+      response = await fetch(`${this.options.apiUrl}/api/v1/webhooks/${webhook}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch {
+      return 'retry';
+    }
+    const text = await response.text().catch(() => '');
+    if (response.ok) return 'ok';
+    if (response.status >= 500 || response.status === 429 || response.status === 408) {
+      return 'retry';
+    }
+    if (response.status === 401) {
+      this.options.log.error('the API server refused the operator token (401): retrying');
+      return 'retry';
+    }
+    this.options.log.error(
+      { webhook, status: response.status, answer: text.slice(0, 500), namespace: body.namespace },
+      'the API server rejected a report; it will not be retried',
+    );
+    return 'permanent';
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const done of [...this.sleepers]) done();
+  }
+
+  private notifyIdle(): void {
+    if (this.queue.size > 0 || this.inFlight > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, capped. */
+export function backoff(failures: number, baseMs: number, maxMs: number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
