@@ -11,12 +11,16 @@
  * 3. List requests/s with Kubernetes authorization on (cached) as a ratio to off, on a
  *    second server process pointed at the Kubernetes API test double (bench/auth-phase.ts).
  *    Target ≥ 0.8.
- * 4. The server's peak RSS throughout (target < 200 MB).
+ * 4. The bridge operator: 10,000 PipelineRuns through the watch until the store reflects
+ *    them all, events/s as a ratio to the server's own ingest of the same webhook, and
+ *    the operator's peak RSS (bench/operator-phase.ts).
+ * 5. The server's peak RSS throughout (target < 200 MB).
  *
  * Each measurement is repeated (KITE_BENCH_ROUNDS, default 3) and the median is quoted.
  */
 import autocannon from 'autocannon';
 import { authPhase } from './auth-phase.js';
+import { operatorPhase } from './operator-phase.js';
 import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -39,7 +43,9 @@ const QUERY_RATE = Number(process.env.KITE_BENCH_QUERY_RATE ?? 100);
 const SATURATION = 16;
 const ISSUES = Number(process.env.KITE_BENCH_ISSUES ?? 1_000_000);
 const NAMESPACES = 1000;
-const PHASES = new Set((process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth').split(','));
+const PHASES = new Set(
+  (process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth,operator').split(','),
+);
 
 let sequence = 0;
 const failureBody = (scope: string) =>
@@ -301,6 +307,7 @@ async function main(): Promise<void> {
       );
     }
     if (PHASES.has('auth')) await authPhase(scratch.url, db, kite, ROUNDS, SECONDS / 2);
+    if (PHASES.has('operator')) await operatorPhase(db, kite, ROUNDS, SECONDS / 2);
   } finally {
     rss.stop();
     console.log(`server peak RSS: ${fmt(rss.peakMiB())} MiB (target < 200 MB)`);

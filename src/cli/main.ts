@@ -156,6 +156,7 @@ program
       process.env,
     );
     const operator = await startOperator(config);
+    await operator.synced;
     let stopping = false;
     const stop = () => {
       if (stopping) return;

@@ -48,6 +48,11 @@ export interface Observation {
   /** Facts the severity rules can match on (e.g. the event type: push or pull_request). */
   eventType?: string;
   labels: Record<string, string>;
+  /**
+   * Details the run refers to are not cached yet (a TaskRun's watch event is still on
+   * its way): delivery waits a little for them before reporting what it has.
+   */
+  incomplete?: boolean;
 }
 
 /** What a controller may read besides the object itself. */
@@ -58,7 +63,10 @@ export interface ObserveContext {
 }
 
 export interface ControllerSettings {
-  /** Link template for a run's logs: {namespace}, {name}, {uid} are replaced. */
+  /**
+   * Link template for a run's logs: {namespace}, {name}, {uid}, {component} and
+   * {application} are replaced.
+   */
   logsUrlTemplate: string | undefined;
   /** Where MintMaker runs its PipelineRuns; only there is its namespace label trusted. */
   mintmakerNamespace: string;
@@ -70,6 +78,11 @@ export interface Controller {
   readonly watches: ResourceKind;
   /** Other kinds cached (and synced before the first observation) for `details`. */
   readonly details?: readonly ResourceKind[];
+  /**
+   * The operator-wide `logsUrl` (a PipelineRun page) applies to this controller's
+   * objects; other controllers link only with their own `controllers.<name>.logsUrl`.
+   */
+  readonly pipelineRunLinks?: boolean;
   /** Namespaces watched when the config names none; absent: cluster-wide. */
   defaultNamespaces?(settings: ControllerSettings): string[];
   observe(object: KubeObject, context: ObserveContext): Observation | undefined;
@@ -102,6 +115,9 @@ export interface Condition {
   lastTransitionTime?: string;
 }
 
+const COMPONENT_LABEL = 'appstudio.openshift.io/component';
+const APPLICATION_LABEL = 'appstudio.openshift.io/application';
+
 export function conditionOf(object: KubeObject, type: string): Condition | undefined {
   const conditions = object.status?.conditions;
   if (!Array.isArray(conditions)) return undefined;
@@ -124,7 +140,9 @@ export function runLink(template: string | undefined, object: KubeObject): strin
   return template
     .replaceAll('{namespace}', encodeURIComponent(object.metadata.namespace))
     .replaceAll('{name}', encodeURIComponent(object.metadata.name))
-    .replaceAll('{uid}', encodeURIComponent(object.metadata.uid ?? ''));
+    .replaceAll('{uid}', encodeURIComponent(object.metadata.uid ?? ''))
+    .replaceAll('{component}', encodeURIComponent(labelOf(object, COMPONENT_LABEL) ?? ''))
+    .replaceAll('{application}', encodeURIComponent(labelOf(object, APPLICATION_LABEL) ?? ''));
 }
 
 /** Severity is decided by the operator's rules, not by controllers. */

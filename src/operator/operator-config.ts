@@ -20,6 +20,8 @@ const ControllerConfig = Type.Object(
     namespaces: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     /** A Kubernetes label selector applied to the watch. */
     labelSelector: Type.Optional(Type.String()),
+    /** Link template for this controller's objects (see `logsUrl`). */
+    logsUrl: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
@@ -38,7 +40,10 @@ export const OperatorFile = Type.Object(
   {
     apiUrl: Type.Optional(Type.String()),
     clusterName: Type.Optional(Type.String()),
-    /** Link to a run's logs: {namespace}, {name} and {uid} are replaced. */
+    /**
+     * Link to a PipelineRun's page (used by the pipelineruns controller): {namespace},
+     * {name}, {uid}, {component} and {application} are replaced.
+     */
     logsUrl: Type.Optional(Type.String()),
     mintmakerNamespace: Type.Optional(Type.String({ minLength: 1 })),
     resync: Type.Optional(Type.String()),
@@ -132,7 +137,9 @@ export async function resolveOperatorConfig(
   }
   const port = Number(flags.port ?? env.KITE_OPERATOR_PORT ?? '8081');
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InputError(`the operator port must be 0-65535, got "${flags.port}"`);
+    throw new InputError(
+      `the operator port must be 0-65535, got "${flags.port ?? env.KITE_OPERATOR_PORT}"`,
+    );
   }
   const election = file.leaderElection ?? {};
   const leaseNamespace =
@@ -151,7 +158,7 @@ export async function resolveOperatorConfig(
     mintmakerNamespace: env.KITE_MINTMAKER_NAMESPACE ?? file.mintmakerNamespace ?? 'mintmaker',
     resyncMs: duration('resync', env.KITE_RESYNC ?? file.resync ?? '10m'),
     queueCapacity: file.queue?.capacity ?? 50_000,
-    concurrency: file.queue?.concurrency ?? 4,
+    concurrency: file.queue?.concurrency ?? 8,
     leaderElection: flags.leaderElect ?? election.enabled ?? true,
     leaseNamespace,
     leaseName: election.leaseName ?? 'kite-operator',

@@ -42,6 +42,8 @@ type Watched = Informer<KubeObject> & ObjectCache<KubeObject>;
 export interface RunningOperator {
   /** Base URL of the probes and metrics server. */
   url: string;
+  /** Resolves when every informer has listed (and reporting has started or awaits the Lease). */
+  synced: Promise<void>;
   readonly ready: boolean;
   readonly leading: boolean;
   readonly queueDepth: number;
@@ -128,9 +130,17 @@ export async function startOperator(
 
   let stopped = false;
 
-  // One informer per kind and namespace (undefined: cluster-wide), shared between controllers.
-  const informers = new Map<string, Watched>();
-  const watch = (kind: ResourceKind, namespace: string | undefined, selector: string) => {
+  // One informer per kind, selector and namespace, shared between controllers: where any
+  // controller needs a kind cluster-wide, one cluster-wide informer serves them all.
+  interface Entry {
+    informer: Watched;
+    /** Resolves on the first successful list. */
+    synced: Promise<void>;
+    /** Starts the informer once, however many controllers use it. */
+    start: () => Promise<void>;
+  }
+  const informers = new Map<string, Entry>();
+  const watch = (kind: ResourceKind, namespace: string | undefined, selector: string): Entry => {
     const key = `${kind.group}/${kind.plural}|${namespace ?? '*'}|${selector}`;
     const existing = informers.get(key);
     if (existing) return existing;
@@ -139,29 +149,40 @@ export async function startOperator(
       ? `${base}/namespaces/${namespace}/${kind.plural}`
       : `${base}/${kind.plural}`;
     const labelSelector = selector || undefined;
-    const list = async () =>
-      (namespace
-        ? await custom.listNamespacedCustomObject({
-            group: kind.group,
-            version: kind.version,
-            namespace,
-            plural: kind.plural,
-            labelSelector,
-          })
-        : await custom.listClusterCustomObject({
-            group: kind.group,
-            version: kind.version,
-            plural: kind.plural,
-            labelSelector,
-          })) as KubernetesListObject<KubeObject>;
-    const informer: Watched = makeInformer<KubeObject>(kc, path, list, labelSelector);
     let failures = 0;
-    informer.on('connect', () => {
+    let lastError = 0;
+    let listed!: () => void;
+    const synced = new Promise<void>((resolve) => (listed = resolve));
+    const list = async () => {
+      const result = (
+        namespace
+          ? await custom.listNamespacedCustomObject({
+              group: kind.group,
+              version: kind.version,
+              namespace,
+              plural: kind.plural,
+              labelSelector,
+            })
+          : await custom.listClusterCustomObject({
+              group: kind.group,
+              version: kind.version,
+              plural: kind.plural,
+              labelSelector,
+            })
+      ) as KubernetesListObject<KubeObject>;
+      // client-node swallows list errors (they go to the error callbacks), so a
+      // successful list is the only sure sign of a synced cache.
       failures = 0;
-    });
+      listed();
+      return result;
+    };
+    const informer: Watched = makeInformer<KubeObject>(kc, path, list, labelSelector);
     informer.on('error', (error: unknown) => {
       // client-node stops an informer after an error other than 410: start it again.
       if (stopped) return;
+      // A watch that ran fine for a minute starts the backoff over.
+      if (Date.now() - lastError > 60_000) failures = 0;
+      lastError = Date.now();
       failures += 1;
       restarts.inc({ resource: kind.plural });
       const delay = backoff(failures, 500, 30_000);
@@ -178,20 +199,56 @@ export async function startOperator(
         if (!stopped) informer.start().catch(() => undefined);
       }, delay);
     });
-    informers.set(key, informer);
-    return informer;
+    let started: Promise<void> | undefined;
+    const entry = { informer, synced, start: () => (started ??= informer.start()) };
+    informers.set(key, entry);
+    return entry;
+  };
+
+  // Which namespaces each kind (and selector) is watched in; '*' absorbs the rest.
+  const controllerNamespaces = (controller: Controller) => {
+    const own = config.controllers[controller.name] ?? {};
+    return own.namespaces?.length
+      ? own.namespaces
+      : (controller.defaultNamespaces?.(settings) ?? []);
+  };
+  const plan = new Map<string, Set<string>>();
+  const planKey = (kind: ResourceKind, selector: string) =>
+    `${kind.group}/${kind.plural}|${selector}`;
+  const need = (kind: ResourceKind, selector: string, namespaces: string[]) => {
+    const key = planKey(kind, selector);
+    const set = plan.get(key) ?? new Set<string>();
+    for (const namespace of namespaces.length ? namespaces : ['*']) set.add(namespace);
+    plan.set(key, set);
+  };
+  for (const controller of controllers) {
+    const namespaces = controllerNamespaces(controller);
+    need(controller.watches, config.controllers[controller.name]?.labelSelector ?? '', namespaces);
+    for (const kind of controller.details ?? []) need(kind, '', namespaces);
+  }
+  /** The informers that cover these namespaces (empty: cluster-wide) for a kind. */
+  const informersFor = (kind: ResourceKind, selector: string, namespaces: string[]): Entry[] => {
+    const planned = plan.get(planKey(kind, selector)) ?? new Set<string>();
+    if (planned.has('*')) return [watch(kind, undefined, selector)];
+    return namespaces.map((namespace) => watch(kind, namespace, selector));
   };
 
   const details = (kind: ResourceKind, namespace: string): readonly KubeObject[] => {
-    const found: KubeObject[] = [];
-    for (const [key, informer] of informers) {
-      if (!key.startsWith(`${kind.group}/${kind.plural}|`)) continue;
-      const scope = key.split('|')[1];
-      if (scope === '*' || scope === namespace) found.push(...informer.list(namespace));
-    }
-    return found;
+    const planned = plan.get(planKey(kind, ''));
+    if (!planned) return [];
+    const key = planned.has('*') ? '*' : namespace;
+    return informers.get(`${kind.group}/${kind.plural}|${key}|`)?.informer.list(namespace) ?? [];
   };
-  const context = { details, settings };
+  const contexts = new Map(
+    controllers.map((controller) => {
+      const own = config.controllers[controller.name] ?? {};
+      const logsUrlTemplate =
+        own.logsUrl ?? (controller.pipelineRunLinks ? config.logsUrlTemplate : undefined);
+      return [controller.name, { details, settings: { ...settings, logsUrlTemplate } }];
+    }),
+  );
+  const contextOf = (controller: Controller) =>
+    contexts.get(controller.name) ?? { details, settings };
 
   const labels = (observation: Observation) =>
     config.clusterName
@@ -224,7 +281,7 @@ export async function startOperator(
 
   const observe = (controller: Controller, run: KubeObject): Observation | undefined => {
     try {
-      return controller.observe(run, context);
+      return controller.observe(run, contextOf(controller));
     } catch (error) {
       observations.inc({ controller: controller.name, outcome: 'error' });
       log.error(
@@ -248,51 +305,72 @@ export async function startOperator(
     queue.enqueue({
       key,
       version: run.metadata.resourceVersion ?? '',
-      request: () => {
+      request: (final) => {
         // Judge the run as it is now (its TaskRuns may have arrived since it was queued);
         // a run deleted meanwhile is still reported as it was seen.
         const current = informer.get(run.metadata.name, run.metadata.namespace);
         const latest = (current && observe(controller, current)) ?? observation;
+        if (latest.incomplete && !final) return 'defer';
         observations.inc({ controller: controller.name, outcome: latest.outcome });
         return requestOf(latest);
       },
     });
   };
 
-  const mains: { controller: Controller; informer: Watched }[] = [];
+  const mains: {
+    controller: Controller;
+    informer: Watched;
+    covers: (namespace: string) => boolean;
+  }[] = [];
+  const syncs: Promise<void>[] = [];
   for (const controller of controllers) {
-    const own = config.controllers[controller.name] ?? {};
-    const namespaces = own.namespaces?.length
-      ? own.namespaces
-      : (controller.defaultNamespaces?.(settings) ?? []);
-    const scopes = namespaces.length ? namespaces : [undefined];
-    for (const kind of controller.details ?? []) {
-      for (const namespace of scopes) watch(kind, namespace, '');
-    }
-    for (const namespace of scopes) {
-      const informer = watch(controller.watches, namespace, own.labelSelector ?? '');
+    const namespaces = controllerNamespaces(controller);
+    const covers = (namespace: string) => namespaces.length === 0 || namespaces.includes(namespace);
+    const selector = config.controllers[controller.name]?.labelSelector ?? '';
+    const detailEntries = (controller.details ?? []).flatMap((kind) =>
+      informersFor(kind, '', namespaces),
+    );
+    const mainEntries = informersFor(controller.watches, selector, namespaces);
+    for (const { informer } of mainEntries) {
       informer.on('add', (run) => {
+        if (!covers(run.metadata.namespace)) return;
         eventsSeen.inc({ controller: controller.name, event: 'add' });
         handle(controller, informer, run);
       });
       informer.on('update', (run) => {
+        if (!covers(run.metadata.namespace)) return;
         eventsSeen.inc({ controller: controller.name, event: 'update' });
         handle(controller, informer, run);
       });
       informer.on('delete', (run) => {
+        if (!covers(run.metadata.namespace)) return;
         eventsSeen.inc({ controller: controller.name, event: 'delete' });
         const key = `${controller.name}/${run.metadata.namespace}/${run.metadata.name}`;
         index.delete(key);
         queue.forget(key);
       });
-      mains.push({ controller, informer });
+      mains.push({ controller, informer, covers });
     }
+    // Details first, so a run's failed TaskRuns are known when the run is first judged.
+    // An informer that fails to list is restarted by its error handler; a controller
+    // whose kind cannot be listed (a CRD missing) holds up only itself.
+    syncs.push(
+      (async () => {
+        await Promise.all(detailEntries.map((e) => e.start()));
+        await Promise.all(detailEntries.map((e) => e.synced));
+        await Promise.all(mainEntries.map((e) => e.start()));
+        await Promise.all(mainEntries.map((e) => e.synced));
+        if (!stopped) log.info({ controller: controller.name }, 'controller synced');
+      })(),
+    );
   }
 
   const resyncAll = () => {
     queue.overflowed = false;
-    for (const { controller, informer } of mains) {
-      for (const run of informer.list()) handle(controller, informer, run);
+    for (const { controller, informer, covers } of mains) {
+      for (const run of informer.list()) {
+        if (covers(run.metadata.namespace)) handle(controller, informer, run);
+      }
     }
   };
 
@@ -323,34 +401,6 @@ export async function startOperator(
   const address = probes.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
-  // Details first, so a run's failed TaskRuns are known when the run is first judged.
-  const detailInformers = [...informers.values()].filter(
-    (i) => !mains.some((m) => m.informer === i),
-  );
-  try {
-    await Promise.all(detailInformers.map((i) => i.start()));
-    await Promise.all([...new Set(mains.map((m) => m.informer))].map((i) => i.start()));
-  } catch (error) {
-    stopped = true;
-    await closeServer(probes);
-    await Promise.all([...informers.values()].map((i) => i.stop()));
-    throw new InputError(`cannot watch the cluster: ${describe(error)}`);
-  }
-  ready = true;
-  log.info(
-    {
-      controllers: controllers.map((c) => c.name),
-      informers: informers.size,
-      runs: mains.reduce((n, m) => n + m.informer.list().length, 0),
-    },
-    'informers synced',
-  );
-
-  const resyncTimer = setInterval(() => resyncAll(), config.resyncMs);
-  const overflowTimer = setInterval(() => {
-    if (queue.overflowed && queue.depth < config.queueCapacity / 2) resyncAll();
-  }, 5_000);
-
   let elector: LeaderElector | undefined;
   let leading = false;
   const lead = (now: boolean) => {
@@ -363,6 +413,13 @@ export async function startOperator(
       queue.stop();
     }
   };
+
+  // Reporting starts at once: each controller's runs are enqueued as its caches fill.
+  // /readyz says 503 until every controller has synced.
+  const resyncTimer = setInterval(() => resyncAll(), config.resyncMs);
+  const overflowTimer = setInterval(() => {
+    if (queue.overflowed && queue.depth < config.queueCapacity / 2) resyncAll();
+  }, 5_000);
   if (config.leaderElection) {
     elector = new LeaderElector(kc.makeApiClient(CoordinationV1Api), {
       namespace: config.leaseNamespace,
@@ -377,9 +434,22 @@ export async function startOperator(
   } else {
     lead(true);
   }
+  const synced = Promise.all(syncs).then(() => {
+    if (stopped) return;
+    ready = true;
+    log.info(
+      {
+        controllers: controllers.map((c) => c.name),
+        informers: informers.size,
+        runs: mains.reduce((n, m) => n + m.informer.list().length, 0),
+      },
+      'informers synced',
+    );
+  });
 
   return {
     url,
+    synced,
     get ready() {
       return ready;
     },
@@ -396,9 +466,10 @@ export async function startOperator(
       stopped = true;
       clearInterval(resyncTimer);
       clearInterval(overflowTimer);
+      ready = false;
       queue.stop();
       await elector?.stop();
-      await Promise.all([...informers.values()].map((i) => i.stop()));
+      await Promise.all([...informers.values()].map(({ informer }) => informer.stop()));
       await closeServer(probes);
     },
   };

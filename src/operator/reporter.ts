@@ -2,7 +2,8 @@
  * Delivery to the API server. A bounded, coalescing work queue (one entry per run: a
  * newer state of a run replaces its pending one), a few workers, and retries with
  * exponential backoff and jitter while the server is unreachable, answers 5xx or 429, or
- * refuses the operator's credentials (401). Nothing is dropped: a failed delivery goes
+ * refuses the operator's credentials (401); a report refused for its namespace (403) is
+ * retried alone with its own backoff. Nothing is dropped: a failed delivery goes
  * back into the queue; a run that did not fit in a full queue is picked up again by the
  * next resync from the informer cache. Workers only run while this replica leads.
  */
@@ -13,8 +14,12 @@ export interface Delivery {
   key: string;
   /** Its resourceVersion: a run already delivered at this version is not sent again. */
   version: string;
-  /** Decided when the delivery is taken from the queue; `undefined` skips it. */
-  request(): { webhook: string; body: Record<string, unknown> } | undefined;
+  /**
+   * Decided when the delivery is taken from the queue: the request, `undefined` to skip
+   * it, or `defer` to try again shortly (details still on their way; `final` is true
+   * once it has waited long enough and must report what it has).
+   */
+  request(final: boolean): { webhook: string; body: Record<string, unknown> } | undefined | 'defer';
 }
 
 export interface ReporterOptions {
@@ -29,6 +34,10 @@ export interface ReporterOptions {
   count(event: 'sent' | 'failed' | 'retried' | 'skipped' | 'overflow'): void;
 }
 
+/** How long, and how many times, a run waits for details still on their way. */
+const DEFER_MS = 200;
+const MAX_DEFERRALS = 25;
+
 export class Reporter {
   private readonly queue = new Map<string, Delivery>();
   /** The version last delivered per run, so a resync does not send it again. */
@@ -38,6 +47,10 @@ export class Reporter {
   private failures = 0;
   private pausedUntil = 0;
   private readonly sleepers = new Set<() => void>();
+  /** Runs refused with 403, by the number of refusals so far, and their retry timers. */
+  private readonly denied = new Map<string, number>();
+  private readonly parked = new Set<NodeJS.Timeout>();
+  private readonly deferred = new Map<string, number>();
   private idleWaiters: (() => void)[] = [];
   /** True when something did not fit: the next resync must look at every run again. */
   overflowed = false;
@@ -76,12 +89,16 @@ export class Reporter {
   /** Stops taking work (leadership lost or shutting down); in-flight requests finish. */
   stop(): void {
     this.running = false;
+    for (const timer of this.parked) clearTimeout(timer);
+    this.parked.clear();
     this.wakeAll();
   }
 
   /** Resolves when the queue is empty and nothing is in flight (for tests and shutdown). */
   idle(): Promise<void> {
-    if (this.queue.size === 0 && this.inFlight === 0) return Promise.resolve();
+    if (this.queue.size === 0 && this.inFlight === 0 && this.parked.size === 0) {
+      return Promise.resolve();
+    }
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -110,7 +127,14 @@ export class Reporter {
   }
 
   private async deliver(delivery: Delivery): Promise<void> {
-    const request = delivery.request();
+    const deferrals = this.deferred.get(delivery.key) ?? 0;
+    const request = delivery.request(deferrals >= MAX_DEFERRALS);
+    if (request === 'defer') {
+      this.deferred.set(delivery.key, deferrals + 1);
+      this.park(delivery, DEFER_MS);
+      return;
+    }
+    this.deferred.delete(delivery.key);
     if (!request) {
       this.delivered.set(delivery.key, delivery.version);
       this.options.count('skipped');
@@ -123,6 +147,23 @@ export class Reporter {
       this.options.count('sent');
       return;
     }
+    if (result === 'denied') {
+      // Refused for this namespace (a missing or late RBAC binding): retry this run alone,
+      // with its own backoff, so one namespace never holds up the others.
+      const attempts = (this.denied.get(delivery.key) ?? 0) + 1;
+      this.denied.set(delivery.key, attempts);
+      this.options.count('retried');
+      const timer = setTimeout(
+        () => {
+          this.parked.delete(timer);
+          if (!this.queue.has(delivery.key)) this.enqueue(delivery);
+        },
+        backoff(attempts, this.options.backoffBaseMs, this.options.backoffMaxMs),
+      );
+      this.parked.add(timer);
+      return;
+    }
+    this.denied.delete(delivery.key);
     if (result === 'permanent') {
       this.delivered.set(delivery.key, delivery.version);
       this.options.count('failed');
@@ -145,7 +186,7 @@ export class Reporter {
   private async post(
     webhook: string,
     body: Record<string, unknown>,
-  ): Promise<'ok' | 'retry' | 'permanent'> {
+  ): Promise<'ok' | 'retry' | 'denied' | 'permanent'> {
     const token = await this.options.token();
     let response: Response;
     try {
@@ -170,11 +211,27 @@ export class Reporter {
       this.options.log.error('the API server refused the operator token (401): retrying');
       return 'retry';
     }
+    if (response.status === 403) {
+      this.options.log.error(
+        { webhook, namespace: body.namespace },
+        'the API server refused the report (403): is the reporter role bound for this namespace? retrying',
+      );
+      return 'denied';
+    }
     this.options.log.error(
       { webhook, status: response.status, answer: text.slice(0, 500), namespace: body.namespace },
       'the API server rejected a report; it will not be retried',
     );
     return 'permanent';
+  }
+
+  /** Puts a delivery back in the queue after a while (unless a newer one is queued). */
+  private park(delivery: Delivery, ms: number): void {
+    const timer = setTimeout(() => {
+      this.parked.delete(timer);
+      if (!this.queue.has(delivery.key)) this.enqueue(delivery);
+    }, ms);
+    this.parked.add(timer);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -194,7 +251,7 @@ export class Reporter {
   }
 
   private notifyIdle(): void {
-    if (this.queue.size > 0 || this.inFlight > 0) return;
+    if (this.queue.size > 0 || this.inFlight > 0 || this.parked.size > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

@@ -99,6 +99,7 @@ before(async () => {
     env: { KITE_AUTH_MODE: 'kubernetes', KUBECONFIG: kube.kubeconfig },
   });
   operator = await startOperator(await operatorConfig(), { log: quiet() });
+  await operator.synced;
 });
 
 after(async () => {
@@ -370,6 +371,7 @@ describe('watch robustness and delivery', () => {
     const before = await snapshot();
     await operator.close();
     operator = await startOperator(await operatorConfig(), { log: quiet() });
+    await operator.synced;
     await settled();
     assert.deepEqual(await snapshot(), before);
     const metrics = await operator.metrics();
@@ -383,6 +385,7 @@ describe('watch robustness and delivery', () => {
     });
     let later: TestServer | undefined;
     try {
+      await down.synced;
       kube.apply(
         pipelineRun({
           namespace: 'op-down',
@@ -414,6 +417,88 @@ describe('watch robustness and delivery', () => {
     }
   });
 
+  it('is not ready until it can list the cluster, then syncs and reports without a restart', async () => {
+    kube.down = true;
+    const late = await startOperator(await operatorConfig(), { log: quiet() });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal((await fetch(`${late.url}/readyz`)).status, 503);
+      assert.equal((await fetch(`${late.url}/healthz`)).status, 200);
+      assert.equal(late.ready, false);
+      kube.down = false;
+      await late.synced;
+      assert.equal((await fetch(`${late.url}/readyz`)).status, 200);
+      assert.match(
+        await late.metrics(),
+        /kite_operator_informer_restarts_total\{resource="taskruns"\} [1-9]/,
+      );
+    } finally {
+      kube.down = false;
+      await late.close();
+    }
+  });
+
+  it('a report refused for one namespace (403) is retried alone until the grant exists', async () => {
+    kube.users.set('token-limited', { username: 'limited-operator', groups: [] });
+    kube.grants.push({
+      user: 'limited-operator',
+      verb: 'create',
+      ...RBAC,
+      namespace: 'op-allowed',
+    });
+    const limitedToken = join(await mkdtemp(join(tmpdir(), 'kite-limited-')), 'token');
+    await writeFile(limitedToken, 'token-limited');
+    const limited = await startOperator(await operatorConfig({ tokenFile: limitedToken }), {
+      log: quiet(),
+    });
+    try {
+      await limited.synced;
+      kube.apply(
+        pipelineRun({
+          namespace: 'op-denied',
+          name: 'd-1',
+          type: 'build',
+          component: 'd',
+          completedAt: 1,
+        }),
+      );
+      kube.apply(
+        pipelineRun({
+          namespace: 'op-allowed',
+          name: 'a-1',
+          type: 'build',
+          component: 'a',
+          completedAt: 1,
+        }),
+      );
+      await issueWhen('op-allowed', 'a');
+      await eventually(async () => {
+        const text = await limited.metrics();
+        return /kite_operator_reports_total\{result="retried"\} [1-9]/.test(text)
+          ? true
+          : undefined;
+      }, 'the refused report to be retried');
+      kube.grants.push({
+        user: 'limited-operator',
+        verb: 'create',
+        ...RBAC,
+        namespace: 'op-denied',
+      });
+      // The main operator (allowed everywhere) must not be the one reporting it: stop it
+      // from seeing this run by checking the limited one's own counter instead.
+      await eventually(
+        async () => {
+          const text = await limited.metrics();
+          return /kite_operator_reports_total\{result="sent"\} [2-9]/.test(text) ? true : undefined;
+        },
+        'the refused report to be delivered once allowed',
+        20_000,
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('/healthz, /readyz and /metrics answer', async () => {
     const get = (path: string) => fetch(`${operator.url}${path}`);
     assert.equal((await get('/healthz')).status, 200);
@@ -438,6 +523,7 @@ describe('leader election', () => {
     const b = await startOperator(config, { log: quiet() });
     const replicas = [a, b];
     try {
+      await Promise.all(replicas.map((r) => r.synced));
       const leader = await eventually(() => replicas.find((r) => r.leading), 'a leader');
       const standby = replicas.find((r) => r !== leader) as RunningOperator;
       await new Promise((resolve) => setTimeout(resolve, 500));

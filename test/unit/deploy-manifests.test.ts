@@ -1,13 +1,19 @@
 /**
  * The manifests in deploy/: the ClusterRoles grant exactly what the server checks by default,
- * and the server kustomization renders into a Deployment that matches them.
+ * the server kustomization renders into a Deployment that matches them, the operator
+ * kustomization into a Deployment that runs `kite operator` with a config it accepts and
+ * the least RBAC its controllers need, and deploy/ composes both without duplicates.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { resolveServeConfig } from '../../src/config.js';
+import { CONTROLLERS } from '../../src/operator/controllers/index.js';
+import { parseOperatorFile, resolveOperatorConfig } from '../../src/operator/operator-config.js';
 
 interface Rule {
   apiGroups: string[];
@@ -101,5 +107,324 @@ describe('deploy/server', () => {
     ]);
     const service = docs.find((doc) => doc.kind === 'Service');
     assert.deepEqual(service.spec.selector, deployment.spec.selector.matchLabels);
+  });
+});
+
+type Doc = any;
+
+const renders = new Map<string, Doc[]>();
+/** `kubectl kustomize <dir>` parsed, once per directory. */
+const render = (dir: string): Doc[] => {
+  let docs = renders.get(dir);
+  if (!docs) {
+    const text = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+    docs = parseAllDocuments(text).map((doc) => doc.toJS());
+    renders.set(dir, docs);
+  }
+  return docs;
+};
+const idOf = (doc: Doc) => `${doc.kind}/${doc.metadata.namespace ?? ''}/${doc.metadata.name}`;
+const only = (docs: Doc[], kind: string, name?: string): Doc => {
+  const found = docs.filter(
+    (d) => d.kind === kind && (name === undefined || d.metadata.name === name),
+  );
+  assert.equal(found.length, 1, `exactly one ${kind}${name ? ` ${name}` : ''}`);
+  return found[0];
+};
+
+/** The operator's Deployment, its container and its env (values; valueFrom as given). */
+const operatorOf = (docs: Doc[]) => {
+  const deployment = only(docs, 'Deployment', 'kite-operator');
+  const pod = deployment.spec.template.spec;
+  assert.equal(pod.containers.length, 1);
+  const container = pod.containers[0];
+  const env: Record<string, any> = Object.fromEntries(
+    (container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]),
+  );
+  return { deployment, pod, container, env, namespace: deployment.metadata.namespace as string };
+};
+
+/** The config file the Pod reads: the ConfigMap key mounted at KITE_OPERATOR_CONFIG. */
+const configFileOf = (docs: Doc[]) => {
+  const { pod, container, env } = operatorOf(docs);
+  const path = env.KITE_OPERATOR_CONFIG;
+  assert.equal(typeof path, 'string', 'KITE_OPERATOR_CONFIG is set to a path');
+  const mount = (container.volumeMounts ?? []).find((m: any) =>
+    path.startsWith(`${m.mountPath.replace(/\/$/, '')}/`),
+  );
+  assert.ok(mount, `a volume is mounted where ${path} lies`);
+  const volume = pod.volumes.find((v: any) => v.name === mount.name);
+  assert.ok(volume?.configMap, `the volume ${mount.name} is a ConfigMap`);
+  const key = path.slice(mount.mountPath.replace(/\/$/, '').length + 1);
+  const configMap = only(docs, 'ConfigMap', volume.configMap.name);
+  assert.equal(configMap.metadata.namespace, operatorOf(docs).namespace);
+  const text = configMap.data?.[key];
+  assert.equal(
+    typeof text,
+    'string',
+    `the ConfigMap ${configMap.metadata.name} has the key ${key}`,
+  );
+  return { path, text: text as string };
+};
+
+/** What `kite operator` resolves in the Pod: its env, POD_NAMESPACE, the mounted config. */
+const resolvedOperatorConfig = async (docs: Doc[]) => {
+  const { env, namespace } = operatorOf(docs);
+  const { text } = configFileOf(docs);
+  const dir = mkdtempSync(join(tmpdir(), 'kite-operator-config-'));
+  try {
+    const file = join(dir, 'operator.yaml');
+    writeFileSync(file, text);
+    const plain = Object.fromEntries(
+      Object.entries(env).filter(([, value]) => typeof value === 'string'),
+    );
+    assert.deepEqual(env.POD_NAMESPACE, { fieldRef: { fieldPath: 'metadata.namespace' } });
+    return await resolveOperatorConfig(
+      {},
+      { ...plain, POD_NAMESPACE: namespace, KITE_OPERATOR_CONFIG: file },
+      () => Promise.resolve(undefined),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+/** A named or numbered container port, as a number. */
+const portNumber = (container: any, port: number | string): number => {
+  if (typeof port === 'number') return port;
+  const named = (container.ports ?? []).find((p: any) => p.name === port);
+  assert.ok(named, `the container has a port named ${port}`);
+  return named.containerPort;
+};
+
+describe('deploy/operator', () => {
+  const docs = () => render('deploy/operator');
+
+  it('the Deployment runs `kite operator`', () => {
+    assert.deepEqual(operatorOf(docs()).container.args, ['operator']);
+  });
+
+  it('the probes hit /healthz and /readyz on the port the operator listens on, named metrics', async () => {
+    const { container } = operatorOf(docs());
+    const config = await resolvedOperatorConfig(docs());
+    const metrics = (container.ports ?? []).find((p: any) => p.name === 'metrics');
+    assert.equal(metrics?.containerPort, config.port);
+    assert.equal(container.livenessProbe.httpGet.path, '/healthz');
+    assert.equal(portNumber(container, container.livenessProbe.httpGet.port), config.port);
+    assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+    assert.equal(portNumber(container, container.readinessProbe.httpGet.port), config.port);
+    assert.ok(['0.0.0.0', '::'].includes(config.host), 'the probes listen on every address');
+  });
+
+  it('the Pod runs non-root, read-only, without capabilities, with seccomp RuntimeDefault and bounded resources', () => {
+    const { pod, container } = operatorOf(docs());
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
+    assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+    assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+    assert.deepEqual(container.securityContext.capabilities.drop, ['ALL']);
+    assert.equal(container.securityContext.capabilities.add, undefined);
+    assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
+    assert.ok(container.resources.limits.memory);
+  });
+
+  it('runs two replicas with leader election, the Lease in the Pod namespace from the downward API', async () => {
+    const { deployment, env, namespace } = operatorOf(docs());
+    assert.ok(deployment.spec.replicas >= 2);
+    assert.deepEqual(env.POD_NAMESPACE, { fieldRef: { fieldPath: 'metadata.namespace' } });
+    const config = await resolvedOperatorConfig(docs());
+    assert.equal(config.leaderElection, true);
+    assert.equal(config.leaseNamespace, namespace);
+  });
+
+  it('the config file in the ConfigMap parses and validates with parseOperatorFile', () => {
+    const { path, text } = configFileOf(docs());
+    const file = parseOperatorFile(path, text);
+    assert.ok(file.clusterName, 'clusterName is set');
+    assert.match(file.logsUrl ?? '', /^https:\/\/.+\{namespace\}.*\{name\}/);
+    assert.ok(file.mintmakerNamespace, 'mintmakerNamespace is set');
+    assert.ok(file.severity?.length, 'severity rules are spelled out');
+  });
+
+  it('every controller the config names exists in CONTROLLERS', () => {
+    const { path, text } = configFileOf(docs());
+    const named = Object.keys(parseOperatorFile(path, text).controllers ?? {});
+    assert.ok(named.length > 0, 'the config lists its controllers');
+    const known = CONTROLLERS.map((c) => c.name);
+    for (const name of named) assert.ok(known.includes(name), `unknown controller ${name}`);
+  });
+
+  it('the ClusterRole grants only get, list, watch on exactly the kinds the controllers watch', () => {
+    const role = only(docs(), 'ClusterRole', 'kite-operator');
+    const granted = new Set<string>();
+    for (const rule of role.rules) {
+      assert.equal(rule.resourceNames, undefined);
+      assert.equal(rule.nonResourceURLs, undefined);
+      for (const value of [...rule.apiGroups, ...rule.resources, ...rule.verbs]) {
+        assert.ok(!value.includes('*'), `no wildcards: ${value}`);
+      }
+      assert.deepEqual([...rule.verbs].sort(), ['get', 'list', 'watch']);
+      for (const group of rule.apiGroups)
+        for (const resource of rule.resources) granted.add(`${group}/${resource}`);
+    }
+    const watched = new Set(
+      CONTROLLERS.flatMap((c) => [c.watches, ...(c.details ?? [])]).map(
+        (kind) => `${kind.group}/${kind.plural}`,
+      ),
+    );
+    assert.deepEqual([...granted].sort(), [...watched].sort());
+    assert.deepEqual([...granted].sort(), [
+      'appstudio.redhat.com/releases',
+      'tekton.dev/pipelineruns',
+      'tekton.dev/taskruns',
+    ]);
+  });
+
+  it("the Lease Role is namespace-scoped in the operator's namespace and limited to its Lease", async () => {
+    const d = docs();
+    const { namespace } = operatorOf(d);
+    const config = await resolvedOperatorConfig(d);
+    const role = only(d, 'Role', 'kite-operator-leader-election');
+    assert.equal(role.metadata.namespace, namespace);
+    assert.equal(role.metadata.namespace, config.leaseNamespace);
+    assert.ok(
+      !d.some(
+        (doc) =>
+          doc.kind === 'ClusterRole' &&
+          doc.rules?.some((r: any) => r.resources?.includes('leases')),
+      ),
+      'no ClusterRole grants leases',
+    );
+    const verbs = new Map<string, string[] | undefined>();
+    for (const rule of role.rules) {
+      assert.deepEqual(rule.apiGroups, ['coordination.k8s.io']);
+      assert.deepEqual(rule.resources, ['leases']);
+      for (const verb of rule.verbs) verbs.set(verb, rule.resourceNames);
+    }
+    // create cannot be limited by name; everything else is.
+    assert.deepEqual([...verbs.keys()].sort(), ['create', 'get', 'update']);
+    assert.equal(verbs.get('create'), undefined);
+    assert.deepEqual(verbs.get('get'), [config.leaseName]);
+    assert.deepEqual(verbs.get('update'), [config.leaseName]);
+  });
+
+  it('the watch, Lease and reporter bindings target the ServiceAccount the pods run as', () => {
+    const d = docs();
+    const { pod, namespace } = operatorOf(d);
+    const subject = [{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace }];
+    only(d, 'ServiceAccount', pod.serviceAccountName);
+    const watch = only(d, 'ClusterRoleBinding', 'kite-operator');
+    assert.deepEqual(watch.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'kite-operator',
+    });
+    assert.deepEqual(watch.subjects, subject);
+    const lease = only(d, 'RoleBinding', 'kite-operator-leader-election');
+    assert.equal(lease.metadata.namespace, namespace);
+    assert.deepEqual(lease.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'kite-operator-leader-election',
+    });
+    assert.deepEqual(lease.subjects, subject);
+    const reporter = only(d, 'ClusterRoleBinding', 'kite-operator-reporter');
+    assert.deepEqual(reporter.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'kite-issues-reporter',
+    });
+    assert.deepEqual(reporter.subjects, subject);
+  });
+});
+
+describe('deploy (server and operator together)', () => {
+  const docs = () => render('deploy');
+
+  it('renders every resource of deploy/server and deploy/operator, none twice', () => {
+    const ids = docs().map(idOf);
+    const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+    assert.deepEqual(twice, [], 'no duplicate (kind, namespace, name)');
+    const expected = [...render('deploy/server'), ...render('deploy/operator')].map(idOf);
+    assert.deepEqual([...ids].sort(), [...new Set(expected)].sort());
+  });
+
+  it('the operator runs in the namespace the server creates, from the same image', () => {
+    const d = docs();
+    const server = only(d, 'Deployment', 'kite-server');
+    const { container, namespace } = operatorOf(d);
+    assert.equal(namespace, server.metadata.namespace);
+    only(d, 'Namespace', namespace);
+    assert.equal(container.image, server.spec.template.spec.containers[0].image);
+  });
+
+  it("KITE_API_URL points at the server Service's name, namespace and port", async () => {
+    const d = docs();
+    const { env, namespace } = operatorOf(d);
+    const config = await resolvedOperatorConfig(d);
+    assert.equal(config.apiUrl, env.KITE_API_URL);
+    const url = new URL(config.apiUrl);
+    assert.equal(url.protocol, 'http:');
+    const [name, serviceNamespace = namespace, ...rest] = url.hostname.split('.');
+    assert.ok(['', 'svc', 'svc.cluster.local'].includes(rest.join('.')), url.hostname);
+    const service = only(d, 'Service', name);
+    assert.equal(service.metadata.namespace, serviceNamespace);
+    const port = Number(url.port || 80);
+    assert.ok(
+      service.spec.ports.some((p: any) => p.port === port),
+      `the Service ${name} serves port ${port}`,
+    );
+    assert.deepEqual(
+      service.spec.selector,
+      only(d, 'Deployment', 'kite-server').spec.selector.matchLabels,
+    );
+  });
+
+  it("the reporter binding grants the operator's ServiceAccount the verb the server checks on issues", async () => {
+    const d = docs();
+    const server = resolveServeConfig({}, {});
+    const { pod, namespace } = operatorOf(d);
+    const binding = only(d, 'ClusterRoleBinding', 'kite-operator-reporter');
+    assert.deepEqual(binding.subjects, [
+      { kind: 'ServiceAccount', name: pod.serviceAccountName, namespace },
+    ]);
+    const role = only(d, 'ClusterRole', binding.roleRef.name);
+    assert.ok(
+      role.rules.some(
+        (r: Rule) =>
+          r.apiGroups.includes(server.rbacGroup) &&
+          r.resources.includes(server.rbacResource) &&
+          r.verbs.includes(server.rbacReportVerb),
+      ),
+    );
+    assert.equal(
+      (await resolvedOperatorConfig(d)).tokenFile,
+      undefined,
+      'reports with the pod token',
+    );
+  });
+
+  it('every binding refers to a role and ServiceAccounts the render contains', () => {
+    const d = docs();
+    const ids = new Set(d.map(idOf));
+    for (const binding of d.filter((doc) => doc.kind.endsWith('Binding'))) {
+      const ns = binding.roleRef.kind === 'Role' ? binding.metadata.namespace : '';
+      assert.ok(ids.has(`${binding.roleRef.kind}/${ns}/${binding.roleRef.name}`), idOf(binding));
+      for (const subject of binding.subjects.filter((s: any) => s.kind === 'ServiceAccount')) {
+        assert.ok(ids.has(`ServiceAccount/${subject.namespace}/${subject.name}`), idOf(binding));
+      }
+    }
+  });
+
+  it('the server reads the database URL from the Secret kite-database, key url', () => {
+    const server = only(docs(), 'Deployment', 'kite-server');
+    const env = server.spec.template.spec.containers[0].env;
+    assert.deepEqual(
+      env.find((e: any) => e.name === 'KITE_DATABASE_URL'),
+      {
+        name: 'KITE_DATABASE_URL',
+        valueFrom: { secretKeyRef: { name: 'kite-database', key: 'url' } },
+      },
+    );
   });
 });

@@ -100,6 +100,22 @@ describe('the PipelineRun controller', () => {
     assert.match(pipelineRunController.observe(asKube(bare), context())?.reason ?? '', /^unknown/);
   });
 
+  it('marks a failure incomplete while a TaskRun it refers to is not cached yet', () => {
+    const run = pipelineRun({
+      namespace: 'ns',
+      name: 'r3',
+      completedAt: 1,
+      component: 'c',
+      children: ['r3-build'],
+    });
+    assert.equal(pipelineRunController.observe(asKube(run), context())?.incomplete, true);
+    const cached = [asKube(failedTaskRun(run, 'build', 'exit 1'))];
+    assert.equal(
+      pipelineRunController.observe(asKube(run), context(cached))?.incomplete,
+      undefined,
+    );
+  });
+
   it('reports a run that never started with its reason', () => {
     const run = pipelineRun({
       namespace: 'ns',

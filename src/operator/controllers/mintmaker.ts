@@ -66,6 +66,7 @@ export const mintmakerController: Controller = {
       outcome: 'failure',
       title: `Dependency update (MintMaker) failed for component ${component}${target}`,
       reason: `MintMaker run ${run.metadata.name} failed.\n${failure.reason}`,
+      ...(failure.incomplete ? { incomplete: true } : {}),
     } satisfies Observation;
   },
 };

@@ -36,6 +36,7 @@ export const pipelineRunController: Controller = {
   name: 'pipelineruns',
   watches: PIPELINE_RUNS,
   details: [TASK_RUNS],
+  pipelineRunLinks: true,
   observe(run, context) {
     if (labelOf(run, MINTMAKER.component) !== undefined) return undefined;
     const completed = completion(run);
@@ -72,6 +73,7 @@ export const pipelineRunController: Controller = {
       outcome: 'failure',
       title: titleOf(issueType, scopeType, scopeName, scenario, failure.tasks, run),
       reason: failure.reason,
+      ...(failure.incomplete ? { incomplete: true } : {}),
     } satisfies Observation;
   },
 };
@@ -153,6 +155,8 @@ export interface Failure {
   reason: string;
   /** The failed pipeline tasks, named. */
   tasks: string[];
+  /** A TaskRun the run refers to is not cached yet (its watch event is still on the way). */
+  incomplete: boolean;
 }
 
 /** Why a completed run failed, naming each failed task (shared with the mintmaker controller). */
@@ -161,21 +165,27 @@ export function failureOf(run: KubeObject, context: ObserveContext): Failure {
   const reason = condition?.reason ?? '';
   const message = condition?.message?.trim() ?? '';
   const children = Array.isArray(run.status?.childReferences) ? run.status.childReferences : [];
-  const failedTasks = context
+  const taskRuns = context
     .details(TASK_RUNS, run.metadata.namespace)
-    .filter(
-      (taskRun) =>
-        labelOf(taskRun, TEKTON.pipelineRun) === run.metadata.name &&
-        conditionOf(taskRun, 'Succeeded')?.status === 'False',
-    )
+    .filter((taskRun) => labelOf(taskRun, TEKTON.pipelineRun) === run.metadata.name);
+  const failedTasks = taskRuns
+    .filter((taskRun) => conditionOf(taskRun, 'Succeeded')?.status === 'False')
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  const cached = new Set(taskRuns.map((taskRun) => taskRun.metadata.name));
+  const incomplete = children.some(
+    (child) =>
+      typeof child === 'object' &&
+      child !== null &&
+      (child as { kind?: unknown }).kind === 'TaskRun' &&
+      !cached.has(String((child as { name?: unknown }).name)),
+  );
   if (
     failedTasks.length === 0 &&
     children.length === 0 &&
     (NEVER_STARTED.has(reason) || !stringAt(run.status, 'startTime') || reason.endsWith('Timeout'))
   ) {
     const why = [reason, message].filter(Boolean).join(': ') || 'no reason given';
-    return { reason: `The pipeline never started: ${why}`, tasks: [] };
+    return { reason: `The pipeline never started: ${why}`, tasks: [], incomplete: false };
   }
   const tasks = failedTasks.map(
     (taskRun) => labelOf(taskRun, TEKTON.pipelineTask) ?? taskRun.metadata.name,
@@ -195,7 +205,7 @@ export function failureOf(run: KubeObject, context: ObserveContext): Failure {
     lines.push(
       reason ? `${reason} (no message)` : 'unknown: the run failed without a reason or message',
     );
-  return { reason: lines.join('\n'), tasks };
+  return { reason: lines.join('\n'), tasks, incomplete };
 }
 
 function titleOf(
