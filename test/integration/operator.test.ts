@@ -515,6 +515,67 @@ describe('watch robustness and delivery', () => {
   });
 });
 
+describe('configuration', () => {
+  it('the config chooses the controllers, their namespaces and label selectors', async () => {
+    const limited = await startOperator(
+      await operatorConfig({
+        controllers: {
+          pipelineruns: { namespaces: ['op-cfg-a', 'op-cfg-b'], labelSelector: 'kite-test=yes' },
+          releases: { enabled: false },
+          mintmaker: { enabled: false },
+        },
+      }),
+      { log: quiet() },
+    );
+    // The single-replica operator of the other tests sees everything; this one is judged
+    // by its own counters.
+    try {
+      await limited.synced;
+      const labelled = { 'kite-test': 'yes' };
+      kube.apply(
+        pipelineRun({
+          namespace: 'op-cfg-a',
+          name: 'in-1',
+          component: 'in',
+          completedAt: 1,
+          labels: labelled,
+        }),
+      );
+      kube.apply(
+        pipelineRun({
+          namespace: 'op-cfg-c',
+          name: 'out-ns',
+          component: 'out',
+          completedAt: 1,
+          labels: labelled,
+        }),
+      );
+      kube.apply(
+        pipelineRun({ namespace: 'op-cfg-b', name: 'out-label', component: 'out', completedAt: 1 }),
+      );
+      kube.apply(
+        release({
+          namespace: 'op-cfg-a',
+          name: 'rel',
+          application: 'app',
+          completedAt: 1,
+          succeeded: false,
+        }),
+      );
+      await settled(limited);
+      const metrics = await limited.metrics();
+      assert.match(
+        metrics,
+        /kite_operator_events_total\{controller="pipelineruns",event="add"\} 1$/m,
+      );
+      assert.doesNotMatch(metrics, /controller="releases"/);
+      assert.doesNotMatch(metrics, /controller="mintmaker"/);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('leader election', () => {
   it('of two replicas only the Lease holder reports, and the other takes over when it stops', async () => {
     await operator.close(); // the single-replica operator of the other tests would report too
