@@ -78,10 +78,19 @@ function issueWhen(namespace: string, scope: string, ready: (issue: any) => bool
   }, `an issue for ${namespace}/${scope}`);
 }
 
+/** Fails (instead of hanging the suite) when a promise takes longer than `ms`. */
+function within<T>(promise: Promise<T>, what: string, ms = 15_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Waits until the operator delivered everything it holds. */
 async function settled(op: RunningOperator = operator) {
   await new Promise((resolve) => setTimeout(resolve, 300));
-  await op.idle();
+  await within(op.idle(), 'the operator to deliver everything');
 }
 
 before(async () => {
@@ -99,7 +108,7 @@ before(async () => {
     env: { KITE_AUTH_MODE: 'kubernetes', KUBECONFIG: kube.kubeconfig },
   });
   operator = await startOperator(await operatorConfig(), { log: quiet() });
-  await operator.synced;
+  await within(operator.synced, 'the informers to sync');
 });
 
 after(async () => {
@@ -371,7 +380,7 @@ describe('watch robustness and delivery', () => {
     const before = await snapshot();
     await operator.close();
     operator = await startOperator(await operatorConfig(), { log: quiet() });
-    await operator.synced;
+    await within(operator.synced, 'the informers to sync');
     await settled();
     assert.deepEqual(await snapshot(), before);
     const metrics = await operator.metrics();
@@ -385,7 +394,7 @@ describe('watch robustness and delivery', () => {
     });
     let later: TestServer | undefined;
     try {
-      await down.synced;
+      await within(down.synced, 'the informers to sync');
       kube.apply(
         pipelineRun({
           namespace: 'op-down',
@@ -426,7 +435,7 @@ describe('watch robustness and delivery', () => {
       assert.equal((await fetch(`${late.url}/healthz`)).status, 200);
       assert.equal(late.ready, false);
       kube.down = false;
-      await late.synced;
+      await within(late.synced, 'the informers to sync');
       assert.equal((await fetch(`${late.url}/readyz`)).status, 200);
       assert.match(
         await late.metrics(),
@@ -452,7 +461,7 @@ describe('watch robustness and delivery', () => {
       log: quiet(),
     });
     try {
-      await limited.synced;
+      await within(limited.synced, 'the informers to sync');
       kube.apply(
         pipelineRun({
           namespace: 'op-denied',
@@ -530,7 +539,7 @@ describe('configuration', () => {
     // The single-replica operator of the other tests sees everything; this one is judged
     // by its own counters.
     try {
-      await limited.synced;
+      await within(limited.synced, 'the informers to sync');
       const labelled = { 'kite-test': 'yes' };
       kube.apply(
         pipelineRun({
@@ -584,7 +593,7 @@ describe('leader election', () => {
     const b = await startOperator(config, { log: quiet() });
     const replicas = [a, b];
     try {
-      await Promise.all(replicas.map((r) => r.synced));
+      await within(Promise.all(replicas.map((r) => r.synced)), 'the informers to sync');
       const leader = await eventually(() => replicas.find((r) => r.leading), 'a leader');
       const standby = replicas.find((r) => r !== leader) as RunningOperator;
       await new Promise((resolve) => setTimeout(resolve, 500));

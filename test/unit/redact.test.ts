@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { text as readText } from 'node:stream/consumers';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { createRedactor, REDACTED } from '../../src/logs/redact.js';
+
+const redactor = createRedactor(['ACME-[0-9]{6}']);
+const secrets: [string, string][] = [
+  ['a GitHub token', 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8'],
+  ['a fine-grained GitHub token', 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz'],
+  ['a GitLab token', 'glpat-' + 'x1y2z3A4B5C6D7E8F9G0'],
+  ['a configured pattern', 'ACME-123456'],
+];
+
+describe('log redaction', () => {
+  for (const [what, secret] of secrets) {
+    it(`redacts ${what}`, () => {
+      const out = redactor.text(`cloning with ${secret} now`);
+      assert.ok(!out.includes(secret), out);
+      assert.match(out, /\*\*REDACTED\*\*/);
+    });
+  }
+
+  it('keeps the scheme of bearer and basic credentials and hides the rest', () => {
+    assert.equal(
+      redactor.text('Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.abc.def'),
+      `Authorization: Bearer ${REDACTED}`,
+    );
+    assert.equal(redactor.text('auth: Basic dXNlcjpwYXNzd29yZA=='), `auth: Basic ${REDACTED}`);
+  });
+
+  it('hides passwords in URLs and registry auths, keeping the user and host', () => {
+    assert.equal(
+      redactor.text('git clone https://bot:s3cr3tpass@github.com/acme/x.git'),
+      `git clone https://bot:${REDACTED}@github.com/acme/x.git`,
+    );
+    const out = redactor.text('{"auths":{"quay.io":{"auth":"Ym90OnNlY3JldHBhc3N3b3Jk"}}}');
+    assert.ok(!out.includes('Ym90OnNlY3JldHBhc3N3b3Jk'), out);
+  });
+
+  it('hides a private key block spanning lines, keeping its markers', () => {
+    const key = [
+      'before',
+      '-----BEGIN OPENSSH PRIVATE KEY-----',
+      'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ',
+      'AAAAC3NzaC1lZDI1NTE5AAAAIOb',
+      '-----END OPENSSH PRIVATE KEY-----',
+      'after',
+    ].join('\n');
+    const out = redactor.text(key);
+    assert.ok(!out.includes('b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ'), out);
+    assert.match(out, /^before\n-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+    assert.match(out, /-----END OPENSSH PRIVATE KEY-----\nafter$/);
+  });
+
+  it('leaves ordinary log lines unchanged', () => {
+    const line =
+      '{"level":30,"msg":"Dependency extraction complete","baseBranch":"main","stats":{"managers":{"npm":{"fileCount":1}}}}';
+    assert.equal(redactor.text(line), line);
+  });
+
+  it('the stream redacts a token however the bytes are chunked', async () => {
+    const token = secrets[0]?.[1] ?? '';
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 12 }),
+        async (cuts) => {
+          const input = Buffer.from(`line one\npush with ${token} done\n€ multi-byte ✓\nlast`);
+          const chunks: Buffer[] = [];
+          let at = 0;
+          for (const cut of cuts) {
+            if (at >= input.length) break;
+            chunks.push(input.subarray(at, at + cut));
+            at += cut;
+          }
+          if (at < input.length) chunks.push(input.subarray(at));
+          const out = await readText(Readable.from(chunks).pipe(redactor.stream()));
+          assert.ok(!out.includes(token));
+          assert.equal(out, `line one\npush with ${REDACTED} done\n€ multi-byte ✓\nlast`);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
