@@ -4,7 +4,7 @@
  * serialized by an advisory lock, so each migration is applied exactly once.
  */
 import type { Database } from './database.js';
-import { INITIAL_SCHEMA, RUN_ORDER_SCHEMA } from './schema.js';
+import { INITIAL_SCHEMA, MINTMAKER_LOGS_SCHEMA, RUN_ORDER_SCHEMA } from './schema.js';
 
 interface Migration {
   version: number;
@@ -15,6 +15,7 @@ interface Migration {
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
   { version: 2, name: 'run order and run dedup', sql: RUN_ORDER_SCHEMA },
+  { version: 3, name: 'MintMaker run log archive', sql: MINTMAKER_LOGS_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */

@@ -146,3 +146,46 @@ $$
 -- statement
 UPDATE issues SET state_at = coalesce(resolved_at, last_seen_at)
 `;
+
+/**
+ * Migration 3: the archive of MintMaker run logs (issue: MintMaker run logs for their
+ * owners only). One row per run, authorized by the component's `namespace`; the logs as
+ * gzip chunks in order, per step, so a log of any size is written and served with flat
+ * memory and a size cap can drop the oldest chunks (keeping the tail).
+ */
+export const MINTMAKER_LOGS_SCHEMA = `
+CREATE TABLE mintmaker_runs (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  run_namespace text NOT NULL,
+  run_name text NOT NULL,
+  run_uid text NOT NULL UNIQUE,
+  namespace text NOT NULL,
+  component text NOT NULL,
+  git_host text,
+  repository text,
+  branch text,
+  repo_branch_hash text,
+  status text NOT NULL CHECK (status IN ('Succeeded', 'Failed', 'Running', 'Unknown')),
+  started_at timestamptz,
+  completed_at timestamptz,
+  labels jsonb NOT NULL DEFAULT '{}',
+  log_bytes bigint NOT NULL DEFAULT 0,
+  truncated boolean NOT NULL DEFAULT false,
+  archived_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (run_namespace, run_name)
+)
+-- statement
+CREATE INDEX mintmaker_runs_by_component ON mintmaker_runs (namespace, component, completed_at DESC NULLS FIRST)
+-- statement
+CREATE INDEX mintmaker_runs_by_hash ON mintmaker_runs (namespace, repo_branch_hash, completed_at DESC NULLS FIRST)
+-- statement
+CREATE TABLE mintmaker_log_chunks (
+  run_id uuid NOT NULL REFERENCES mintmaker_runs (id) ON DELETE CASCADE,
+  seq integer NOT NULL,
+  task text NOT NULL,
+  step text NOT NULL,
+  bytes integer NOT NULL,
+  data bytea NOT NULL,
+  PRIMARY KEY (run_id, seq)
+)
+`;

@@ -1,0 +1,330 @@
+/**
+ * The archive of MintMaker run logs in PostgreSQL. Pods are pruned soon after runs
+ * finish, so the operator uploads each step's log when a run completes; the server
+ * keeps it redacted and gzip-compressed in chunks, in step order. Writing and reading
+ * go chunk by chunk, so memory stays flat whatever the size of a log; a per-run size
+ * cap drops the oldest chunks (the tail is where a failure is) and marks the run
+ * truncated.
+ */
+import { promisify } from 'node:util';
+import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
+import type { Database } from '../store/database.js';
+
+const gzip = promisify(gzipCb);
+const gunzip = promisify(gunzipCb);
+
+/** Raw bytes per stored chunk. */
+export const CHUNK_BYTES = 256 * 1024;
+
+export type RunStatus = 'Succeeded' | 'Failed' | 'Running' | 'Unknown';
+
+export interface RunInput {
+  runNamespace: string;
+  runName: string;
+  runUid: string;
+  /** The component's namespace: who may read the run is decided here. */
+  namespace: string;
+  component: string;
+  gitHost?: string;
+  repository?: string;
+  branch?: string;
+  repoBranchHash?: string;
+  status: RunStatus;
+  startedAt?: string;
+  completedAt?: string;
+  labels?: Record<string, string>;
+}
+
+export interface ArchivedRun extends Required<
+  Omit<
+    RunInput,
+    'gitHost' | 'repository' | 'branch' | 'repoBranchHash' | 'startedAt' | 'completedAt'
+  >
+> {
+  id: string;
+  gitHost: string | null;
+  repository: string | null;
+  branch: string | null;
+  repoBranchHash: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  logBytes: number;
+  truncated: boolean;
+  archivedAt: string;
+}
+
+export interface StepLog {
+  position: number;
+  task: string;
+  step: string;
+  bytes: number;
+}
+
+interface RunRow {
+  id: string;
+  run_namespace: string;
+  run_name: string;
+  run_uid: string;
+  namespace: string;
+  component: string;
+  git_host: string | null;
+  repository: string | null;
+  branch: string | null;
+  repo_branch_hash: string | null;
+  status: RunStatus;
+  started_at: string | null;
+  completed_at: string | null;
+  labels: Record<string, string>;
+  log_bytes: string | number;
+  truncated: boolean;
+  archived_at: string;
+}
+
+const RUN_COLUMNS = `id, run_namespace, run_name, run_uid, namespace, component, git_host, repository,
+  branch, repo_branch_hash, status, to_json(started_at)#>>'{}' AS started_at,
+  to_json(completed_at)#>>'{}' AS completed_at, labels, log_bytes, truncated,
+  to_json(archived_at)#>>'{}' AS archived_at`;
+
+function toRun(row: RunRow): ArchivedRun {
+  return {
+    id: row.id,
+    runNamespace: row.run_namespace,
+    runName: row.run_name,
+    runUid: row.run_uid,
+    namespace: row.namespace,
+    component: row.component,
+    gitHost: row.git_host,
+    repository: row.repository,
+    branch: row.branch,
+    repoBranchHash: row.repo_branch_hash,
+    status: row.status,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    labels: row.labels,
+    logBytes: Number(row.log_bytes),
+    truncated: row.truncated,
+    archivedAt: row.archived_at,
+  };
+}
+
+export interface RunFilter {
+  namespaces?: readonly string[];
+  component?: string;
+  repoBranchHash?: string;
+}
+
+export interface LogArchive {
+  /** Records (or refreshes) a run; its logs are kept. */
+  saveRun(input: RunInput): Promise<ArchivedRun>;
+  findRun(runNamespace: string, runName: string): Promise<ArchivedRun | undefined>;
+  listRuns(
+    filter: RunFilter,
+    page: { limit: number; offset: number },
+  ): Promise<{ data: ArchivedRun[]; total: number }>;
+  /**
+   * Stores one step's log (already redacted), replacing an earlier upload of the same
+   * step. `position` orders the steps of a run. Keeps the run under `capBytes` by
+   * dropping its oldest chunks.
+   */
+  writeStep(
+    runId: string,
+    step: { position: number; task: string; step: string },
+    source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
+    capBytes: number,
+  ): Promise<{ bytes: number; truncated: boolean }>;
+  steps(runId: string): Promise<StepLog[]>;
+  /** The log in order, chunk by chunk; `step` limits it to one step (`task/step` or `step`). */
+  read(runId: string, step?: string): AsyncIterable<{ task: string; step: string; data: Buffer }>;
+  /** Deletes runs archived before `olderThan`, and all but the newest `keepPerComponent` of each component. */
+  prune(options: { olderThan: Date; keepPerComponent: number }): Promise<number>;
+}
+
+export function createLogArchive(db: Database): LogArchive {
+  return {
+    async saveRun(input) {
+      const result = await db.query<RunRow>(
+        `INSERT INTO mintmaker_runs (run_namespace, run_name, run_uid, namespace, component, git_host, repository,
+                                     branch, repo_branch_hash, status, started_at, completed_at, labels)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
+         ON CONFLICT (run_uid) DO UPDATE SET
+           status = EXCLUDED.status, started_at = EXCLUDED.started_at, completed_at = EXCLUDED.completed_at,
+           labels = EXCLUDED.labels, archived_at = now()
+         RETURNING ${RUN_COLUMNS}`,
+        [
+          input.runNamespace,
+          input.runName,
+          input.runUid,
+          input.namespace,
+          input.component,
+          input.gitHost ?? null,
+          input.repository ?? null,
+          input.branch ?? null,
+          input.repoBranchHash ?? null,
+          input.status,
+          input.startedAt ?? null,
+          input.completedAt ?? null,
+          JSON.stringify(input.labels ?? {}),
+        ],
+      );
+      const row = result.rows[0];
+      if (!row) throw new Error('saving a run returned no row');
+      return toRun(row);
+    },
+
+    async findRun(runNamespace, runName) {
+      const result = await db.query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM mintmaker_runs WHERE run_namespace = $1 AND run_name = $2`,
+        [runNamespace, runName],
+      );
+      const row = result.rows[0];
+      return row ? toRun(row) : undefined;
+    },
+
+    async listRuns(filter, page) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (filter.namespaces) {
+        params.push(filter.namespaces);
+        where.push(`namespace = ANY($${params.length}::text[])`);
+      }
+      if (filter.component) {
+        params.push(filter.component);
+        where.push(`component = $${params.length}`);
+      }
+      if (filter.repoBranchHash) {
+        params.push(filter.repoBranchHash);
+        where.push(`repo_branch_hash = $${params.length}`);
+      }
+      const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const [rows, total] = await Promise.all([
+        db.query<RunRow>(
+          `SELECT ${RUN_COLUMNS} FROM mintmaker_runs ${clause}
+           ORDER BY coalesce(completed_at, started_at, archived_at) DESC, id DESC
+           LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+          [...params, page.limit, page.offset],
+        ),
+        db.query<{ n: number }>(`SELECT count(*)::int AS n FROM mintmaker_runs ${clause}`, params),
+      ]);
+      return { data: rows.rows.map(toRun), total: total.rows[0]?.n ?? 0 };
+    },
+
+    async writeStep(runId, step, source, capBytes) {
+      await db.query(
+        'DELETE FROM mintmaker_log_chunks WHERE run_id = $1 AND task = $2 AND step = $3',
+        [runId, step.task, step.step],
+      );
+      let buffered: Buffer[] = [];
+      let size = 0;
+      let written = 0;
+      let chunkIndex = 0;
+      const flush = async () => {
+        if (size === 0) return;
+        const raw = Buffer.concat(buffered, size);
+        buffered = [];
+        size = 0;
+        const data = await gzip(raw);
+        // seq orders chunks: the step's position, then the chunk within the step.
+        await db.query(
+          `INSERT INTO mintmaker_log_chunks (run_id, seq, task, step, bytes, data) VALUES ($1, $2, $3, $4, $5, $6)`,
+          [runId, step.position * 1_000_000 + chunkIndex, step.task, step.step, raw.length, data],
+        );
+        chunkIndex += 1;
+        written += raw.length;
+      };
+      for await (const piece of source) {
+        const bytes =
+          typeof piece === 'string'
+            ? Buffer.from(piece)
+            : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+        buffered.push(bytes);
+        size += bytes.length;
+        while (size >= CHUNK_BYTES) {
+          const all = Buffer.concat(buffered, size);
+          buffered = [all.subarray(0, CHUNK_BYTES)];
+          size = CHUNK_BYTES;
+          const rest = all.subarray(CHUNK_BYTES);
+          await flush();
+          buffered = rest.length ? [Buffer.from(rest)] : [];
+          size = rest.length;
+        }
+      }
+      await flush();
+      // Enforce the cap: drop the oldest chunks of the run until it fits.
+      const result = await db.query<{ total: string | number; truncated: boolean }>(
+        `WITH sized AS (
+           SELECT seq, sum(bytes) OVER (ORDER BY seq DESC) AS tail FROM mintmaker_log_chunks WHERE run_id = $1
+         ), dropped AS (
+           DELETE FROM mintmaker_log_chunks c USING sized
+           WHERE c.run_id = $1 AND c.seq = sized.seq AND sized.tail > $2
+           RETURNING c.bytes
+         )
+         UPDATE mintmaker_runs SET
+           log_bytes = (SELECT coalesce(sum(bytes), 0) FROM mintmaker_log_chunks WHERE run_id = $1)
+                       - (SELECT coalesce(sum(bytes), 0) FROM dropped),
+           truncated = truncated OR EXISTS (SELECT 1 FROM dropped)
+         WHERE id = $1
+         RETURNING log_bytes AS total, truncated`,
+        [runId, capBytes],
+      );
+      return { bytes: written, truncated: result.rows[0]?.truncated ?? false };
+    },
+
+    async steps(runId) {
+      const result = await db.query<{
+        position: number;
+        task: string;
+        step: string;
+        bytes: string | number;
+      }>(
+        `SELECT min(seq) / 1000000 AS position, task, step, sum(bytes) AS bytes FROM mintmaker_log_chunks
+         WHERE run_id = $1 GROUP BY task, step ORDER BY min(seq)`,
+        [runId],
+      );
+      return result.rows.map((r) => ({
+        position: Number(r.position),
+        task: r.task,
+        step: r.step,
+        bytes: Number(r.bytes),
+      }));
+    },
+
+    async *read(runId, step) {
+      const [task, name] = step?.includes('/') ? step.split('/', 2) : [undefined, step];
+      let after = -1;
+      for (;;) {
+        // A few chunks per query: memory stays at a few chunks whatever the log size.
+        const result = await db.query<{
+          seq: number;
+          task: string;
+          step: string;
+          data: Uint8Array;
+        }>(
+          `SELECT seq, task, step, data FROM mintmaker_log_chunks
+           WHERE run_id = $1 AND seq > $2 AND ($3::text IS NULL OR task = $3) AND ($4::text IS NULL OR step = $4)
+           ORDER BY seq LIMIT 4`,
+          [runId, after, task ?? null, name ?? null],
+        );
+        if (result.rows.length === 0) return;
+        for (const row of result.rows) {
+          after = row.seq;
+          yield { task: row.task, step: row.step, data: await gunzip(row.data) };
+        }
+      }
+    },
+
+    async prune({ olderThan, keepPerComponent }) {
+      const result = await db.query(
+        `DELETE FROM mintmaker_runs WHERE id IN (
+           SELECT id FROM (
+             SELECT id, archived_at, row_number() OVER (
+               PARTITION BY namespace, component
+               ORDER BY coalesce(completed_at, started_at, archived_at) DESC, id DESC) AS n
+             FROM mintmaker_runs
+           ) ranked WHERE ranked.archived_at < $1 OR ranked.n > $2
+         )`,
+        [olderThan, keepPerComponent],
+      );
+      return result.rowCount;
+    },
+  };
+}

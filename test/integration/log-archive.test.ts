@@ -1,0 +1,148 @@
+/**
+ * The MintMaker log archive on the suite's database: chunked, compressed, in step order,
+ * capped by dropping the oldest chunks, and pruned by age and by runs kept per component.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createLogArchive, CHUNK_BYTES, type LogArchive } from '../../src/logs/archive.js';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrations.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-server.js';
+
+let database: TestDatabase;
+let db: Database;
+let archive: LogArchive;
+
+before(async () => {
+  database = await createTestDatabase();
+  db = await openDatabase(database.url ? { url: database.url } : { dataDir: 'memory://' });
+  await migrate(db);
+  archive = createLogArchive(db);
+});
+after(async () => {
+  await db.close();
+  await database.drop();
+});
+
+let runs = 0;
+const run = (component: string, completedMinute: number, namespace = 'team-a') =>
+  archive.saveRun({
+    runNamespace: 'mintmaker',
+    runName: `renovate-${++runs}`,
+    runUid: `uid-${runs}`,
+    namespace,
+    component,
+    status: 'Failed',
+    completedAt: new Date(Date.UTC(2026, 10, 1, 0, completedMinute)).toISOString(),
+  });
+
+async function readAll(runId: string, step?: string): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of archive.read(runId, step)) parts.push(chunk.data);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+function* lines(prefix: string, count: number) {
+  for (let i = 0; i < count; i += 1) yield `${prefix} line ${i} ${'x'.repeat(60)}\n`;
+}
+
+describe('the MintMaker log archive', () => {
+  it('stores steps in order across many chunks and reads them back byte for byte', async () => {
+    const saved = await run('a', 1);
+    const first = [...lines('prefetch', 8000)].join('');
+    const second = [...lines('renovate', 100)].join('');
+    await archive.writeStep(
+      saved.id,
+      { position: 1, task: 'renovate', step: 'run' },
+      lines('renovate', 100),
+      50e6,
+    );
+    await archive.writeStep(
+      saved.id,
+      { position: 0, task: 'prepare', step: 'prefetch' },
+      lines('prefetch', 8000),
+      50e6,
+    );
+    assert.ok(first.length > 2 * CHUNK_BYTES, 'the test log spans several chunks');
+    assert.equal(await readAll(saved.id), first + second);
+    assert.equal(await readAll(saved.id, 'renovate/run'), second);
+    assert.equal(await readAll(saved.id, 'prefetch'), first);
+    assert.deepEqual(
+      (await archive.steps(saved.id)).map((s) => [s.task, s.step, s.bytes]),
+      [
+        ['prepare', 'prefetch', first.length],
+        ['renovate', 'run', second.length],
+      ],
+    );
+    const found = await archive.findRun('mintmaker', saved.runName);
+    assert.equal(found?.logBytes, first.length + second.length);
+    assert.equal(found?.truncated, false);
+  });
+
+  it('uploading a step again replaces it', async () => {
+    const saved = await run('b', 1);
+    await archive.writeStep(saved.id, { position: 0, task: 't', step: 's' }, ['old text\n'], 1e6);
+    await archive.writeStep(saved.id, { position: 0, task: 't', step: 's' }, ['new text\n'], 1e6);
+    assert.equal(await readAll(saved.id), 'new text\n');
+  });
+
+  it('a run over the size cap keeps its tail and says it was truncated', async () => {
+    const saved = await run('c', 1);
+    const cap = 2 * CHUNK_BYTES;
+    const text = [...lines('big', 12_000)].join('');
+    await archive.writeStep(saved.id, { position: 0, task: 't', step: 's' }, [text], cap);
+    const kept = await readAll(saved.id);
+    assert.ok(kept.length <= cap && kept.length > 0, `kept ${kept.length}`);
+    assert.ok(text.endsWith(kept), 'what is kept is the end of the log');
+    const found = await archive.findRun('mintmaker', saved.runName);
+    assert.equal(found?.truncated, true);
+    assert.equal(found?.logBytes, kept.length);
+  });
+
+  it('lists runs of the given namespaces, newest first, with a total', async () => {
+    await run('list-x', 5, 'team-list');
+    await run('list-x', 9, 'team-list');
+    await run('list-y', 7, 'team-list');
+    await run('list-x', 8, 'team-other');
+    const page = await archive.listRuns({ namespaces: ['team-list'] }, { limit: 2, offset: 0 });
+    assert.equal(page.total, 3);
+    assert.deepEqual(
+      page.data.map((r) => r.completedAt),
+      ['2026-11-01T00:09:00+00:00', '2026-11-01T00:07:00+00:00'],
+    );
+    const onlyX = await archive.listRuns(
+      { namespaces: ['team-list'], component: 'list-x' },
+      { limit: 10, offset: 0 },
+    );
+    assert.equal(onlyX.total, 2);
+  });
+
+  it('retention removes old runs and all but the newest per component, and nothing else', async () => {
+    const keep = await run('ret', 30, 'team-ret');
+    const older = await run('ret', 20, 'team-ret');
+    const oldest = await run('ret', 10, 'team-ret');
+    const other = await run('ret-other', 10, 'team-ret');
+    await archive.writeStep(oldest.id, { position: 0, task: 't', step: 's' }, ['x\n'], 1e6);
+    await db.query(
+      `UPDATE mintmaker_runs SET archived_at = now() - interval '40 days' WHERE id = $1`,
+      [other.id],
+    );
+    const before = await archive.listRuns({}, { limit: 1000, offset: 0 });
+    const removed = await archive.prune({
+      olderThan: new Date(Date.now() - 30 * 86_400_000),
+      keepPerComponent: 2,
+    });
+    const after = await archive.listRuns({}, { limit: 1000, offset: 0 });
+    const ids = new Set(after.data.map((r) => r.id));
+    assert.ok(ids.has(keep.id) && ids.has(older.id), 'the newest two of the component stay');
+    assert.ok(!ids.has(oldest.id), 'the third newest goes');
+    assert.ok(!ids.has(other.id), 'a run older than the retention goes');
+    assert.equal(removed, 2);
+    assert.equal(after.total, before.total - 2, 'nothing else is removed');
+    const chunks = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM mintmaker_log_chunks WHERE run_id = $1',
+      [oldest.id],
+    );
+    assert.equal(chunks.rows[0]?.n, 0, 'its logs go with it');
+  });
+});
