@@ -33,6 +33,12 @@ export interface ServeConfig {
   rbacReadVerb: string;
   rbacWriteVerb: string;
   rbacReportVerb: string;
+  /** Where MintMaker runs its PipelineRuns: its readers may read every run's logs. */
+  mintmakerNamespace: string;
+  /** Largest archived log per run; beyond it the beginning is dropped. */
+  logCapBytes: number;
+  /** A file of extra redaction patterns (regular expressions, one per line). */
+  redactPatternsFile: string | undefined;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean | undefined>>;
@@ -61,6 +67,9 @@ const ENV_NAMES: Record<keyof ServeConfig, string> = {
   rbacReadVerb: 'KITE_RBAC_READ_VERB',
   rbacWriteVerb: 'KITE_RBAC_WRITE_VERB',
   rbacReportVerb: 'KITE_RBAC_REPORT_VERB',
+  mintmakerNamespace: 'KITE_MINTMAKER_NAMESPACE',
+  logCapBytes: 'KITE_LOG_CAP',
+  redactPatternsFile: 'KITE_REDACT_PATTERNS_FILE',
 };
 
 export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
@@ -79,7 +88,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     databaseUrl,
     dataDir: pick('dataDir') ?? '.kite',
     databasePoolSize: integer('databasePoolSize', pick('databasePoolSize') ?? '10', 1, 1000),
-    bodyLimitBytes: byteSize(pick('bodyLimitBytes') ?? '1Mi'),
+    bodyLimitBytes: byteSize(pick('bodyLimitBytes') ?? '1Mi', 'body limit'),
     webhooksFile: pick('webhooksFile'),
     retentionMs: duration('retention', pick('retentionMs') ?? '30d'),
     pruneIntervalMs: duration('pruneInterval', pick('pruneIntervalMs') ?? '1h'),
@@ -99,6 +108,9 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     rbacReadVerb: pick('rbacReadVerb') ?? 'get',
     rbacWriteVerb: pick('rbacWriteVerb') ?? 'update',
     rbacReportVerb: pick('rbacReportVerb') ?? 'create',
+    mintmakerNamespace: pick('mintmakerNamespace') ?? 'mintmaker',
+    logCapBytes: byteSize(pick('logCapBytes') ?? '50Mi', 'log cap'),
+    redactPatternsFile: pick('redactPatternsFile'),
   };
 }
 
@@ -144,11 +156,11 @@ const SIZE_UNITS: Record<string, number> = {
 };
 
 /** Kubernetes-style quantities: `1048576`, `512Ki`, `1Mi`, `2M`. */
-export function byteSize(text: string): number {
+export function byteSize(text: string, name = 'size'): number {
   const match = /^(\d+)\s*([kmg]i?)?b?$/i.exec(text.trim());
   const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()];
   if (!match || unit === undefined || Number(match[1]) <= 0) {
-    throw new InputError(`body limit must be a size such as 1048576, 512Ki or 1Mi, got "${text}"`);
+    throw new InputError(`${name} must be a size such as 1048576, 512Ki or 1Mi, got "${text}"`);
   }
   return Number(match[1]) * unit;
 }

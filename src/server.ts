@@ -2,6 +2,8 @@
  * `kite serve`: opens the database, migrates, builds the API and listens; on SIGTERM it
  * stops accepting connections, lets in-flight requests finish and closes the database.
  */
+import { createLogArchive } from './logs/archive.js';
+import { createRedactor, loadRedactPatterns } from './logs/redact.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -52,6 +54,7 @@ export async function startServer(
     ? { access: options.access, mode: 'custom' }
     : chooseAccess(config, options.env ?? {});
   const webhooks = await loadWebhooks(config.webhooksFile);
+  const redactor = createRedactor(await loadRedactPatterns(config.redactPatternsFile));
   const db = await openConfiguredDatabase(config);
   try {
     await migrate(db);
@@ -73,6 +76,10 @@ export async function startServer(
       : {},
     version: versionInfo(),
     bodyLimitBytes: config.bodyLimitBytes,
+    archive: createLogArchive(db),
+    redactor,
+    mintmakerNamespace: config.mintmakerNamespace,
+    logCapBytes: config.logCapBytes,
     logger: options.logger === false ? false : { level: config.logLevel },
   });
   warn = (message) => app.log.warn(message);

@@ -2,6 +2,9 @@
  * Assembles the HTTP API from its parts. Everything it needs is passed in, so tests and
  * `kite serve` build exactly the same application.
  */
+import type { LogArchive } from '../logs/archive.js';
+import type { Redactor } from '../logs/redact.js';
+import { mintmakerRoutes } from './routes/mintmaker.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, {
   LogController,
@@ -36,6 +39,10 @@ export interface AppDeps {
   settings: Settings;
   version: VersionInfo;
   bodyLimitBytes: number;
+  archive: LogArchive;
+  redactor: Redactor;
+  mintmakerNamespace: string;
+  logCapBytes: number;
   /** pino options, or false to log nothing (tests). */
   logger: { level: string } | false;
 }
@@ -115,6 +122,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   namespaceRoutes(app, guard, () => deps.store.namespaces());
   healthRoutes(app, deps.db, deps.version);
   operationRoutes(app, metrics.registry);
+  mintmakerRoutes(app, {
+    archive: deps.archive,
+    guard,
+    access: deps.access,
+    redactor: deps.redactor,
+    mintmakerNamespace: deps.mintmakerNamespace,
+    logCapBytes: deps.logCapBytes,
+  });
   await app.ready();
   return app;
 }

@@ -8,6 +8,7 @@
  */
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
+import { ConflictError } from '../domain/errors.js';
 import type { Database } from '../store/database.js';
 
 const gzip = promisify(gzipCb);
@@ -142,33 +143,56 @@ export interface LogArchive {
 export function createLogArchive(db: Database): LogArchive {
   return {
     async saveRun(input) {
-      const result = await db.query<RunRow>(
-        `INSERT INTO mintmaker_runs (run_namespace, run_name, run_uid, namespace, component, git_host, repository,
-                                     branch, repo_branch_hash, status, started_at, completed_at, labels)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
-         ON CONFLICT (run_uid) DO UPDATE SET
-           status = EXCLUDED.status, started_at = EXCLUDED.started_at, completed_at = EXCLUDED.completed_at,
-           labels = EXCLUDED.labels, archived_at = now()
-         RETURNING ${RUN_COLUMNS}`,
-        [
-          input.runNamespace,
-          input.runName,
-          input.runUid,
-          input.namespace,
-          input.component,
-          input.gitHost ?? null,
-          input.repository ?? null,
-          input.branch ?? null,
-          input.repoBranchHash ?? null,
-          input.status,
-          input.startedAt ?? null,
-          input.completedAt ?? null,
-          JSON.stringify(input.labels ?? {}),
-        ],
-      );
-      const row = result.rows[0];
-      if (!row) throw new Error('saving a run returned no row');
-      return toRun(row);
+      return db
+        .transaction(async (tx) => {
+          // A run name freed by a deleted run and taken by a new one: the new run replaces it.
+          await tx.query(
+            'DELETE FROM mintmaker_runs WHERE run_namespace = $1 AND run_name = $2 AND run_uid <> $3 AND namespace = $4',
+            [input.runNamespace, input.runName, input.runUid, input.namespace],
+          );
+          const result = await tx.query<RunRow>(
+            `INSERT INTO mintmaker_runs (run_namespace, run_name, run_uid, namespace, component, git_host, repository,
+                                       branch, repo_branch_hash, status, started_at, completed_at, labels)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
+           ON CONFLICT (run_uid) DO UPDATE SET
+             status = EXCLUDED.status, started_at = EXCLUDED.started_at, completed_at = EXCLUDED.completed_at,
+             labels = EXCLUDED.labels, archived_at = now()
+           WHERE mintmaker_runs.namespace = EXCLUDED.namespace
+             AND mintmaker_runs.run_namespace = EXCLUDED.run_namespace
+             AND mintmaker_runs.run_name = EXCLUDED.run_name
+           RETURNING ${RUN_COLUMNS}`,
+            [
+              input.runNamespace,
+              input.runName,
+              input.runUid,
+              input.namespace,
+              input.component,
+              input.gitHost ?? null,
+              input.repository ?? null,
+              input.branch ?? null,
+              input.repoBranchHash ?? null,
+              input.status,
+              input.startedAt ?? null,
+              input.completedAt ?? null,
+              JSON.stringify(input.labels ?? {}),
+            ],
+          );
+          const row = result.rows[0];
+          if (!row)
+            throw new ConflictError('This run is already archived under another name or namespace');
+          return toRun(row);
+        })
+        .catch((error: unknown) => {
+          if (
+            typeof error === 'object' &&
+            error !== null &&
+            'code' in error &&
+            error.code === '23505'
+          ) {
+            throw new ConflictError('Another run of this name is archived for another namespace');
+          }
+          throw error;
+        });
     },
 
     async findRun(runNamespace, runName) {

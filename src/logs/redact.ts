@@ -7,7 +7,9 @@
  * Logs are redacted line by line, so a stream never holds more than one line (bounded by
  * `maxLineBytes`); a private key block spanning lines is tracked across them.
  */
+import { readFile } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
+import { InputError } from '../domain/errors.js';
 
 export const REDACTED = '**REDACTED**';
 
@@ -116,4 +118,23 @@ export function createRedactor(extra: readonly string[] = []): Redactor {
       });
     },
   };
+}
+
+/** Reads extra patterns (one regular expression per line; `#` comments), checked at start. */
+export async function loadRedactPatterns(file: string | undefined): Promise<string[]> {
+  if (!file) return [];
+  const lines = (await readFile(file, 'utf8'))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  for (const [index, source] of lines.entries()) {
+    try {
+      new RegExp(source, 'g');
+    } catch (error) {
+      throw new InputError(
+        `${file}: pattern ${index + 1} is not a regular expression: ${(error as Error).message}`,
+      );
+    }
+  }
+  return lines;
 }

@@ -1,0 +1,337 @@
+/**
+ * MintMaker run logs for their owners only. MintMaker runs Renovate in its own namespace,
+ * so plain RBAC could only show those logs to everyone or to no one; here each request is
+ * checked against the namespace of the run's *component*. Callers who may read the
+ * MintMaker namespace itself (the MintMaker team) may read every run; anyone else gets
+ * the same 404 as for a run that does not exist.
+ *
+ * - `GET /api/v1/mintmaker/runs?namespace=&component=`: the runs of a namespace, newest first.
+ * - `GET /api/v1/mintmaker/runs/:run/logs?step=&format=text`: the log as text, step by
+ *   step, each section headed by its task and step; gzip when the client accepts it.
+ * - `POST /api/v1/mintmaker/runs` and `PUT /api/v1/mintmaker/runs/:run/steps/:task/:step`:
+ *   the operator archives a completed run (report permission on the component's namespace).
+ */
+import { Readable, Transform } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { AccessControl } from '../../auth/access.js';
+import { NotFoundError } from '../../domain/errors.js';
+import type { ArchivedRun, LogArchive } from '../../logs/archive.js';
+import type { Redactor } from '../../logs/redact.js';
+import { renovateLine } from '../../logs/renovate-format.js';
+import type { Guard } from '../guard.js';
+import { ErrorSchema } from '../schemas.js';
+
+export interface MintmakerRouteDeps {
+  archive: LogArchive;
+  guard: Guard;
+  access: AccessControl;
+  redactor: Redactor;
+  /** Where MintMaker runs its PipelineRuns; its readers may read every run. */
+  mintmakerNamespace: string;
+  /** Per-run archive cap; beyond it the oldest part of the log is dropped. */
+  logCapBytes: number;
+}
+
+const NOT_FOUND = 'MintMaker run not found';
+const Name = Type.String({
+  minLength: 1,
+  maxLength: 253,
+  pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+});
+const Status = Type.Union(
+  ['Succeeded', 'Failed', 'Running', 'Unknown'].map((s) => Type.Literal(s)),
+);
+const Time = Type.String({ format: 'date-time' });
+
+const RunSchema = Type.Object({
+  name: Type.String(),
+  runNamespace: Type.String(),
+  namespace: Type.String(),
+  component: Type.String(),
+  gitHost: Type.Union([Type.String(), Type.Null()]),
+  repository: Type.Union([Type.String(), Type.Null()]),
+  branch: Type.Union([Type.String(), Type.Null()]),
+  status: Type.String(),
+  startTime: Type.Union([Type.String(), Type.Null()]),
+  completionTime: Type.Union([Type.String(), Type.Null()]),
+  archived: Type.Boolean(),
+  logBytes: Type.Number(),
+  truncated: Type.Boolean(),
+});
+
+const RunInputSchema = Type.Object(
+  {
+    name: Name,
+    runNamespace: Type.Optional(Name),
+    uid: Type.String({ minLength: 1, maxLength: 128 }),
+    namespace: Name,
+    component: Type.String({ minLength: 1, maxLength: 253 }),
+    gitHost: Type.Optional(Type.String({ maxLength: 253 })),
+    repository: Type.Optional(Type.String({ maxLength: 1024 })),
+    branch: Type.Optional(Type.String({ maxLength: 1024 })),
+    repoBranchHash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{12}$' })),
+    status: Status,
+    startTime: Type.Optional(Time),
+    completionTime: Type.Optional(Time),
+  },
+  { additionalProperties: false },
+);
+
+const view = (run: ArchivedRun) => ({
+  name: run.runName,
+  runNamespace: run.runNamespace,
+  namespace: run.namespace,
+  component: run.component,
+  gitHost: run.gitHost,
+  repository: run.repository,
+  branch: run.branch,
+  status: run.status,
+  startTime: run.startedAt,
+  completionTime: run.completedAt,
+  archived: true,
+  logBytes: run.logBytes,
+  truncated: run.truncated,
+});
+
+export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps): void {
+  /** The run, if the caller may read it; otherwise the same 404 as an unknown run. */
+  const readableRun = async (request: FastifyRequest, runNamespace: string, name: string) => {
+    const caller = await deps.guard.caller(request);
+    const run = await deps.archive.findRun(runNamespace, name);
+    if (!run) throw new NotFoundError(NOT_FOUND);
+    const allowed =
+      (await deps.access.allowed(caller, 'read', run.namespace)) ||
+      (await deps.access.allowed(caller, 'read', deps.mintmakerNamespace));
+    if (!allowed) throw new NotFoundError(NOT_FOUND);
+    return run;
+  };
+
+  app.get(
+    '/api/v1/mintmaker/runs',
+    {
+      schema: {
+        tags: ['mintmaker'],
+        summary: 'MintMaker runs of a namespace, newest first',
+        querystring: Type.Object({
+          namespace: Type.Optional(Name),
+          component: Type.Optional(Type.String({ minLength: 1 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+          offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+        }),
+        response: {
+          200: Type.Object({
+            data: Type.Array(RunSchema),
+            total: Type.Integer(),
+            limit: Type.Integer(),
+            offset: Type.Integer(),
+          }),
+          400: ErrorSchema,
+          401: ErrorSchema,
+          403: ErrorSchema,
+          503: ErrorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const query = request.query as {
+        namespace?: string;
+        component?: string;
+        limit: number;
+        offset: number;
+      };
+      if (query.namespace) {
+        await deps.guard.requireNamespace(request, 'read', query.namespace);
+      } else {
+        // Every namespace at once is for the MintMaker team only.
+        await deps.guard.requireNamespace(request, 'read', deps.mintmakerNamespace);
+      }
+      const page = { limit: query.limit, offset: query.offset };
+      const found = await deps.archive.listRuns(
+        {
+          ...(query.namespace ? { namespaces: [query.namespace] } : {}),
+          ...(query.component ? { component: query.component } : {}),
+        },
+        page,
+      );
+      return { data: found.data.map(view), total: found.total, ...page };
+    },
+  );
+
+  app.get(
+    '/api/v1/mintmaker/runs/:run/logs',
+    {
+      schema: {
+        tags: ['mintmaker'],
+        summary: "A MintMaker run's logs as text, every step in order",
+        params: Type.Object({ run: Name }),
+        querystring: Type.Object({
+          step: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+          format: Type.Optional(Type.Union([Type.Literal('raw'), Type.Literal('text')])),
+          runNamespace: Type.Optional(Name),
+        }),
+        response: { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { run: name } = request.params as { run: string };
+      const query = request.query as {
+        step?: string;
+        format?: 'raw' | 'text';
+        runNamespace?: string;
+      };
+      const run = await readableRun(request, query.runNamespace ?? deps.mintmakerNamespace, name);
+      const steps = await deps.archive.steps(run.id);
+      const wanted = query.step;
+      if (wanted && !steps.some((s) => s.step === wanted || `${s.task}/${s.step}` === wanted)) {
+        throw new NotFoundError(`Run ${name} has no step ${wanted}`);
+      }
+      const archive = deps.archive;
+      async function* sections(): AsyncGenerator<Buffer> {
+        if (run.truncated) {
+          yield Buffer.from(
+            `[kite] the archived log was over the size cap: its beginning was dropped\n`,
+          );
+        }
+        let current = '';
+        for await (const chunk of archive.read(run.id, wanted)) {
+          const section = `${chunk.task}/${chunk.step}`;
+          if (section !== current) {
+            yield Buffer.from(
+              `${current ? '\n' : ''}==> task ${chunk.task}, step ${chunk.step} <==\n`,
+            );
+            current = section;
+          }
+          yield chunk.data;
+        }
+      }
+      let body: NodeJS.ReadableStream = Readable.from(sections()).pipe(deps.redactor.stream());
+      if (query.format === 'text') body = body.pipe(linewise(renovateLine));
+      void reply.header('content-type', 'text/plain; charset=utf-8');
+      void reply.header('vary', 'accept-encoding');
+      if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
+        void reply.header('content-encoding', 'gzip');
+        body = body.pipe(createGzip());
+      }
+      return reply.send(body);
+    },
+  );
+
+  app.post(
+    '/api/v1/mintmaker/runs',
+    {
+      schema: {
+        tags: ['mintmaker'],
+        summary: 'Archive a MintMaker run (the bridge operator)',
+        body: RunInputSchema,
+        response: {
+          201: RunSchema,
+          400: ErrorSchema,
+          401: ErrorSchema,
+          403: ErrorSchema,
+          503: ErrorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as {
+        name: string;
+        runNamespace?: string;
+        uid: string;
+        namespace: string;
+        component: string;
+        gitHost?: string;
+        repository?: string;
+        branch?: string;
+        repoBranchHash?: string;
+        status: 'Succeeded' | 'Failed' | 'Running' | 'Unknown';
+        startTime?: string;
+        completionTime?: string;
+      };
+      await deps.guard.requireNamespace(request, 'report', body.namespace);
+      const saved = await deps.archive.saveRun({
+        runNamespace: body.runNamespace ?? deps.mintmakerNamespace,
+        runName: body.name,
+        runUid: body.uid,
+        namespace: body.namespace,
+        component: body.component,
+        status: body.status,
+        ...(body.gitHost ? { gitHost: body.gitHost } : {}),
+        ...(body.repository ? { repository: body.repository } : {}),
+        ...(body.branch ? { branch: body.branch } : {}),
+        ...(body.repoBranchHash ? { repoBranchHash: body.repoBranchHash } : {}),
+        ...(body.startTime ? { startedAt: body.startTime } : {}),
+        ...(body.completionTime ? { completedAt: body.completionTime } : {}),
+      });
+      return reply.code(201).send(view(saved));
+    },
+  );
+
+  // Log uploads are streamed through redaction into the archive, never buffered whole.
+  void app.register((scope, _options, done) => {
+    scope.addContentTypeParser(
+      ['text/plain', 'application/octet-stream'],
+      (_request, payload, parsed) => parsed(null, payload),
+    );
+    scope.put(
+      '/api/v1/mintmaker/runs/:run/steps/:task/:step',
+      {
+        schema: {
+          tags: ['mintmaker'],
+          summary: "Archive one step's log of a run (text/plain, streamed)",
+          params: Type.Object({ run: Name, task: Name, step: Name }),
+          querystring: Type.Object({
+            position: Type.Integer({ minimum: 0, maximum: 2000 }),
+            runNamespace: Type.Optional(Name),
+          }),
+          response: {
+            200: Type.Object({ bytes: Type.Integer(), truncated: Type.Boolean() }),
+            400: ErrorSchema,
+            401: ErrorSchema,
+            403: ErrorSchema,
+            404: ErrorSchema,
+            503: ErrorSchema,
+          },
+        },
+      },
+      async (request) => {
+        const {
+          run: name,
+          task,
+          step,
+        } = request.params as { run: string; task: string; step: string };
+        const query = request.query as { position: number; runNamespace?: string };
+        const run = await deps.archive.findRun(query.runNamespace ?? deps.mintmakerNamespace, name);
+        if (!run) throw new NotFoundError(NOT_FOUND);
+        await deps.guard.requireNamespace(request, 'report', run.namespace);
+        const source = (request.body as NodeJS.ReadableStream).pipe(deps.redactor.stream());
+        return deps.archive.writeStep(
+          run.id,
+          { position: query.position, task, step },
+          source,
+          deps.logCapBytes,
+        );
+      },
+    );
+    done();
+  });
+}
+
+/** A transform applying `render` to every line of a text stream. */
+function linewise(render: (line: string) => string): Transform {
+  let pending = '';
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      if (lines.length > 0) this.push(lines.map((l) => `${render(l)}\n`).join(''));
+      callback();
+    },
+    flush(callback) {
+      if (pending) this.push(render(pending));
+      callback();
+    },
+  });
+}

@@ -1,0 +1,210 @@
+/**
+ * MintMaker run logs for their owners only (archive path): permissions are checked on
+ * the run's component namespace, unreadable runs answer like unknown ones, the MintMaker
+ * team reads everything, and secrets are redacted before they are stored or served.
+ */
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import { startKubeApiDouble, type KubeApiDouble } from '../support/kube-api.js';
+import { client, startTestServer, type TestServer } from '../support/test-server.js';
+
+const RBAC = { apiGroup: 'kite.konflux-ci.dev', resource: 'issues' };
+const TOKEN = 'ghp_' + 'Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2';
+let kube: KubeApiDouble;
+let server: TestServer;
+
+const as = (token: string) => ({ authorization: `Bearer ${token}` });
+const api = () => client(server.url);
+
+async function upload(run: Record<string, unknown>, steps: [string, string, string][]) {
+  const created = await api().post('/api/v1/mintmaker/runs', run, as('token-operator'));
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  for (const [index, [task, step, text]] of steps.entries()) {
+    const response = await fetch(
+      `${server.url}/api/v1/mintmaker/runs/${String(run.name)}/steps/${task}/${step}?position=${index}`,
+      {
+        method: 'PUT',
+        headers: { ...as('token-operator'), 'content-type': 'text/plain' },
+        body: text,
+      },
+    );
+    assert.equal(response.status, 200, await response.text());
+  }
+}
+
+const logsOf = (name: string, token: string, query = '') =>
+  fetch(`${server.url}/api/v1/mintmaker/runs/${name}/logs${query}`, { headers: as(token) });
+
+before(async () => {
+  kube = await startKubeApiDouble();
+  kube.users.set('token-alice', { username: 'alice', groups: ['team-a-devs'] });
+  kube.users.set('token-bob', { username: 'bob', groups: ['team-b-devs'] });
+  kube.users.set('token-mm', { username: 'mm-support', groups: ['mintmaker-team'] });
+  kube.users.set('token-operator', {
+    username: 'system:serviceaccount:kite:kite-operator',
+    groups: [],
+  });
+  kube.grants.push(
+    { group: 'team-a-devs', verb: 'get', ...RBAC, namespace: 'team-a' },
+    { group: 'team-b-devs', verb: 'get', ...RBAC, namespace: 'team-b' },
+    { group: 'mintmaker-team', verb: 'get', ...RBAC, namespace: 'mintmaker' },
+    { user: 'system:serviceaccount:kite:kite-operator', verb: 'create', ...RBAC },
+  );
+  server = await startTestServer({
+    env: { KITE_AUTH_MODE: 'kubernetes', KUBECONFIG: kube.kubeconfig },
+  });
+  await upload(
+    {
+      name: 'renovate-a1',
+      uid: 'uid-a1',
+      namespace: 'team-a',
+      component: 'frontend',
+      gitHost: 'github.com',
+      repository: 'acme/frontend',
+      branch: 'main',
+      status: 'Failed',
+      completionTime: '2026-11-20T08:00:00Z',
+    },
+    [
+      ['prepare', 'clone', `git clone https://x-access-token:${TOKEN}@github.com/acme/frontend\n`],
+      [
+        'renovate',
+        'run',
+        '{"level":30,"time":"2026-11-20T07:59:00.000Z","msg":"Repository started"}\n' +
+          `{"level":50,"time":"2026-11-20T07:59:30.000Z","msg":"Repository has unknown error","err":{"message":"auth failed for ${TOKEN}"}}\n`,
+      ],
+    ],
+  );
+  await upload(
+    {
+      name: 'renovate-b1',
+      uid: 'uid-b1',
+      namespace: 'team-b',
+      component: 'backend',
+      status: 'Succeeded',
+    },
+    [['renovate', 'run', 'all good\n']],
+  );
+});
+after(async () => {
+  await server?.stop();
+  await kube?.close();
+});
+
+describe('MintMaker run logs', () => {
+  it("a user of team-a lists team-a's runs and reads their logs, step by step in order", async () => {
+    const list = await api().get('/api/v1/mintmaker/runs?namespace=team-a', as('token-alice'));
+    assert.equal(list.status, 200);
+    assert.deepEqual(
+      list.body.data.map((r: any) => [r.name, r.component, r.status, r.archived]),
+      [['renovate-a1', 'frontend', 'Failed', true]],
+    );
+    const response = await logsOf('renovate-a1', 'token-alice');
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
+    const text = await response.text();
+    assert.match(text, /^==> task prepare, step clone <==\ngit clone/);
+    assert.ok(text.indexOf('step clone') < text.indexOf('step run'), 'steps in order');
+  });
+
+  it('a token planted in a log is redacted in what is stored and what is served', async () => {
+    const text = await (await logsOf('renovate-a1', 'token-alice')).text();
+    assert.ok(!text.includes(TOKEN), text);
+    assert.match(text, /x-access-token:\*\*REDACTED\*\*@github\.com/);
+    const stored = await server.db.query<{ data: Uint8Array }>(
+      'SELECT data FROM mintmaker_log_chunks',
+    );
+    for (const row of stored.rows) {
+      assert.ok(
+        !gunzipSync(row.data).toString('utf8').includes(TOKEN),
+        'nothing stored holds the token',
+      );
+    }
+  });
+
+  it('?step selects one step and ?format=text renders Renovate JSON lines readably', async () => {
+    const text = await (await logsOf('renovate-a1', 'token-alice', '?step=run&format=text')).text();
+    assert.doesNotMatch(text, /git clone/);
+    assert.match(
+      text,
+      /2026-11-20T07:59:30.000Z ERROR Repository has unknown error \(auth failed for \*\*REDACTED\*\*\)/,
+    );
+    const unknownStep = await logsOf('renovate-a1', 'token-alice', '?step=nope');
+    assert.equal(unknownStep.status, 404);
+  });
+
+  it('answers gzip to clients that accept it', async () => {
+    const response = await fetch(`${server.url}/api/v1/mintmaker/runs/renovate-a1/logs`, {
+      headers: { ...as('token-alice'), 'accept-encoding': 'gzip' },
+    });
+    assert.equal(response.headers.get('content-encoding'), 'gzip');
+    // fetch decodes it: the text is the same log.
+    assert.match(await response.text(), /==> task renovate, step run <==/);
+  });
+
+  it("a user of team-b gets 404 for team-a's run, the same as for no run, and does not see it listed", async () => {
+    const denied = await logsOf('renovate-a1', 'token-bob');
+    const missing = await logsOf('renovate-zz', 'token-bob');
+    assert.equal(denied.status, 404);
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await denied.json(), await missing.json());
+    const own = await api().get('/api/v1/mintmaker/runs?namespace=team-b', as('token-bob'));
+    assert.deepEqual(
+      own.body.data.map((r: any) => r.name),
+      ['renovate-b1'],
+    );
+    const other = await api().get('/api/v1/mintmaker/runs?namespace=team-a', as('token-bob'));
+    assert.equal(other.status, 403);
+    const all = await api().get('/api/v1/mintmaker/runs', as('token-bob'));
+    assert.equal(all.status, 403);
+  });
+
+  it('a reader of the MintMaker namespace lists and reads every run', async () => {
+    const all = await api().get('/api/v1/mintmaker/runs', as('token-mm'));
+    assert.equal(all.status, 200);
+    assert.deepEqual(all.body.data.map((r: any) => r.name).sort(), ['renovate-a1', 'renovate-b1']);
+    assert.equal((await logsOf('renovate-a1', 'token-mm')).status, 200);
+    assert.equal((await logsOf('renovate-b1', 'token-mm')).status, 200);
+  });
+
+  it('only a reporter of the component namespace may archive runs', async () => {
+    const refused = await api().post(
+      '/api/v1/mintmaker/runs',
+      { name: 'renovate-x', uid: 'uid-x', namespace: 'team-a', component: 'x', status: 'Failed' },
+      as('token-alice'),
+    );
+    assert.equal(refused.status, 403);
+    const put = await fetch(
+      `${server.url}/api/v1/mintmaker/runs/renovate-a1/steps/t/s?position=9`,
+      {
+        method: 'PUT',
+        headers: { ...as('token-bob'), 'content-type': 'text/plain' },
+        body: 'overwrite',
+      },
+    );
+    assert.equal(put.status, 403);
+    const text = await (await logsOf('renovate-a1', 'token-alice')).text();
+    assert.doesNotMatch(text, /overwrite/);
+  });
+
+  it('a run cannot be moved to another namespace by archiving it again', async () => {
+    const moved = await api().post(
+      '/api/v1/mintmaker/runs',
+      {
+        name: 'renovate-a1',
+        uid: 'uid-a1',
+        namespace: 'team-b',
+        component: 'frontend',
+        status: 'Failed',
+      },
+      as('token-operator'),
+    );
+    assert.equal(moved.status, 409);
+    const list = await api().get('/api/v1/mintmaker/runs?namespace=team-b', as('token-bob'));
+    assert.deepEqual(
+      list.body.data.map((r: any) => r.name),
+      ['renovate-b1'],
+    );
+  });
+});
