@@ -3,6 +3,7 @@
  * stops accepting connections, lets in-flight requests finish and closes the database.
  */
 import { createLogArchive } from './logs/archive.js';
+import { createLiveCluster } from './logs/live.js';
 import { createRedactor, loadRedactPatterns } from './logs/redact.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -77,6 +78,10 @@ export async function startServer(
     version: versionInfo(),
     bodyLimitBytes: config.bodyLimitBytes,
     archive: createLogArchive(db),
+    live:
+      'kubeConfig' in chosen && chosen.kubeConfig
+        ? createLiveCluster(chosen.kubeConfig, config.mintmakerNamespace)
+        : undefined,
     redactor,
     mintmakerNamespace: config.mintmakerNamespace,
     logCapBytes: config.logCapBytes,

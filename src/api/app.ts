@@ -4,6 +4,7 @@
  */
 import type { LogArchive } from '../logs/archive.js';
 import type { Redactor } from '../logs/redact.js';
+import type { LiveCluster } from '../logs/live.js';
 import { mintmakerRoutes } from './routes/mintmaker.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, {
@@ -40,6 +41,8 @@ export interface AppDeps {
   version: VersionInfo;
   bodyLimitBytes: number;
   archive: LogArchive;
+  /** The cluster, when the server has a Kubernetes configuration: live run logs. */
+  live: LiveCluster | undefined;
   redactor: Redactor;
   mintmakerNamespace: string;
   logCapBytes: number;
@@ -124,6 +127,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   operationRoutes(app, metrics.registry);
   mintmakerRoutes(app, {
     archive: deps.archive,
+    live: deps.live,
     guard,
     access: deps.access,
     redactor: deps.redactor,

@@ -16,6 +16,8 @@ export interface ChosenAccess {
   access: AccessControl;
   mode: 'kubernetes' | 'none';
   warning?: string;
+  /** The cluster configuration, in kubernetes mode (the server also reads runs with it). */
+  kubeConfig?: KubeConfig;
 }
 
 export function chooseAccess(
@@ -50,6 +52,7 @@ export function chooseAccess(
   else kubeConfig.loadFromDefault();
   return {
     mode,
+    kubeConfig,
     access: createKubernetesAccess({
       kubeConfig,
       rbac: {

@@ -19,12 +19,15 @@ import type { AccessControl } from '../../auth/access.js';
 import { NotFoundError } from '../../domain/errors.js';
 import type { ArchivedRun, LogArchive } from '../../logs/archive.js';
 import type { Redactor } from '../../logs/redact.js';
+import type { LiveCluster, LiveRun } from '../../logs/live.js';
 import { renovateLine } from '../../logs/renovate-format.js';
 import type { Guard } from '../guard.js';
 import { ErrorSchema } from '../schemas.js';
 
 export interface MintmakerRouteDeps {
   archive: LogArchive;
+  /** The live cluster (absent without a Kubernetes configuration: archive only). */
+  live: LiveCluster | undefined;
   guard: Guard;
   access: AccessControl;
   redactor: Redactor;
@@ -35,6 +38,8 @@ export interface MintmakerRouteDeps {
 }
 
 const NOT_FOUND = 'MintMaker run not found';
+/** While following a running run, how often to look for the next steps. */
+const FOLLOW_POLL_MS = 1000;
 const Name = Type.String({
   minLength: 1,
   maxLength: 253,
@@ -95,17 +100,41 @@ const view = (run: ArchivedRun) => ({
   truncated: run.truncated,
 });
 
+const liveView = (run: LiveRun, archived: ArchivedRun | undefined) => ({
+  name: run.name,
+  runNamespace: run.runNamespace,
+  namespace: run.namespace,
+  component: run.component,
+  gitHost: run.gitHost,
+  repository: run.repository,
+  branch: run.branch,
+  status: run.status,
+  startTime: run.startTime,
+  completionTime: run.completionTime,
+  archived: archived !== undefined,
+  logBytes: archived?.logBytes ?? 0,
+  truncated: archived?.truncated ?? false,
+});
+
 export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps): void {
-  /** The run, if the caller may read it; otherwise the same 404 as an unknown run. */
+  /**
+   * The run as the cluster shows it and as the archive holds it, if the caller may read
+   * it: in the component's namespace, or as a reader of the MintMaker namespace.
+   * Otherwise the same 404 as an unknown run.
+   */
   const readableRun = async (request: FastifyRequest, runNamespace: string, name: string) => {
     const caller = await deps.guard.caller(request);
-    const run = await deps.archive.findRun(runNamespace, name);
-    if (!run) throw new NotFoundError(NOT_FOUND);
+    const [live, archived] = await Promise.all([
+      deps.live?.findRun(runNamespace, name),
+      deps.archive.findRun(runNamespace, name),
+    ]);
+    const owner = live?.namespace ?? archived?.namespace;
+    if (owner === undefined) throw new NotFoundError(NOT_FOUND);
     const allowed =
-      (await deps.access.allowed(caller, 'read', run.namespace)) ||
+      (await deps.access.allowed(caller, 'read', owner)) ||
       (await deps.access.allowed(caller, 'read', deps.mintmakerNamespace));
     if (!allowed) throw new NotFoundError(NOT_FOUND);
-    return run;
+    return { live, archived };
   };
 
   app.get(
@@ -148,14 +177,41 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
         await deps.guard.requireNamespace(request, 'read', deps.mintmakerNamespace);
       }
       const page = { limit: query.limit, offset: query.offset };
-      const found = await deps.archive.listRuns(
-        {
-          ...(query.namespace ? { namespaces: [query.namespace] } : {}),
-          ...(query.component ? { component: query.component } : {}),
-        },
-        page,
+      const filter = {
+        ...(query.namespace ? { namespaces: [query.namespace] } : {}),
+        ...(query.component ? { component: query.component } : {}),
+      };
+      const live = (await deps.live?.listRuns(deps.mintmakerNamespace, query.namespace)) ?? [];
+      const wanted = live.filter(
+        (run) =>
+          (!query.namespace || run.namespace === query.namespace) &&
+          (!query.component || run.component === query.component),
       );
-      return { data: found.data.map(view), total: found.total, ...page };
+      if (wanted.length === 0) {
+        const found = await deps.archive.listRuns(filter, page);
+        return { data: found.data.map(view), total: found.total, ...page };
+      }
+      // Runs still in the cluster and archived ones, newest first, each once.
+      const archived = await deps.archive.listRuns(filter, { limit: 10_000, offset: 0 });
+      const byName = new Map(archived.data.map((run) => [`${run.runNamespace}/${run.runName}`, run]));
+      const merged = [
+        ...wanted.map((run) => liveView(run, byName.get(`${run.runNamespace}/${run.name}`))),
+        ...archived.data
+          .filter(
+            (run) =>
+              !wanted.some((l) => l.runNamespace === run.runNamespace && l.name === run.runName),
+          )
+          .map(view),
+      ].sort((a, b) =>
+        (b.completionTime ?? b.startTime ?? '9999').localeCompare(
+          a.completionTime ?? a.startTime ?? '9999',
+        ),
+      );
+      return {
+        data: merged.slice(page.offset, page.offset + page.limit),
+        total: merged.length,
+        ...page,
+      };
     },
   );
 
@@ -170,6 +226,7 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
           step: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
           format: Type.Optional(Type.Union([Type.Literal('raw'), Type.Literal('text')])),
           runNamespace: Type.Optional(Name),
+          follow: Type.Optional(Type.Boolean()),
         }),
         response: { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema },
       },
@@ -180,36 +237,47 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
         step?: string;
         format?: 'raw' | 'text';
         runNamespace?: string;
+        follow?: boolean;
       };
-      const run = await readableRun(request, query.runNamespace ?? deps.mintmakerNamespace, name);
-      const steps = await deps.archive.steps(run.id);
+      const found = await readableRun(request, query.runNamespace ?? deps.mintmakerNamespace, name);
       const wanted = query.step;
-      if (wanted && !steps.some((s) => s.step === wanted || `${s.task}/${s.step}` === wanted)) {
-        throw new NotFoundError(`Run ${name} has no step ${wanted}`);
-      }
-      const archive = deps.archive;
-      async function* sections(): AsyncGenerator<Buffer> {
-        if (run.truncated) {
-          yield Buffer.from(
-            `[kite] the archived log was over the size cap: its beginning was dropped\n`,
-          );
+      const matches = (step: { task: string; step: string }) =>
+        !wanted || step.step === wanted || `${step.task}/${step.step}` === wanted;
+      let source: AsyncGenerator<Buffer>;
+      let from: 'live' | 'archive';
+      const live = deps.live;
+      const liveRun = found.live;
+      const liveSteps = liveRun && live ? await live.steps(liveRun) : [];
+      const pods = [...new Set(liveSteps.map((step) => step.pod))];
+      const podsAlive =
+        liveRun !== undefined &&
+        live !== undefined &&
+        pods.length > 0 &&
+        (await Promise.all(pods.map((pod) => live.podExists(liveRun.runNamespace, pod)))).every(
+          Boolean,
+        );
+      // The live pods while they exist (and always when following); the archive after.
+      if (liveRun && live && (podsAlive || !found.archived || query.follow === true)) {
+        if (wanted && !liveSteps.some(matches) && query.follow !== true) {
+          throw new NotFoundError(`Run ${name} has no step ${wanted}`);
         }
-        let current = '';
-        for await (const chunk of archive.read(run.id, wanted)) {
-          const section = `${chunk.task}/${chunk.step}`;
-          if (section !== current) {
-            yield Buffer.from(
-              `${current ? '\n' : ''}==> task ${chunk.task}, step ${chunk.step} <==\n`,
-            );
-            current = section;
-          }
-          yield chunk.data;
-        }
+        source = liveSections(live, liveRun, matches, query.follow === true);
+        from = 'live';
+      } else if (found.archived) {
+        const archived = found.archived;
+        const steps = await deps.archive.steps(archived.id);
+        if (wanted && !steps.some(matches))
+          throw new NotFoundError(`Run ${name} has no step ${wanted}`);
+        source = archiveSections(deps.archive, archived, wanted);
+        from = 'archive';
+      } else {
+        throw new NotFoundError(NOT_FOUND);
       }
-      let body: NodeJS.ReadableStream = Readable.from(sections()).pipe(deps.redactor.stream());
+      let body: NodeJS.ReadableStream = Readable.from(source).pipe(deps.redactor.stream());
       if (query.format === 'text') body = body.pipe(linewise(renovateLine));
       void reply.header('content-type', 'text/plain; charset=utf-8');
       void reply.header('vary', 'accept-encoding');
+      void reply.header('x-kite-log-source', from);
       if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
         void reply.header('content-encoding', 'gzip');
         body = body.pipe(createGzip());
@@ -334,4 +402,60 @@ function linewise(render: (line: string) => string): Transform {
       callback();
     },
   });
+}
+
+const header = (task: string, step: string, first: boolean) =>
+  Buffer.from(`${first ? '' : '\n'}==> task ${task}, step ${step} <==\n`);
+
+async function* archiveSections(
+  archive: LogArchive,
+  run: ArchivedRun,
+  step: string | undefined,
+): AsyncGenerator<Buffer> {
+  if (run.truncated) {
+    yield Buffer.from('[kite] the archived log was over the size cap: its beginning was dropped\n');
+  }
+  let current = '';
+  for await (const chunk of archive.read(run.id, step)) {
+    const section = `${chunk.task}/${chunk.step}`;
+    if (section !== current) {
+      yield header(chunk.task, chunk.step, current === '');
+      current = section;
+    }
+    yield chunk.data;
+  }
+}
+
+/**
+ * The live log, step after step. Following, each running step is streamed until its
+ * container ends, and new steps are picked up until the run completes.
+ */
+async function* liveSections(
+  live: LiveCluster,
+  run: LiveRun,
+  matches: (step: { task: string; step: string }) => boolean,
+  follow: boolean,
+): AsyncGenerator<Buffer> {
+  const seen = new Set<string>();
+  for (;;) {
+    let progressed = false;
+    for (const step of await live.steps(run)) {
+      const key = `${step.task}/${step.step}`;
+      if (seen.has(key) || !matches(step)) continue;
+      yield header(step.task, step.step, seen.size === 0);
+      seen.add(key);
+      progressed = true;
+      const stream = await live.stream(run.runNamespace, step, follow && !step.terminated);
+      if (!stream) {
+        yield Buffer.from('[kite] the log of this step is no longer available\n');
+        continue;
+      }
+      for await (const chunk of stream) yield chunk as Buffer;
+    }
+    if (!follow) return;
+    const current = await live.findRun(run.runNamespace, run.name);
+    const done = !current || current.status !== 'Running';
+    if (done && !progressed) return;
+    if (!progressed) await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+  }
 }

@@ -1,0 +1,201 @@
+/**
+ * MintMaker runs as the cluster shows them: the PipelineRun (for its labels and status),
+ * its TaskRuns in order with their steps, and each step container's log from the pod
+ * log API, read with the server's own service account. Used while the pods exist;
+ * afterwards the archive serves the logs.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  Log,
+  type KubeConfig,
+} from '@kubernetes/client-node';
+import type { RunStatus } from './archive.js';
+
+export const MINTMAKER_LABELS = {
+  namespace: 'mintmaker.appstudio.redhat.com/namespace',
+  component: 'mintmaker.appstudio.redhat.com/component',
+  gitHost: 'mintmaker.appstudio.redhat.com/git-host',
+  repository: 'mintmaker.appstudio.redhat.com/repository',
+  branch: 'mintmaker.appstudio.redhat.com/branch',
+  repoBranchHash: 'mintmaker.appstudio.redhat.com/repo-branch-hash',
+} as const;
+
+export interface LiveRun {
+  name: string;
+  runNamespace: string;
+  uid: string;
+  /** The component's namespace: who may read the run. */
+  namespace: string;
+  component: string;
+  gitHost: string | null;
+  repository: string | null;
+  branch: string | null;
+  repoBranchHash: string | null;
+  status: RunStatus;
+  startTime: string | null;
+  completionTime: string | null;
+}
+
+export interface LiveStep {
+  task: string;
+  step: string;
+  pod: string;
+  container: string;
+  /** The step's container has ended (its log is complete). */
+  terminated: boolean;
+}
+
+export interface LiveCluster {
+  findRun(runNamespace: string, name: string): Promise<LiveRun | undefined>;
+  listRuns(runNamespace: string, componentNamespace?: string): Promise<LiveRun[]>;
+  /** The run's steps in order, each with its pod and container; [] before any task started. */
+  steps(run: LiveRun): Promise<LiveStep[]>;
+  /** Whether the pod still exists. */
+  podExists(runNamespace: string, pod: string): Promise<boolean>;
+  /** A step's log; with `follow`, until the container ends. Undefined when the pod is gone. */
+  stream(runNamespace: string, step: LiveStep, follow: boolean): Promise<Readable | undefined>;
+}
+
+type Obj = {
+  metadata?: { name?: string; namespace?: string; uid?: string; labels?: Record<string, string> };
+  status?: Record<string, unknown>;
+};
+
+/**
+ * `mintmakerNamespace`: runs there belong to the namespace named by their label; a run
+ * found in any other namespace (MintMaker running in the tenants' namespaces) belongs to
+ * the namespace it runs in — a label never moves a run into another tenant's namespace.
+ */
+export function toLiveRun(object: Obj, mintmakerNamespace: string): LiveRun | undefined {
+  const labels = object.metadata?.labels ?? {};
+  const runNamespace = object.metadata?.namespace ?? '';
+  const component = labels[MINTMAKER_LABELS.component];
+  const namespace =
+    runNamespace === mintmakerNamespace ? labels[MINTMAKER_LABELS.namespace] : runNamespace;
+  if (!component || !namespace || !object.metadata?.name) return undefined;
+  const conditions = Array.isArray(object.status?.conditions)
+    ? (object.status.conditions as { type?: string; status?: string }[])
+    : [];
+  const succeeded = conditions.find((c) => c.type === 'Succeeded')?.status;
+  const text = (key: string) => {
+    const value = object.status?.[key];
+    return typeof value === 'string' ? value : null;
+  };
+  return {
+    name: object.metadata.name,
+    runNamespace,
+    uid: object.metadata.uid ?? '',
+    namespace,
+    component,
+    gitHost: labels[MINTMAKER_LABELS.gitHost] ?? null,
+    repository: labels[MINTMAKER_LABELS.repository] ?? null,
+    branch: labels[MINTMAKER_LABELS.branch] ?? null,
+    repoBranchHash: labels[MINTMAKER_LABELS.repoBranchHash] ?? null,
+    status: succeeded === 'True' ? 'Succeeded' : succeeded === 'False' ? 'Failed' : 'Running',
+    startTime: text('startTime'),
+    completionTime: text('completionTime'),
+  };
+}
+
+export function createLiveCluster(kc: KubeConfig, mintmakerNamespace: string): LiveCluster {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const logs = new Log(kc);
+  const tekton = { group: 'tekton.dev', version: 'v1' };
+  return {
+    async findRun(runNamespace, name) {
+      try {
+        const object = (await custom.getNamespacedCustomObject({
+          ...tekton,
+          namespace: runNamespace,
+          plural: 'pipelineruns',
+          name,
+        })) as Obj;
+        return toLiveRun(object, mintmakerNamespace);
+      } catch (error) {
+        if (error instanceof ApiException && error.code === 404) return undefined;
+        throw error;
+      }
+    },
+
+    async listRuns(runNamespace, componentNamespace) {
+      const selector =
+        runNamespace === mintmakerNamespace && componentNamespace
+          ? `${MINTMAKER_LABELS.namespace}=${componentNamespace}`
+          : MINTMAKER_LABELS.component;
+      const list = (await custom.listNamespacedCustomObject({
+        ...tekton,
+        namespace: runNamespace,
+        plural: 'pipelineruns',
+        labelSelector: selector,
+      })) as { items?: Obj[] };
+      return (list.items ?? []).flatMap((item) => toLiveRun(item, mintmakerNamespace) ?? []);
+    },
+
+    async steps(run) {
+      const list = (await custom.listNamespacedCustomObject({
+        ...tekton,
+        namespace: run.runNamespace,
+        plural: 'taskruns',
+        labelSelector: `tekton.dev/pipelineRun=${run.name}`,
+      })) as { items?: Obj[] };
+      const taskRuns = (list.items ?? [])
+        .map((taskRun) => ({
+          taskRun,
+          started: typeof taskRun.status?.startTime === 'string' ? taskRun.status.startTime : '~',
+        }))
+        .sort(
+          (a, b) =>
+            a.started.localeCompare(b.started) ||
+            (a.taskRun.metadata?.name ?? '').localeCompare(b.taskRun.metadata?.name ?? ''),
+        );
+      const steps: LiveStep[] = [];
+      for (const { taskRun } of taskRuns) {
+        const pod = taskRun.status?.podName;
+        if (typeof pod !== 'string') continue;
+        const task =
+          taskRun.metadata?.labels?.['tekton.dev/pipelineTask'] ?? taskRun.metadata?.name ?? '';
+        const states = Array.isArray(taskRun.status?.steps)
+          ? (taskRun.status.steps as { name?: string; container?: string; terminated?: unknown }[])
+          : [];
+        for (const state of states) {
+          if (!state.name) continue;
+          steps.push({
+            task,
+            step: state.name,
+            pod,
+            container: state.container ?? `step-${state.name}`,
+            terminated: state.terminated !== undefined && state.terminated !== null,
+          });
+        }
+      }
+      return steps;
+    },
+
+    async podExists(runNamespace, pod) {
+      try {
+        await core.readNamespacedPod({ namespace: runNamespace, name: pod });
+        return true;
+      } catch (error) {
+        if (error instanceof ApiException && error.code === 404) return false;
+        throw error;
+      }
+    },
+
+    async stream(runNamespace, step, follow) {
+      const out = new PassThrough();
+      try {
+        const controller = await logs.log(runNamespace, step.pod, step.container, out, { follow });
+        out.once('close', () => controller.abort());
+      } catch (error) {
+        if (error instanceof ApiException && (error.code === 404 || error.code === 400))
+          return undefined;
+        throw error;
+      }
+      return out;
+    },
+  };
+}
