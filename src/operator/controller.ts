@@ -83,6 +83,8 @@ export interface Controller {
    * objects; other controllers link only with their own `controllers.<name>.logsUrl`.
    */
   readonly pipelineRunLinks?: boolean;
+  /** Its completed runs are MintMaker runs whose step logs the operator archives. */
+  readonly archivesLogs?: boolean;
   /** Namespaces watched when the config names none; absent: cluster-wide. */
   defaultNamespaces?(settings: ControllerSettings): string[];
   observe(object: KubeObject, context: ObserveContext): Observation | undefined;

@@ -22,6 +22,8 @@ const ControllerConfig = Type.Object(
     labelSelector: Type.Optional(Type.String()),
     /** Link template for this controller's objects (see `logsUrl`). */
     logsUrl: Type.Optional(Type.String()),
+    /** MintMaker: upload the step logs of completed runs to the server (default true). */
+    archiveLogs: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -31,7 +31,9 @@ import type {
   Observation,
   ResourceKind,
 } from './controller.js';
+import { createLiveCluster, toLiveRun } from '../logs/live.js';
 import { LeaderElector, describe } from './leader.js';
+import { LogArchiver } from './log-archiver.js';
 import { SERVICE_ACCOUNT_DIR, severityOf, type OperatorConfig } from './operator-config.js';
 import { Reporter, backoff } from './reporter.js';
 import { CLUSTER_LABEL } from './run-labels.js';
@@ -119,6 +121,21 @@ export async function startOperator(
     count: (result) => reports.inc({ result }),
   });
   const index = new ScopeIndex();
+  const archives = new Counter({
+    name: 'kite_operator_log_archives_total',
+    help: 'MintMaker runs whose logs were archived, by result (archived, retried, failed)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const archiver = new LogArchiver({
+    apiUrl: config.apiUrl,
+    token: tokenOf,
+    live: createLiveCluster(kc, config.mintmakerNamespace),
+    log,
+    concurrency: 2,
+    maxAttempts: 10,
+    count: (result) => archives.inc({ result }),
+  });
   new Gauge({
     name: 'kite_operator_queue_depth',
     help: 'Runs waiting to be delivered',
@@ -302,6 +319,10 @@ export async function startOperator(
     const observation = observe(controller, run);
     index.set(key, observation);
     if (!observation) return;
+    if (controller.archivesLogs && config.controllers[controller.name]?.archiveLogs !== false) {
+      const finished = toLiveRun(run, config.mintmakerNamespace);
+      if (finished && finished.status !== 'Running') archiver.enqueue(finished);
+    }
     queue.enqueue({
       key,
       version: run.metadata.resourceVersion ?? '',
@@ -408,9 +429,11 @@ export async function startOperator(
     leaderGauge.set(now ? 1 : 0);
     if (now) {
       queue.start();
+      archiver.start();
       resyncAll();
     } else {
       queue.stop();
+      archiver.stop();
     }
   };
 
@@ -459,7 +482,10 @@ export async function startOperator(
     get queueDepth() {
       return queue.depth;
     },
-    idle: () => queue.idle(),
+    idle: async () => {
+      await queue.idle();
+      await archiver.idle();
+    },
     metrics: () => registry.metrics(),
     async close() {
       if (stopped) return;
@@ -468,6 +494,7 @@ export async function startOperator(
       clearInterval(overflowTimer);
       ready = false;
       queue.stop();
+      archiver.stop();
       await elector?.stop();
       await Promise.all([...informers.values()].map(({ informer }) => informer.stop()));
       await closeServer(probes);

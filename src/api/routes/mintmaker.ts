@@ -193,7 +193,9 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
       }
       // Runs still in the cluster and archived ones, newest first, each once.
       const archived = await deps.archive.listRuns(filter, { limit: 10_000, offset: 0 });
-      const byName = new Map(archived.data.map((run) => [`${run.runNamespace}/${run.runName}`, run]));
+      const byName = new Map(
+        archived.data.map((run) => [`${run.runNamespace}/${run.runName}`, run]),
+      );
       const merged = [
         ...wanted.map((run) => liveView(run, byName.get(`${run.runNamespace}/${run.name}`))),
         ...archived.data

@@ -21,6 +21,7 @@ export const mintmakerController: Controller = {
   name: 'mintmaker',
   watches: PIPELINE_RUNS,
   details: [TASK_RUNS],
+  archivesLogs: true,
   defaultNamespaces: (settings) => [settings.mintmakerNamespace],
   observe(run, context) {
     const component = labelOf(run, MINTMAKER.component);
