@@ -6,6 +6,7 @@ import type { LogArchive } from '../logs/archive.js';
 import type { Redactor } from '../logs/redact.js';
 import type { LiveCluster } from '../logs/live.js';
 import { mintmakerRoutes } from './routes/mintmaker.js';
+import { createRunLinker } from '../logs/run-links.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, {
   LogController,
@@ -116,6 +117,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   issueRoutes(app, deps.store, guard);
   webhookRoutes(app, {
     store: deps.store,
+    enrich: createRunLinker({
+      archive: deps.archive,
+      live: deps.live,
+      mintmakerNamespace: deps.mintmakerNamespace,
+    }),
     guard,
     webhooks: deps.webhooks,
     settings: deps.settings,

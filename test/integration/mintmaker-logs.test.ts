@@ -4,6 +4,7 @@
  * team reads everything, and secrets are redacted before they are stored or served.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { startKubeApiDouble, type KubeApiDouble } from '../support/kube-api.js';
@@ -63,6 +64,10 @@ before(async () => {
       gitHost: 'github.com',
       repository: 'acme/frontend',
       branch: 'main',
+      repoBranchHash: createHash('sha256')
+        .update('github.com/acme/frontend@main')
+        .digest('hex')
+        .slice(0, 12),
       status: 'Failed',
       completionTime: '2026-11-20T08:00:00Z',
     },
@@ -186,6 +191,35 @@ describe('MintMaker run logs', () => {
     assert.equal(put.status, 403);
     const text = await (await logsOf('renovate-a1', 'token-alice')).text();
     assert.doesNotMatch(text, /overwrite/);
+  });
+
+  it("the analyzer's mintmaker-custom report links to the latest run of its repository and branch", async () => {
+    const answer = await api().post(
+      '/api/v1/webhooks/mintmaker-custom',
+      {
+        namespace: 'team-a',
+        pipelineId: 'github.com/acme/frontend@main',
+        type: 'error',
+        logs: ['Repository has unknown error'],
+      },
+      as('token-operator'),
+    );
+    assert.equal(answer.status, 201, JSON.stringify(answer.body));
+    assert.deepEqual(
+      answer.body.issue.links.map((l: any) => [l.title, l.url]),
+      [['MintMaker run logs', '/api/v1/mintmaker/runs/renovate-a1/logs']],
+    );
+    const other = await api().post(
+      '/api/v1/webhooks/mintmaker-custom',
+      {
+        namespace: 'team-a',
+        pipelineId: 'github.com/acme/unknown@main',
+        type: 'error',
+        logs: ['x'],
+      },
+      as('token-operator'),
+    );
+    assert.deepEqual(other.body.issue.links, [], 'no run of that repository: no link');
   });
 
   it('a run cannot be moved to another namespace by archiving it again', async () => {

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { runWebhook, type Settings, type WebhookPayload } from '../../domain/webhook-engine.js';
 import type { IssueStore } from '../../store/issue-store.js';
+import type { IssueReport } from '../../domain/issue.js';
 import type { RegisteredWebhook } from '../../webhooks/webhook-registry.js';
 import type { Guard } from '../guard.js';
 import type { ApiMetrics } from '../metrics.js';
@@ -20,6 +21,8 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 503: Erro
 
 export interface WebhookRouteDeps {
   store: IssueStore;
+  /** Adds links a report cannot carry itself (e.g. a MintMaker run's logs); may be absent. */
+  enrich?: (report: IssueReport) => Promise<IssueReport>;
   guard: Guard;
   webhooks: RegisteredWebhook[];
   settings: Settings;
@@ -72,7 +75,8 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
               return reply.code(200).send({ status: 'success', message: action.message(resolved) });
             }
             case 'report': {
-              const { issue, outcome } = await deps.store.report(action.report);
+              const report = deps.enrich ? await deps.enrich(action.report) : action.report;
+              const { issue, outcome } = await deps.store.report(report);
               count(outcome);
               request.log.info(
                 { issueId: issue.id, outcome, webhook: name },

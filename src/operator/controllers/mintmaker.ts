@@ -14,6 +14,7 @@ import {
   type Observation,
   type RunScope,
 } from '../controller.js';
+import { runLogsPath } from '../../logs/run-links.js';
 import { MINTMAKER } from '../run-labels.js';
 import { completion, failureOf } from './pipelinerun.js';
 
@@ -43,7 +44,10 @@ export const mintmakerController: Controller = {
       const value = labelOf(run, key);
       if (value) labels[key] = value;
     }
-    const logsUrl = runLink(context.settings.logsUrlTemplate, run);
+    // Without a configured page, link to the server's own log endpoint for the run.
+    const logsUrl =
+      runLink(context.settings.logsUrlTemplate, run) ??
+      runLogsPath(run.metadata.name, run.metadata.namespace, context.settings.mintmakerNamespace);
     const scope: [RunScope, string] = ['component', component];
     const base = {
       namespace,
