@@ -39,6 +39,10 @@ export interface ServeConfig {
   logCapBytes: number;
   /** A file of extra redaction patterns (regular expressions, one per line). */
   redactPatternsFile: string | undefined;
+  /** Archived MintMaker run logs older than this are pruned. */
+  logRetentionMs: number;
+  /** At most this many archived runs are kept per component. */
+  logRunsPerComponent: number;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean | undefined>>;
@@ -70,6 +74,8 @@ const ENV_NAMES: Record<keyof ServeConfig, string> = {
   mintmakerNamespace: 'KITE_MINTMAKER_NAMESPACE',
   logCapBytes: 'KITE_LOG_CAP',
   redactPatternsFile: 'KITE_REDACT_PATTERNS_FILE',
+  logRetentionMs: 'KITE_LOG_RETENTION',
+  logRunsPerComponent: 'KITE_LOG_RUNS_PER_COMPONENT',
 };
 
 export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
@@ -111,6 +117,13 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     mintmakerNamespace: pick('mintmakerNamespace') ?? 'mintmaker',
     logCapBytes: byteSize(pick('logCapBytes') ?? '50Mi', 'log cap'),
     redactPatternsFile: pick('redactPatternsFile'),
+    logRetentionMs: duration('log retention', pick('logRetentionMs') ?? '30d'),
+    logRunsPerComponent: integer(
+      'logRunsPerComponent',
+      pick('logRunsPerComponent') ?? '20',
+      1,
+      1_000_000,
+    ),
   };
 }
 

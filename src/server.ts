@@ -64,6 +64,7 @@ export async function startServer(
     throw error;
   }
   const store = createIssueStore(db);
+  const archive = createLogArchive(db);
   let warn = (_message: string) => undefined as void;
   const feed = await startChangeFeed(db, () => warn('ignored a malformed change notification'));
   const app = await buildApp({
@@ -77,7 +78,7 @@ export async function startServer(
       : {},
     version: versionInfo(),
     bodyLimitBytes: config.bodyLimitBytes,
-    archive: createLogArchive(db),
+    archive,
     live:
       'kubeConfig' in chosen && chosen.kubeConfig
         ? createLiveCluster(chosen.kubeConfig, config.mintmakerNamespace)
@@ -94,7 +95,11 @@ export async function startServer(
     const seeded = await seedDemo(db, store);
     if (seeded > 0) app.log.info({ seeded }, 'demo issues added');
   }
-  const stopPruning = schedulePruning(store, config.retentionMs, config.pruneIntervalMs, app.log);
+  const stopPruning = schedulePruning(store, config.retentionMs, config.pruneIntervalMs, app.log, {
+    archive,
+    maxAgeMs: config.logRetentionMs,
+    perComponent: config.logRunsPerComponent,
+  });
   const url = await app.listen({ host: config.host, port: config.port });
   return {
     app,

@@ -4,12 +4,13 @@
  * log API, read with the server's own service account. Used while the pods exist;
  * afterwards the archive serves the logs.
  */
-import { PassThrough, type Readable } from 'node:stream';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { Readable } from 'node:stream';
 import {
   ApiException,
   CoreV1Api,
   CustomObjectsApi,
-  Log,
   type KubeConfig,
 } from '@kubernetes/client-node';
 import type { RunStatus } from './archive.js';
@@ -103,7 +104,6 @@ export function toLiveRun(object: Obj, mintmakerNamespace: string): LiveRun | un
 export function createLiveCluster(kc: KubeConfig, mintmakerNamespace: string): LiveCluster {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
-  const logs = new Log(kc);
   const tekton = { group: 'tekton.dev', version: 'v1' };
   return {
     async findRun(runNamespace, name) {
@@ -186,16 +186,30 @@ export function createLiveCluster(kc: KubeConfig, mintmakerNamespace: string): L
     },
 
     async stream(runNamespace, step, follow) {
-      const out = new PassThrough();
-      try {
-        const controller = await logs.log(runNamespace, step.pod, step.container, out, { follow });
-        out.once('close', () => controller.abort());
-      } catch (error) {
-        if (error instanceof ApiException && (error.code === 404 || error.code === 400))
-          return undefined;
-        throw error;
-      }
-      return out;
+      // A plain request rather than client-node's Log class, whose piped body never ends
+      // or fails when the connection breaks: here a broken connection errors the stream.
+      const cluster = kc.getCurrentCluster();
+      if (!cluster) throw new Error('no current cluster in the Kubernetes configuration');
+      const url = new URL(
+        `${cluster.server}/api/v1/namespaces/${encodeURIComponent(runNamespace)}/pods/${encodeURIComponent(step.pod)}/log`,
+      );
+      url.searchParams.set('container', step.container);
+      if (follow) url.searchParams.set('follow', 'true');
+      const options: RequestOptions = { method: 'GET', headers: {} };
+      await kc.applyToHTTPSOptions(options);
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      return new Promise<Readable | undefined>((resolve, reject) => {
+        const request = send(url, options, (response) => {
+          const status = response.statusCode ?? 0;
+          if (status === 200) return resolve(response);
+          response.resume();
+          // The pod (or its container) is gone: the caller falls back to the archive.
+          if (status === 404 || status === 400) return resolve(undefined);
+          reject(new Error(`reading a pod log: HTTP ${status}`));
+        });
+        request.once('error', reject);
+        request.end();
+      });
     },
   };
 }

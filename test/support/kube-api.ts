@@ -1,7 +1,8 @@
 /**
  * A Kubernetes API server test double for the parts KITE uses: TokenReview,
  * SubjectAccessReview, listing namespaces, and an object store (list, watch, get, create,
- * replace, delete) for the resources in RESOURCES below. It speaks the real HTTP API, so the
+ * replace, delete) for the resources in RESOURCES below, and the pod log subresource (plain,
+ * tailLines, limitBytes, follow). It speaks the real HTTP API, so the
  * real `@kubernetes/client-node` (typed clients, Watch, informers) is exercised end to end
  * through a kubeconfig that points at it. The API server cannot run on these machines; this
  * is the only double in the suite.
@@ -107,10 +108,12 @@ export interface KubeApiDouble {
     namespaceLists: number;
     lists: Record<string, number>;
     watches: Record<string, number>;
+    /** Requests for `/api/v1/namespaces/{ns}/pods/{name}/log`, answered or refused. */
+    podLogs: number;
   };
   /**
    * While true every request fails at the connection, as an unreachable API server.
-   * Setting it cuts the open watch streams too.
+   * Setting it cuts the open watch and pod log streams too.
    */
   down: boolean;
   /** The SubjectAccessReviews received, for assertions on what was asked. */
@@ -120,7 +123,10 @@ export interface KubeApiDouble {
    * metadata.name (whatever resourceVersion it carries), emitting ADDED or MODIFIED.
    */
   apply(object: KubeObject): StoredObject;
-  /** Deletes an object, emitting DELETED; the deleted object, or undefined if absent. */
+  /**
+   * Deletes an object, emitting DELETED; the deleted object, or undefined if absent. Deleting
+   * a Pod forgets its logs and ends the log streams following them.
+   */
   remove(
     apiVersion: string,
     kind: string,
@@ -135,6 +141,21 @@ export interface KubeApiDouble {
   /** Ends every open watch stream, as an API server restart does: clients must re-watch. */
   dropWatches(): void;
   openWatches(): number;
+  /**
+   * Replaces the log of a container of a stored Pod (one of its containers, initContainers or
+   * ephemeralContainers; it throws otherwise). Streams already following the container are
+   * not sent the replacement: they go on with what is appended after it.
+   */
+  setPodLog(namespace: string, pod: string, container: string, text: string | Buffer): void;
+  /** Appends to a container's log and sends the text to the streams following it. */
+  appendPodLog(namespace: string, pod: string, container: string, text: string | Buffer): void;
+  /**
+   * The container terminated: the streams following its log end once they have sent it all,
+   * and later `follow` requests get the log and an immediate end.
+   */
+  endPodLog(namespace: string, pod: string, container: string): void;
+  /** Log responses being sent, following or not. */
+  openPodLogs(): number;
   close(): Promise<void>;
 }
 
@@ -161,6 +182,72 @@ interface OpenWatch {
 
 type Matcher = (object: KubeObject) => boolean;
 
+/** The log of one container: its text, whether it terminated, the streams following it. */
+interface ContainerLog {
+  text: LogText;
+  terminated: boolean;
+  followers: Set<LogStream>;
+}
+
+/** A pod log response being sent: what is left to write, written as the socket takes it. */
+interface LogStream {
+  res: ServerResponse;
+  /** Unsent views of stored log text (never changed once stored); sent from `next` on. */
+  queue: Buffer[];
+  next: number;
+  /** What limitBytes still allows. */
+  budget: number;
+  /** End the response once the queue is written. */
+  ending: boolean;
+  /** Waiting for 'drain' after a write that the socket did not take at once. */
+  blocked: boolean;
+  /** The log this stream follows (follow=true, container not terminated), if any. */
+  following: ContainerLog | undefined;
+}
+
+/** Log text goes out in writes of at most this many bytes, to let backpressure act. */
+const LOG_WRITE = 64 * 1024;
+
+/**
+ * Append-only log text in blocks, so that 50 MB written a line at a time is neither one
+ * growing string nor a million small Buffers. Stored bytes never change, so views of them
+ * (a snapshot for a response, an appended piece for followers) stay valid without copies.
+ */
+class LogText {
+  private sealed: Buffer[] = [];
+  private block: Buffer | undefined;
+  private used = 0;
+
+  /** Stores a copy of the bytes; returns the stored view of them. */
+  append(bytes: Buffer): Buffer {
+    if (bytes.length >= LOG_WRITE / 2) {
+      this.seal();
+      const copy = Buffer.from(bytes);
+      this.sealed.push(copy);
+      return copy;
+    }
+    if (!this.block || this.used + bytes.length > this.block.length) {
+      this.seal();
+      this.block = Buffer.allocUnsafe(LOG_WRITE);
+    }
+    const start = this.used;
+    this.used += bytes.copy(this.block, start);
+    return this.block.subarray(start, this.used);
+  }
+
+  /** The text now, as views that later appends leave as they are. */
+  snapshot(): Buffer[] {
+    const open = this.block && this.used > 0 ? [this.block.subarray(0, this.used)] : [];
+    return [...this.sealed, ...open];
+  }
+
+  private seal(): void {
+    if (this.block && this.used > 0) this.sealed.push(this.block.subarray(0, this.used));
+    this.block = undefined;
+    this.used = 0;
+  }
+}
+
 /** A failure answered with a Status of this code and reason. */
 class HttpError extends Error {
   constructor(
@@ -180,6 +267,9 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
   let compactedAt = 1;
   let history: RecordedEvent[] = [];
   const watches = new Set<OpenWatch>();
+  // Pod logs: "namespace/pod" -> container -> log; and every log response being sent.
+  const logs = new Map<string, Map<string, ContainerLog>>();
+  const logStreams = new Set<LogStream>();
   let down = false;
 
   const double: Omit<
@@ -194,6 +284,10 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
     | 'bookmark'
     | 'dropWatches'
     | 'openWatches'
+    | 'setPodLog'
+    | 'appendPodLog'
+    | 'endPodLog'
+    | 'openPodLogs'
   > = {
     users: new Map(),
     grants: [],
@@ -204,13 +298,19 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
       namespaceLists: 0,
       lists: Object.fromEntries(RESOURCES.map((r) => [r.plural, 0])),
       watches: Object.fromEntries(RESOURCES.map((r) => [r.plural, 0])),
+      podLogs: 0,
     },
     get down() {
       return down;
     },
     set down(value: boolean) {
       down = value;
-      if (value) for (const w of [...watches]) cut(w);
+      if (!value) return;
+      for (const w of [...watches]) cut(w);
+      for (const s of [...logStreams]) {
+        dropLogStream(s);
+        s.res.destroy();
+      }
     },
     reviews: [],
   };
@@ -298,6 +398,11 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
         metadata: { resourceVersion: '1' },
         items: double.namespaces.map((name) => ({ metadata: { name } })),
       });
+    }
+    const log = LOG_PATH.exec(url.pathname);
+    if (log) {
+      const [, namespace = '', pod = ''] = log.map(decodeURIComponent);
+      return serveLog(req, res, namespace, pod, url.searchParams);
     }
     const route = routeOf(url.pathname);
     if (route) return serveObjects(req, res, url, route);
@@ -478,6 +583,167 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
     if (timeout > 0) w.timer = setTimeout(() => end(w), timeout * 1000);
   }
 
+  // ---- Pod logs ---------------------------------------------------------------------------
+
+  /**
+   * `GET .../pods/{name}/log`, checked in the API server's order (options, pod, container):
+   * `text/plain`, the log (its last `tailLines` lines, at most `limitBytes` bytes); with
+   * `follow`, headers at once, then what is appended until the container terminates, the pod
+   * is deleted or the double ends. `timestamps`, `sinceSeconds`, `sinceTime`, `stream` and
+   * `pretty` are accepted and ignored (the double keeps no times); `previous` finds nothing.
+   */
+  function serveLog(
+    req: IncomingMessage,
+    res: ServerResponse,
+    namespace: string,
+    name: string,
+    query: URLSearchParams,
+  ): void {
+    double.calls.podLogs += 1;
+    if (req.method !== 'GET') {
+      throw new HttpError(405, 'MethodNotAllowed', `${req.method} is not supported here`);
+    }
+    const follow = booleanParam(query, 'follow');
+    const previous = booleanParam(query, 'previous');
+    booleanParam(query, 'timestamps');
+    const tailLines = integerParam(query, 'tailLines', name, 0);
+    const limitBytes = integerParam(query, 'limitBytes', name, 1);
+    const sinceSeconds = integerParam(query, 'sinceSeconds', name, 1);
+    if (sinceSeconds !== undefined && query.get('sinceTime')) {
+      throw invalidLogOptions(
+        name,
+        'at most one of `sinceTime` or `sinceSeconds` may be specified',
+      );
+    }
+    const pod = storeOf(POD).get(`${namespace}/${name}`);
+    if (!pod) {
+      return send(res, 404, {
+        ...status(404, 'NotFound', `pods "${name}" not found`),
+        details: { name, kind: 'pods' },
+      });
+    }
+    const container = containerOf(pod, query.get('container') ?? '');
+    if (previous) {
+      // The double keeps no restarts, so there is never a previous instance.
+      throw new HttpError(
+        400,
+        'BadRequest',
+        `previous terminated container "${container}" in pod "${name}" not found`,
+      );
+    }
+    const log = logOf(namespace, name, container);
+
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    if (follow) res.flushHeaders();
+    const stream: LogStream = {
+      res,
+      queue: [],
+      next: 0,
+      budget: limitBytes ?? Infinity,
+      ending: false,
+      blocked: false,
+      following: undefined,
+    };
+    logStreams.add(stream);
+    res.on('close', () => dropLogStream(stream));
+    const text = log.text.snapshot();
+    for (const piece of tailLines === undefined ? text : lastLines(text, tailLines)) {
+      sendLog(stream, piece);
+    }
+    if (follow && !log.terminated && !stream.ending) {
+      stream.following = log;
+      log.followers.add(stream);
+    } else {
+      finishLog(stream);
+    }
+  }
+
+  /** The log of a container, created empty on first use. */
+  function logOf(namespace: string, pod: string, container: string): ContainerLog {
+    const key = `${namespace}/${pod}`;
+    let containers = logs.get(key);
+    if (!containers) logs.set(key, (containers = new Map()));
+    let log = containers.get(container);
+    if (!log) {
+      log = { text: new LogText(), terminated: false, followers: new Set() };
+      containers.set(container, log);
+    }
+    return log;
+  }
+
+  /** The log of a container of a stored pod, for the programmatic controls. */
+  function storedLogOf(namespace: string, pod: string, container: string): ContainerLog {
+    const stored = storeOf(POD).get(`${namespace}/${pod}`);
+    if (!stored) throw new Error(`the double stores no pod ${namespace}/${pod}`);
+    if (!containerNames(stored).all.includes(container)) {
+      throw new Error(`pod ${namespace}/${pod} has no container ${container}`);
+    }
+    return logOf(namespace, pod, container);
+  }
+
+  /** A deleted pod's logs are gone; the streams following them end. */
+  function forgetLogs(namespace: string, pod: string): void {
+    const key = `${namespace}/${pod}`;
+    for (const log of logs.get(key)?.values() ?? []) {
+      for (const stream of [...log.followers]) finishLog(stream);
+    }
+    logs.delete(key);
+  }
+
+  /** Queues log bytes on a response, within its limitBytes, and writes what the socket takes. */
+  function sendLog(stream: LogStream, bytes: Buffer): void {
+    if (stream.ending || bytes.length === 0) return;
+    const piece = bytes.length > stream.budget ? bytes.subarray(0, stream.budget) : bytes;
+    stream.budget -= piece.length;
+    stream.queue.push(piece);
+    if (stream.budget <= 0) finishLog(stream);
+    else pumpLog(stream);
+  }
+
+  /** Nothing more is queued on this response: it ends once the queue is written. */
+  function finishLog(stream: LogStream): void {
+    stream.ending = true;
+    stream.following?.followers.delete(stream);
+    stream.following = undefined;
+    pumpLog(stream);
+  }
+
+  /** Writes the queue in LOG_WRITE pieces, pausing whenever `res.write` says to wait for 'drain'. */
+  function pumpLog(stream: LogStream): void {
+    const { res } = stream;
+    if (stream.blocked || res.destroyed || res.writableEnded) return;
+    while (stream.next < stream.queue.length) {
+      const head = stream.queue[stream.next] as Buffer;
+      let piece = head;
+      if (head.length > LOG_WRITE) {
+        piece = head.subarray(0, LOG_WRITE);
+        stream.queue[stream.next] = head.subarray(LOG_WRITE);
+      } else {
+        stream.next += 1;
+      }
+      if (!res.write(piece)) {
+        stream.blocked = true;
+        res.once('drain', () => {
+          stream.blocked = false;
+          pumpLog(stream);
+        });
+        return;
+      }
+    }
+    stream.queue = [];
+    stream.next = 0;
+    if (stream.ending) {
+      dropLogStream(stream);
+      res.end();
+    }
+  }
+
+  function dropLogStream(stream: LogStream): void {
+    logStreams.delete(stream);
+    stream.following?.followers.delete(stream);
+    stream.following = undefined;
+  }
+
   // ---- Writes, history and watch delivery -----------------------------------------------
 
   function storeOf(resource: DoubleResource): Map<string, StoredObject> {
@@ -502,6 +768,9 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
     const event: RecordedEvent = { type, resource, object: stored, previous: store.get(key) };
     if (type === 'DELETED') store.delete(key);
     else store.set(key, stored);
+    if (type === 'DELETED' && resource === POD) {
+      forgetLogs(stored.metadata.namespace, stored.metadata.name);
+    }
     history.push(event);
     if (history.length > HISTORY_LIMIT) {
       history = history.slice(HISTORY_LIMIT / 2);
@@ -613,14 +882,39 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
       for (const w of [...watches]) end(w);
     },
     openWatches: () => watches.size,
+    setPodLog(namespace: string, pod: string, container: string, text: string | Buffer) {
+      const log = storedLogOf(namespace, pod, container);
+      log.text = new LogText();
+      log.text.append(bytesOf(text));
+    },
+    appendPodLog(namespace: string, pod: string, container: string, text: string | Buffer) {
+      const log = storedLogOf(namespace, pod, container);
+      const stored = log.text.append(bytesOf(text));
+      for (const stream of [...log.followers]) sendLog(stream, stored);
+    },
+    endPodLog(namespace: string, pod: string, container: string) {
+      const log = storedLogOf(namespace, pod, container);
+      log.terminated = true;
+      for (const stream of [...log.followers]) finishLog(stream);
+    },
+    openPodLogs: () => logStreams.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const w of [...watches]) end(w);
+        for (const s of [...logStreams]) {
+          dropLogStream(s);
+          s.res.end();
+        }
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   });
 }
+
+const POD = RESOURCES.find((r) => r.group === '' && r.kind === 'Pod') as DoubleResource;
+
+/** `/api/v1/namespaces/{ns}/pods/{name}/log`: the pod log subresource. */
+const LOG_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/;
 
 interface Route {
   resource: DoubleResource;
@@ -776,6 +1070,106 @@ function terms(selector: string | null): string[] {
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t !== '');
+}
+
+/** The names of a pod's containers: `main` from spec.containers, `all` with init and ephemeral. */
+function containerNames(pod: StoredObject) {
+  const spec = (pod.spec ?? {}) as Record<string, { name?: unknown }[] | undefined>;
+  const names = (field: string) =>
+    (Array.isArray(spec[field]) ? (spec[field] ?? []) : [])
+      .map((c) => c.name)
+      .filter((n): n is string => typeof n === 'string');
+  const main = names('containers');
+  const init = names('initContainers');
+  const ephemeral = names('ephemeralContainers');
+  return { main, init, ephemeral, all: [...init, ...main, ...ephemeral] };
+}
+
+/**
+ * The container a log request names, or the pod's only container when it names none, as
+ * the API server chooses it; a 400 BadRequest with the API server's messages otherwise.
+ */
+function containerOf(pod: StoredObject, requested: string): string {
+  const name = pod.metadata.name;
+  const { main, init, ephemeral, all } = containerNames(pod);
+  if (requested !== '') {
+    if (!all.includes(requested)) {
+      throw new HttpError(400, 'BadRequest', `container ${requested} is not valid for pod ${name}`);
+    }
+    return requested;
+  }
+  if (main.length === 1) return main[0] as string;
+  let message = `a container name must be specified for pod ${name}`;
+  if (main.length > 0) {
+    message += `, choose one of: [${main.join(' ')}]`;
+    if (init.length > 0) message += ` or one of the init containers: [${init.join(' ')}]`;
+    if (ephemeral.length > 0) {
+      message += ` or one of the ephemeral containers: [${ephemeral.join(' ')}]`;
+    }
+  }
+  throw new HttpError(400, 'BadRequest', message);
+}
+
+/** The last `count` lines of log text (a final newline ends the last line), as views. */
+function lastLines(text: Buffer[], count: number): Buffer[] {
+  if (count === 0) return [];
+  const NEWLINE = 0x0a;
+  let atEnd = true;
+  let found = 0;
+  for (let i = text.length - 1; i >= 0; i -= 1) {
+    const piece = text[i] as Buffer;
+    let from = piece.length - 1;
+    if (atEnd && from >= 0) {
+      if (piece[from] === NEWLINE) from -= 1;
+      atEnd = false;
+    }
+    // lastIndexOf takes a negative offset as counted from the end: stop at -1 ourselves.
+    while (from >= 0) {
+      const at = piece.lastIndexOf(NEWLINE, from);
+      if (at < 0) break;
+      found += 1;
+      if (found === count) return [piece.subarray(at + 1), ...text.slice(i + 1)];
+      from = at - 1;
+    }
+  }
+  return text;
+}
+
+/** A boolean query parameter as the API server parses it (Go's strconv.ParseBool). */
+function booleanParam(query: URLSearchParams, name: string): boolean {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return false;
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return false;
+  throw new HttpError(400, 'BadRequest', `invalid boolean value for ${name}: "${raw}"`);
+}
+
+/** An integer query parameter of PodLogOptions: 400 if not one, 422 if below `min`. */
+function integerParam(
+  query: URLSearchParams,
+  name: string,
+  pod: string,
+  min: number,
+): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^[+-]?\d+$/.test(raw)) {
+    throw new HttpError(400, 'BadRequest', `invalid integer value for ${name}: "${raw}"`);
+  }
+  const value = Number(raw);
+  if (value < min) {
+    const bound = min === 0 ? 'greater than or equal to 0' : `greater than ${min - 1}`;
+    throw invalidLogOptions(pod, `${name}: Invalid value: ${value}: must be ${bound}`);
+  }
+  return value;
+}
+
+function invalidLogOptions(pod: string, detail: string): HttpError {
+  return new HttpError(422, 'Invalid', `PodLogOptions "${pod}" is invalid: ${detail}`);
+}
+
+function bytesOf(text: string | Buffer): Buffer {
+  return typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
 }
 
 function writeEvent(res: ServerResponse, type: WatchEventType, object: unknown): void {

@@ -1,10 +1,12 @@
 /**
- * The Kubernetes API server double's object store, driven only through the real
+ * The Kubernetes API server double's object store and pod logs, driven only through the real
  * `@kubernetes/client-node`: informers (makeInformer / ListWatch over Watch), the raw Watch,
- * and the typed clients. If these pass, code under test that uses client-node sees the
+ * the typed clients, and the streaming Log. If these pass, code under test that uses client-node sees the
  * double as it would see a real API server.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import {
   ADD,
@@ -17,6 +19,7 @@ import {
   FetchError,
   KubeConfig,
   ListWatch,
+  Log,
   UPDATE,
   Watch,
   makeInformer,
@@ -518,5 +521,267 @@ describe('the Kubernetes API double, through client-node', () => {
       `team-a/pr-a@${a.metadata.resourceVersion}`,
       `team-a/pr-b@${b.metadata.resourceVersion}`,
     ]);
+  });
+});
+
+/** A stored Pod with these containers (`init:` names an init container). */
+function podWith(namespace: string, name: string, containers: string[]) {
+  const spec = (init: boolean) =>
+    containers
+      .filter((c) => c.startsWith('init:') === init)
+      .map((c) => ({ name: c.replace(/^init:/, ''), image: 'busybox' }));
+  return double.apply({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { namespace, name },
+    spec: { initContainers: spec(true), containers: spec(false) },
+  });
+}
+
+/** A Writable for Log to write into: what it received, and whether the stream finished. */
+function sink() {
+  const chunks: Buffer[] = [];
+  let finished = false;
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk);
+      callback();
+    },
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('finish', () => {
+      finished = true;
+      resolve();
+    });
+    stream.on('error', reject);
+  });
+  return {
+    stream,
+    done,
+    bytes: () => Buffer.concat(chunks),
+    text: () => Buffer.concat(chunks).toString('utf8'),
+    finished: () => finished,
+  };
+}
+
+/** Starts a Log request writing into a new sink; its AbortController is aborted after the test. */
+async function streamLog(
+  namespace: string,
+  pod: string,
+  container: string,
+  options: { follow?: boolean; tailLines?: number; limitBytes?: number } = {},
+) {
+  const into = sink();
+  const controller = await new Log(kc).log(namespace, pod, container, into.stream, options);
+  cleanups.push(() => controller.abort());
+  return into;
+}
+
+/** For assert.rejects: typed clients reject a refusal with the API server's Status as body. */
+function refusedWith(code: number, reason: string, message?: RegExp) {
+  return (e: unknown) => {
+    assert.ok(e instanceof ApiException, `an ApiException, not ${String(e)}`);
+    assert.equal(e.code, code);
+    const body = JSON.parse(String(e.body));
+    assert.equal(body.kind, 'Status');
+    assert.equal(body.reason, reason);
+    if (message) assert.match(body.message, message);
+    return true;
+  };
+}
+
+describe('pod logs on the Kubernetes API double, through client-node', () => {
+  it('readNamespacedPodLog returns the named container’s log as text/plain, and a single-container pod’s log without naming it', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    podWith('team-a', 'build', ['step-clone', 'step-build']);
+    podWith('team-a', 'single', ['step-only']);
+    double.setPodLog('team-a', 'build', 'step-clone', 'cloning\ndone\n');
+    double.setPodLog('team-a', 'build', 'step-build', Buffer.from('compiling\n'));
+    double.appendPodLog('team-a', 'build', 'step-build', 'linked ✓\n');
+    double.setPodLog('team-a', 'single', 'step-only', 'first\n');
+    double.setPodLog('team-a', 'single', 'step-only', 'replaced\n');
+
+    const read = await core.readNamespacedPodLogWithHttpInfo({
+      name: 'build',
+      namespace: 'team-a',
+      container: 'step-build',
+    });
+    assert.equal(read.data, 'compiling\nlinked ✓\n');
+    assert.equal(read.headers['content-type'], 'text/plain');
+    assert.equal(
+      await core.readNamespacedPodLog({
+        name: 'build',
+        namespace: 'team-a',
+        container: 'step-clone',
+      }),
+      'cloning\ndone\n',
+    );
+    assert.equal(
+      await core.readNamespacedPodLog({ name: 'single', namespace: 'team-a' }),
+      'replaced\n',
+    );
+    podWith('team-a', 'quiet', ['step-a']);
+    assert.equal(
+      await core.readNamespacedPodLog({ name: 'quiet', namespace: 'team-a' }),
+      '',
+      'a container that wrote nothing has an empty log',
+    );
+    assert.equal(double.calls.podLogs, 4);
+  });
+
+  it('a log request is refused as the API server refuses it: 400 without a container on a multi-container pod or with one not in the pod, 404 for a missing pod', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    podWith('team-a', 'build', ['init:prepare', 'step-clone', 'step-build']);
+
+    await assert.rejects(
+      core.readNamespacedPodLog({ name: 'build', namespace: 'team-a' }),
+      refusedWith(
+        400,
+        'BadRequest',
+        /^a container name must be specified for pod build, choose one of: \[step-clone step-build\] or one of the init containers: \[prepare\]$/,
+      ),
+    );
+    await assert.rejects(
+      core.readNamespacedPodLog({ name: 'build', namespace: 'team-a', container: 'step-push' }),
+      refusedWith(400, 'BadRequest', /^container step-push is not valid for pod build$/),
+    );
+    await assert.rejects(
+      core.readNamespacedPodLog({ name: 'gone', namespace: 'team-a', container: 'step-clone' }),
+      refusedWith(404, 'NotFound', /^pods "gone" not found$/),
+    );
+    await assert.rejects(
+      core.readNamespacedPodLog({ name: 'build', namespace: 'team-b', container: 'step-clone' }),
+      refusedWith(404, 'NotFound'),
+      'a pod of the same name in another namespace is another pod',
+    );
+    assert.equal(
+      await core.readNamespacedPodLog({ name: 'build', namespace: 'team-a', container: 'prepare' }),
+      '',
+      'an init container is one of the pod’s',
+    );
+
+    // Log reports a refusal as an ApiException with the HTTP code only: it drops the Status.
+    await assert.rejects(
+      new Log(kc).log('team-a', 'build', '', new Writable()),
+      (e: unknown) => e instanceof ApiException && e.code === 400 && e.body === undefined,
+    );
+    await assert.rejects(
+      new Log(kc).log('team-a', 'gone', 'step-clone', new Writable()),
+      (e: unknown) => e instanceof ApiException && e.code === 404,
+    );
+    assert.equal(double.calls.podLogs, 7);
+  });
+
+  it('tailLines keeps the last lines, limitBytes the first bytes of what tailLines kept', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    podWith('team-a', 'build', ['step']);
+    const read = (options: { tailLines?: number; limitBytes?: number }) =>
+      core.readNamespacedPodLog({ name: 'build', namespace: 'team-a', ...options });
+    double.setPodLog('team-a', 'build', 'step', 'one\ntwo\nthree\n');
+
+    assert.equal(await read({ tailLines: 2 }), 'two\nthree\n');
+    assert.equal(await read({ tailLines: 3 }), 'one\ntwo\nthree\n');
+    assert.equal(await read({ tailLines: 10 }), 'one\ntwo\nthree\n');
+    assert.equal(await read({ limitBytes: 5 }), 'one\nt');
+    assert.equal(await read({ tailLines: 2, limitBytes: 5 }), 'two\nt');
+    await assert.rejects(read({ tailLines: -1 }), refusedWith(422, 'Invalid', /tailLines/));
+
+    // An unfinished last line counts as a line; a line may span appends.
+    double.setPodLog('team-a', 'build', 'step', `one\n${'x'.repeat(40_000)}`);
+    double.appendPodLog('team-a', 'build', 'step', 'y\nthree');
+    assert.equal(await read({ tailLines: 2 }), `${'x'.repeat(40_000)}y\nthree`);
+    assert.equal(await read({ tailLines: 1 }), 'three');
+  });
+
+  it('a follow stream through Log gets the log, then what is appended after it started, and finishes when the container terminates', async () => {
+    podWith('team-a', 'build', ['step-a', 'step-b']);
+    double.setPodLog('team-a', 'build', 'step-a', 'line 1\nline 2\n');
+
+    const follow = await streamLog('team-a', 'build', 'step-a', { follow: true, tailLines: 1 });
+    await until('the existing log', () => follow.text() === 'line 2\n');
+    assert.equal(double.openPodLogs(), 1);
+
+    double.appendPodLog('team-a', 'build', 'step-a', 'line 3\n');
+    double.appendPodLog('team-a', 'build', 'step-b', 'elsewhere\n');
+    double.appendPodLog('team-a', 'build', 'step-a', Buffer.from('line 4\n'));
+    await until('the appended lines', () => follow.text() === 'line 2\nline 3\nline 4\n');
+    assert.equal(follow.finished(), false, 'still following a running container');
+
+    double.endPodLog('team-a', 'build', 'step-a');
+    await within('the end of the follow stream', follow.done);
+    assert.equal(follow.text(), 'line 2\nline 3\nline 4\n');
+    assert.equal(double.openPodLogs(), 0);
+
+    // Following a terminated container's log gets it all and ends at once.
+    const after = await streamLog('team-a', 'build', 'step-a', { follow: true });
+    await within('the end of a follow on a terminated container', after.done);
+    assert.equal(after.text(), 'line 1\nline 2\nline 3\nline 4\n');
+  });
+
+  it('deleting the pod ends the streams following its logs and forgets them', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    podWith('team-a', 'build', ['step']);
+    double.setPodLog('team-a', 'build', 'step', 'before\n');
+    const follow = await streamLog('team-a', 'build', 'step', { follow: true });
+    await until('the existing log', () => follow.text() === 'before\n');
+
+    assert.ok(double.remove('v1', 'Pod', 'team-a', 'build'));
+
+    await within('the end of the follow stream', follow.done);
+    assert.equal(double.openPodLogs(), 0);
+    await assert.rejects(
+      core.readNamespacedPodLog({ name: 'build', namespace: 'team-a' }),
+      refusedWith(404, 'NotFound'),
+    );
+    assert.throws(() => double.appendPodLog('team-a', 'build', 'step', 'x'), /no pod/);
+    podWith('team-a', 'build', ['step']);
+    assert.equal(
+      await core.readNamespacedPodLog({ name: 'build', namespace: 'team-a' }),
+      '',
+      'a new pod of the same name starts with no log',
+    );
+  });
+
+  it('setting down cuts a follow stream at the connection', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    podWith('team-a', 'build', ['step']);
+    const reading = core.readNamespacedPodLog({ name: 'build', namespace: 'team-a', follow: true });
+    await until('the open follow stream', () => double.openPodLogs() === 1);
+
+    double.down = true;
+
+    await assert.rejects(
+      within('the follow request to fail', reading),
+      (e: unknown) => e instanceof FetchError && /Premature close/.test(e.message),
+    );
+    assert.equal(double.openPodLogs(), 0);
+  });
+
+  it('a 5 MB log arrives intact: byte for byte through Log, as the same text through readNamespacedPodLog', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    podWith('team-a', 'build', ['binary', 'text']);
+    const bytes = randomBytes(5 * 1024 * 1024);
+    double.setPodLog('team-a', 'build', 'binary', bytes);
+    const lines = Array.from(
+      { length: 80_000 },
+      (_, i) => `${String(i).padStart(6, '0')} ${'.'.repeat(58)}\n`,
+    );
+    for (const line of lines.slice(0, 40_000)) double.appendPodLog('team-a', 'build', 'text', line);
+    double.appendPodLog('team-a', 'build', 'text', lines.slice(40_000).join(''));
+    const text = lines.join('');
+    assert.ok(text.length >= 5 * 1024 * 1024);
+
+    const log = await streamLog('team-a', 'build', 'binary');
+    await within('the whole log', log.done);
+    assert.equal(log.bytes().length, bytes.length);
+    assert.ok(log.bytes().equals(bytes), 'the same bytes');
+
+    const read = await core.readNamespacedPodLog({
+      name: 'build',
+      namespace: 'team-a',
+      container: 'text',
+    });
+    assert.equal(read.length, text.length);
+    assert.ok(read === text, 'the same text');
   });
 });

@@ -11,8 +11,8 @@
  * - `POST /api/v1/mintmaker/runs` and `PUT /api/v1/mintmaker/runs/:run/steps/:task/:step`:
  *   the operator archives a completed run (report permission on the component's namespace).
  */
-import { Readable, Transform } from 'node:stream';
-import { createGzip } from 'node:zlib';
+import { pipeline, Readable, Transform } from 'node:stream';
+import { constants as zlibConstants, createGzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AccessControl } from '../../auth/access.js';
@@ -275,15 +275,30 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
       } else {
         throw new NotFoundError(NOT_FOUND);
       }
-      let body: NodeJS.ReadableStream = Readable.from(source).pipe(deps.redactor.stream());
-      if (query.format === 'text') body = body.pipe(linewise(renovateLine));
+      const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
       void reply.header('content-type', 'text/plain; charset=utf-8');
       void reply.header('vary', 'accept-encoding');
       void reply.header('x-kite-log-source', from);
-      if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
-        void reply.header('content-encoding', 'gzip');
-        body = body.pipe(createGzip());
-      }
+      if (gzip) void reply.header('content-encoding', 'gzip');
+      // pipeline, not pipe: a source that fails (a pod log connection cut) ends the
+      // response instead of leaving it hanging.
+      const stages: NodeJS.ReadWriteStream[] = [deps.redactor.stream()];
+      if (query.format === 'text') stages.push(linewise(renovateLine));
+      // Following, every piece is flushed at once so lines arrive as they are written.
+      if (gzip)
+        stages.push(createGzip(query.follow === true ? { flush: zlibConstants.Z_SYNC_FLUSH } : {}));
+      const body = stages.reduce<NodeJS.ReadableStream>(
+        (previous, stage) =>
+          pipeline(previous, stage, (error) => {
+            if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+              request.log.warn(
+                { err: error.message, run: name },
+                'serving a run log failed midway',
+              );
+            }
+          }),
+        Readable.from(source),
+      );
       return reply.send(body);
     },
   );
@@ -375,7 +390,10 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
         const run = await deps.archive.findRun(query.runNamespace ?? deps.mintmakerNamespace, name);
         if (!run) throw new NotFoundError(NOT_FOUND);
         await deps.guard.requireNamespace(request, 'report', run.namespace);
-        const source = (request.body as NodeJS.ReadableStream).pipe(deps.redactor.stream());
+        const redacted = deps.redactor.stream();
+        // An upload cut short fails the redaction stream, and so the write, rather than hanging it.
+        pipeline(request.body as NodeJS.ReadableStream, redacted, () => undefined);
+        const source = redacted;
         return deps.archive.writeStep(
           run.id,
           { position: query.position, task, step },

@@ -1,0 +1,243 @@
+/**
+ * MintMaker run logs end to end: the run lives in the `mintmaker` namespace of the
+ * Kubernetes API double (PipelineRun, TaskRun, pod and its container logs); the server
+ * serves it live while the pod exists, the bridge operator archives it when it
+ * completes, and after the pod is deleted the archive serves it.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { resolveOperatorConfig } from '../../src/operator/operator-config.js';
+import { startOperator, type RunningOperator } from '../../src/operator/operator.js';
+import { startKubeApiDouble, type KubeApiDouble } from '../support/kube-api.js';
+import { client, startTestServer, type TestServer } from '../support/test-server.js';
+
+const RBAC = { apiGroup: 'kite.konflux-ci.dev', resource: 'issues' };
+const SECRET = 'glpat-' + 'AbCdEfGhIjKlMnOpQrSt';
+const RUN = 'renovate-live-1';
+const POD = `${RUN}-renovate-pod`;
+let kube: KubeApiDouble;
+let server: TestServer;
+let operator: RunningOperator;
+
+const as = (token: string) => ({ authorization: `Bearer ${token}` });
+const logs = (token: string, query = '') =>
+  fetch(`${server.url}/api/v1/mintmaker/runs/${RUN}/logs${query}`, { headers: as(token) });
+
+function pipelineRun(state: 'Unknown' | 'False') {
+  return {
+    apiVersion: 'tekton.dev/v1',
+    kind: 'PipelineRun',
+    metadata: {
+      name: RUN,
+      namespace: 'mintmaker',
+      uid: 'uid-live-1',
+      labels: {
+        'mintmaker.appstudio.redhat.com/namespace': 'team-a',
+        'mintmaker.appstudio.redhat.com/component': 'frontend',
+        'mintmaker.appstudio.redhat.com/git-host': 'github.com',
+        'mintmaker.appstudio.redhat.com/repository': 'acme_frontend',
+        'mintmaker.appstudio.redhat.com/branch': 'main',
+      },
+    },
+    status: {
+      startTime: '2026-11-22T04:00:00Z',
+      ...(state === 'False' ? { completionTime: '2026-11-22T04:05:00Z' } : {}),
+      childReferences: [{ apiVersion: 'tekton.dev/v1', kind: 'TaskRun', name: `${RUN}-renovate` }],
+      conditions: [
+        {
+          type: 'Succeeded',
+          status: state,
+          reason: state === 'False' ? 'Failed' : 'Running',
+          lastTransitionTime: '2026-11-22T04:05:00Z',
+        },
+      ],
+    },
+  };
+}
+
+function taskRun(finished: boolean) {
+  return {
+    apiVersion: 'tekton.dev/v1',
+    kind: 'TaskRun',
+    metadata: {
+      name: `${RUN}-renovate`,
+      namespace: 'mintmaker',
+      labels: { 'tekton.dev/pipelineRun': RUN, 'tekton.dev/pipelineTask': 'renovate' },
+    },
+    status: {
+      podName: POD,
+      startTime: '2026-11-22T04:00:01Z',
+      steps: [
+        { name: 'prepare', container: 'step-prepare', terminated: { exitCode: 0 } },
+        {
+          name: 'renovate',
+          container: 'step-renovate',
+          ...(finished ? { terminated: { exitCode: 1 } } : {}),
+        },
+      ],
+      conditions: [{ type: 'Succeeded', status: finished ? 'False' : 'Unknown', reason: 'Failed' }],
+    },
+  };
+}
+
+before(async () => {
+  kube = await startKubeApiDouble();
+  kube.users.set('token-alice', { username: 'alice', groups: ['team-a-devs'] });
+  kube.users.set('token-bob', { username: 'bob', groups: ['team-b-devs'] });
+  kube.users.set('token-mm', { username: 'mm-support', groups: ['mintmaker-team'] });
+  kube.users.set('token-operator', {
+    username: 'system:serviceaccount:kite:kite-operator',
+    groups: [],
+  });
+  kube.grants.push(
+    { group: 'team-a-devs', verb: 'get', ...RBAC, namespace: 'team-a' },
+    { group: 'team-b-devs', verb: 'get', ...RBAC, namespace: 'team-b' },
+    { group: 'mintmaker-team', verb: 'get', ...RBAC, namespace: 'mintmaker' },
+    { user: 'system:serviceaccount:kite:kite-operator', verb: 'create', ...RBAC },
+  );
+  server = await startTestServer({
+    env: { KITE_AUTH_MODE: 'kubernetes', KUBECONFIG: kube.kubeconfig },
+  });
+  const tokenFile = join(await mkdtemp(join(tmpdir(), 'kite-live-')), 'token');
+  await writeFile(tokenFile, 'token-operator');
+  const config = await resolveOperatorConfig(
+    {
+      apiUrl: server.url,
+      tokenFile,
+      kubeconfig: kube.kubeconfig,
+      host: '127.0.0.1',
+      port: '0',
+      leaderElect: false,
+    },
+    { KITE_BACKOFF_BASE: '20ms', KITE_BACKOFF_MAX: '200ms' },
+    () => Promise.resolve(undefined),
+  );
+  operator = await startOperator(
+    { ...config, controllers: { pipelineruns: { enabled: false }, releases: { enabled: false } } },
+    { log: pino({ level: process.env.KITE_TEST_LOG ?? 'silent' }) },
+  );
+  await operator.synced;
+  kube.apply({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: POD, namespace: 'mintmaker' },
+    spec: { containers: [{ name: 'step-prepare' }, { name: 'step-renovate' }] },
+  });
+  kube.setPodLog(
+    'mintmaker',
+    POD,
+    'step-prepare',
+    `cloning https://oauth2:${SECRET}@gitlab.com/acme/frontend\n`,
+  );
+  kube.endPodLog('mintmaker', POD, 'step-prepare');
+  kube.setPodLog('mintmaker', POD, 'step-renovate', '{"level":30,"msg":"Repository started"}\n');
+  kube.apply(taskRun(false));
+  kube.apply(pipelineRun('Unknown'));
+});
+
+after(async () => {
+  await operator?.close();
+  await server?.stop();
+  await kube?.close();
+});
+
+describe('MintMaker run logs, live and archived', () => {
+  it('a user of team-a lists the running run and reads its logs live, redacted', async () => {
+    const list = await client(server.url).get(
+      '/api/v1/mintmaker/runs?namespace=team-a',
+      as('token-alice'),
+    );
+    assert.deepEqual(
+      list.body.data.map((r: any) => [r.name, r.status, r.archived]),
+      [[RUN, 'Running', false]],
+    );
+    const response = await logs('token-alice');
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-kite-log-source'), 'live');
+    const text = await response.text();
+    assert.match(
+      text,
+      /==> task renovate, step prepare <==\ncloning https:\/\/oauth2:\*\*REDACTED\*\*@gitlab\.com/,
+    );
+    assert.match(text, /==> task renovate, step renovate <==\n\{"level":30/);
+    assert.ok(!text.includes(SECRET));
+  });
+
+  it('a user of team-b gets 404 for the live run and does not see it listed', async () => {
+    assert.equal((await logs('token-bob')).status, 404);
+    const list = await client(server.url).get(
+      '/api/v1/mintmaker/runs?namespace=team-b',
+      as('token-bob'),
+    );
+    assert.deepEqual(list.body.data, []);
+  });
+
+  it(
+    'follow mode delivers lines written after the request started, until the run ends',
+    { timeout: 20_000 },
+    async () => {
+      const response = await logs('token-alice', '?follow=true&step=renovate');
+      assert.equal(response.status, 200);
+      const reader = response.body?.getReader();
+      assert.ok(reader);
+      const decoder = new TextDecoder();
+      let received = '';
+      const first = await reader.read();
+      received += decoder.decode(first.value);
+      kube.appendPodLog(
+        'mintmaker',
+        POD,
+        'step-renovate',
+        `{"level":50,"msg":"push failed with ${SECRET}"}\n`,
+      );
+      kube.endPodLog('mintmaker', POD, 'step-renovate');
+      kube.apply(taskRun(true));
+      kube.apply(pipelineRun('False'));
+      for (;;) {
+        const next = await reader.read();
+        if (next.done) break;
+        received += decoder.decode(next.value);
+      }
+      assert.match(received, /Repository started/);
+      assert.match(received, /push failed with \*\*REDACTED\*\*/);
+    },
+  );
+
+  it('once the run completed the operator archives it; after the pod is deleted the archive serves it', async () => {
+    await within(async () => {
+      const list = await client(server.url).get(
+        '/api/v1/mintmaker/runs?namespace=team-a',
+        as('token-alice'),
+      );
+      return list.body.data[0]?.archived === true && list.body.data[0]?.logBytes > 0;
+    }, 'the operator to archive the run');
+    const live = await (await logs('token-alice')).text();
+    kube.remove('v1', 'Pod', 'mintmaker', POD);
+    const response = await logs('token-alice');
+    assert.equal(response.headers.get('x-kite-log-source'), 'archive');
+    const archived = await response.text();
+    assert.equal(archived, live, 'the archive serves what the pod served');
+    assert.ok(!archived.includes(SECRET));
+    const stored = await server.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM mintmaker_log_chunks',
+    );
+    assert.ok((stored.rows[0]?.n ?? 0) >= 2, 'both steps are stored');
+  });
+
+  it('a reader of the MintMaker namespace reads it too; team-b still gets 404 from the archive', async () => {
+    assert.equal((await logs('token-mm')).status, 200);
+    assert.equal((await logs('token-bob')).status, 404);
+  });
+});
+
+async function within(probe: () => Promise<boolean>, what: string, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
