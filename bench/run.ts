@@ -14,12 +14,16 @@
  * 4. The bridge operator: 10,000 PipelineRuns through the watch until the store reflects
  *    them all, events/s as a ratio to the server's own ingest of the same webhook, and
  *    the operator's peak RSS (bench/operator-phase.ts).
- * 5. The server's peak RSS throughout (target < 200 MB).
+ * 5. MintMaker run logs: a 50 MB log served from the archive and live, as a ratio to
+ *    reading the same bytes from a local file, and the server's memory growth while
+ *    serving it (bench/logs-phase.ts).
+ * 6. The server's peak RSS throughout (target < 200 MB).
  *
  * Each measurement is repeated (KITE_BENCH_ROUNDS, default 3) and the median is quoted.
  */
 import autocannon from 'autocannon';
 import { authPhase } from './auth-phase.js';
+import { logsPhase } from './logs-phase.js';
 import { operatorPhase } from './operator-phase.js';
 import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
@@ -44,7 +48,7 @@ const SATURATION = 16;
 const ISSUES = Number(process.env.KITE_BENCH_ISSUES ?? 1_000_000);
 const NAMESPACES = 1000;
 const PHASES = new Set(
-  (process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth,operator').split(','),
+  (process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth,operator,logs').split(','),
 );
 
 let sequence = 0;
@@ -308,6 +312,7 @@ async function main(): Promise<void> {
     }
     if (PHASES.has('auth')) await authPhase(scratch.url, db, kite, ROUNDS, SECONDS / 2);
     if (PHASES.has('operator')) await operatorPhase(db, kite, ROUNDS, SECONDS / 2);
+    if (PHASES.has('logs')) await logsPhase(scratch.url, ROUNDS);
   } finally {
     rss.stop();
     console.log(`server peak RSS: ${fmt(rss.peakMiB())} MiB (target < 200 MB)`);

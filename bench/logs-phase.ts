@@ -1,0 +1,168 @@
+/**
+ * MintMaker run logs at size: a 50 MB Renovate log served by `kite serve` from the
+ * archive (PostgreSQL, gzip chunks) and live (the pod log API of the Kubernetes API
+ * double), each through redaction, as a ratio to reading the same bytes from a local
+ * file into the same consumer; and the server's memory growth while serving it.
+ * Targets: throughput ≥ 30% of the file read, memory growth < 50 MB.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startKubeApiDouble } from '../test/support/kube-api.js';
+import { fmt, median, sampleRss, startKite } from './support.js';
+
+const MEGABYTES = Number(process.env.KITE_BENCH_LOG_MB ?? 50);
+const RBAC = { apiGroup: 'kite.konflux-ci.dev', resource: 'issues' };
+
+/** Realistic Renovate JSON log lines. */
+function renovateLog(bytes: number): Buffer {
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i += 1) {
+    const line =
+      i % 50 === 0
+        ? `{"name":"renovate","hostname":"renovate-job","pid":7,"level":50,"logContext":"a1b2c3","repository":"acme/frontend","err":{"message":"Request failed with status code 404","stack":"Error: Request failed\\n    at got (node_modules/got/dist/source/as-promise/index.js:117:42)"},"msg":"Failed to look up npm package left-pad-${i}","time":"2026-11-22T04:00:00.000Z","v":0}`
+        : `{"name":"renovate","hostname":"renovate-job","pid":7,"level":20,"logContext":"a1b2c3","repository":"acme/frontend","dependency":"@types/node","currentValue":"20.19.${i % 100}","newValue":"24.0.${i % 10}","msg":"Found update for dependency ${i}","time":"2026-11-22T04:00:00.000Z","v":0}`;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return Buffer.from(`${lines.join('\n')}\n`);
+}
+
+async function consume(stream: AsyncIterable<Uint8Array>): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of stream) bytes += chunk.byteLength;
+  return bytes;
+}
+
+export async function logsPhase(databaseUrl: string, rounds: number): Promise<void> {
+  const log = renovateLog(MEGABYTES * 1e6);
+  const dir = await mkdtemp(join(tmpdir(), 'kite-bench-logs-'));
+  const file = join(dir, 'renovate.log');
+  await writeFile(file, log);
+
+  const kube = await startKubeApiDouble();
+  kube.users.set('bench-reader', { username: 'reader', groups: [] });
+  kube.users.set('bench-operator', { username: 'operator', groups: [] });
+  kube.grants.push(
+    { user: 'reader', verb: 'get', ...RBAC, namespace: 'team-a' },
+    { user: 'operator', verb: 'create', ...RBAC },
+  );
+  const kite = await startKite(databaseUrl, {
+    KITE_AUTH_MODE: 'kubernetes',
+    KUBECONFIG: kube.kubeconfig,
+    KITE_LOG_CAP: `${MEGABYTES * 2}M`,
+  });
+  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+  try {
+    // The archived run (uploaded once, not measured) and the live one (a pod in the double).
+    const run = (name: string) => ({
+      name,
+      uid: `uid-${name}`,
+      namespace: 'team-a',
+      component: 'frontend',
+      status: 'Failed',
+    });
+    const created = await fetch(`${kite.url}/api/v1/mintmaker/runs`, {
+      method: 'POST',
+      headers: { ...auth('bench-operator'), 'content-type': 'application/json' },
+      body: JSON.stringify(run('archived-run')),
+    });
+    if (created.status !== 201) throw new Error(`archiving failed: ${created.status}`);
+    const uploaded = await fetch(
+      `${kite.url}/api/v1/mintmaker/runs/archived-run/steps/renovate/run?position=0`,
+      {
+        method: 'PUT',
+        headers: { ...auth('bench-operator'), 'content-type': 'text/plain' },
+        body: createReadStream(file),
+        duplex: 'half',
+      } as RequestInit & { duplex: 'half' },
+    );
+    if (uploaded.status !== 200)
+      throw new Error(`upload failed: ${uploaded.status} ${await uploaded.text()}`);
+
+    const labels = {
+      'mintmaker.appstudio.redhat.com/namespace': 'team-a',
+      'mintmaker.appstudio.redhat.com/component': 'frontend',
+    };
+    kube.apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'live-pod', namespace: 'mintmaker' },
+      spec: { containers: [{ name: 'step-run' }] },
+    });
+    kube.setPodLog('mintmaker', 'live-pod', 'step-run', log);
+    kube.endPodLog('mintmaker', 'live-pod', 'step-run');
+    kube.apply({
+      apiVersion: 'tekton.dev/v1',
+      kind: 'TaskRun',
+      metadata: {
+        name: 'live-run-renovate',
+        namespace: 'mintmaker',
+        labels: { 'tekton.dev/pipelineRun': 'live-run', 'tekton.dev/pipelineTask': 'renovate' },
+      },
+      status: {
+        podName: 'live-pod',
+        startTime: '2026-11-22T04:00:00Z',
+        steps: [{ name: 'run', container: 'step-run', terminated: { exitCode: 1 } }],
+      },
+    });
+    kube.apply({
+      apiVersion: 'tekton.dev/v1',
+      kind: 'PipelineRun',
+      metadata: { name: 'live-run', namespace: 'mintmaker', uid: 'uid-live-run', labels },
+      status: { conditions: [{ type: 'Succeeded', status: 'False', reason: 'Failed' }] },
+    });
+
+    const serve = async (name: string, source: string) => {
+      const response = await fetch(`${kite.url}/api/v1/mintmaker/runs/${name}/logs`, {
+        headers: { ...auth('bench-reader'), 'accept-encoding': 'identity' },
+      });
+      if (response.status !== 200 || response.headers.get('x-kite-log-source') !== source) {
+        throw new Error(
+          `${name}: HTTP ${response.status} from ${response.headers.get('x-kite-log-source')}`,
+        );
+      }
+      if (!response.body) throw new Error('no body');
+      return consume(response.body as unknown as AsyncIterable<Uint8Array>);
+    };
+    const rows: { file: number; archive: number; live: number; growth: number }[] = [];
+    for (let round = 1; round <= rounds; round += 1) {
+      const timed = async (read: () => Promise<number>) => {
+        const started = performance.now();
+        const bytes = await read();
+        if (bytes < log.length) throw new Error(`short read: ${bytes} of ${log.length}`);
+        return bytes / 1e6 / ((performance.now() - started) / 1000);
+      };
+      const fileRead = await timed(() => consume(createReadStream(file)));
+      const before = sampleRss(kite.child.pid ?? 0, 20);
+      const baseline = before.peakMiB();
+      before.stop();
+      const rss = sampleRss(kite.child.pid ?? 0, 20);
+      const archive = await timed(() => serve('archived-run', 'archive'));
+      const live = await timed(() => serve('live-run', 'live'));
+      rss.stop();
+      rows.push({ file: fileRead, archive, live, growth: rss.peakMiB() - baseline });
+      console.log(
+        `logs round ${round}: file ${fmt(fileRead, 0)} MB/s, archive ${fmt(archive, 0)} MB/s, live ${fmt(live, 0)} MB/s, server RSS growth ${fmt(rss.peakMiB() - baseline)} MiB`,
+      );
+    }
+    const fileRate = median(rows.map((r) => r.file));
+    const archiveRate = median(rows.map((r) => r.archive));
+    const liveRate = median(rows.map((r) => r.live));
+    console.log(`\n## MintMaker run logs: a ${MEGABYTES} MB log (median of ${rounds})\n`);
+    console.log('| source | MB/s | ratio to the file read |\n| --- | ---: | ---: |');
+    console.log(`| local file read (baseline) | ${fmt(fileRate, 0)} | 1.00 |`);
+    console.log(
+      `| served from the archive | ${fmt(archiveRate, 0)} | ${fmt(archiveRate / fileRate, 2)} |`,
+    );
+    console.log(`| served live (pod log) | ${fmt(liveRate, 0)} | ${fmt(liveRate / fileRate, 2)} |`);
+    console.log(
+      `\nserver RSS growth while serving: ${fmt(median(rows.map((r) => r.growth)))} MiB (target < 50 MB); throughput target >= 0.30`,
+    );
+  } finally {
+    await kite.stop();
+    await kube.close();
+  }
+}
