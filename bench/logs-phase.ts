@@ -77,7 +77,7 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
         headers: { ...auth('bench-operator'), 'content-type': 'text/plain' },
         body: createReadStream(file),
         duplex: 'half',
-      } as RequestInit & { duplex: 'half' },
+      },
     );
     if (uploaded.status !== 200)
       throw new Error(`upload failed: ${uploaded.status} ${await uploaded.text()}`);
@@ -125,7 +125,7 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
         );
       }
       if (!response.body) throw new Error('no body');
-      return consume(response.body as unknown as AsyncIterable<Uint8Array>);
+      return consume(response.body);
     };
     const rows: { file: number; archive: number; live: number; growth: number }[] = [];
     for (let round = 1; round <= rounds; round += 1) {
