@@ -43,6 +43,9 @@ export interface ServeConfig {
   logRetentionMs: number;
   /** At most this many archived runs are kept per component. */
   logRunsPerComponent: number;
+  /** KubeArchive's API, read for runs neither the cluster nor the archive still has. */
+  kubearchiveUrl: string | undefined;
+  kubearchiveCaFile: string | undefined;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean | undefined>>;
@@ -76,6 +79,8 @@ const ENV_NAMES: Record<keyof ServeConfig, string> = {
   redactPatternsFile: 'KITE_REDACT_PATTERNS_FILE',
   logRetentionMs: 'KITE_LOG_RETENTION',
   logRunsPerComponent: 'KITE_LOG_RUNS_PER_COMPONENT',
+  kubearchiveUrl: 'KITE_KUBEARCHIVE_URL',
+  kubearchiveCaFile: 'KITE_KUBEARCHIVE_CA_FILE',
 };
 
 export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
@@ -124,7 +129,17 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
       1,
       1_000_000,
     ),
+    kubearchiveUrl: kubearchiveUrl(pick('kubearchiveUrl')),
+    kubearchiveCaFile: pick('kubearchiveCaFile'),
   };
+}
+
+function kubearchiveUrl(url: string | undefined): string | undefined {
+  if (url === undefined || url === '') return undefined;
+  if (!/^https?:\/\/[^/]+/.test(url)) {
+    throw new InputError(`KITE_KUBEARCHIVE_URL must be an http(s):// URL, got "${url}"`);
+  }
+  return url.replace(/\/+$/, '');
 }
 
 function authMode(text: string): ServeConfig['authMode'] {

@@ -3,7 +3,7 @@
  * stops accepting connections, lets in-flight requests finish and closes the database.
  */
 import { createLogArchive } from './logs/archive.js';
-import { createLiveCluster } from './logs/live.js';
+import { createLiveCluster, kubeArchiveConfig } from './logs/live.js';
 import { createRedactor, loadRedactPatterns } from './logs/redact.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,6 +65,7 @@ export async function startServer(
   }
   const store = createIssueStore(db);
   const archive = createLogArchive(db);
+  const cluster = 'kubeConfig' in chosen ? chosen.kubeConfig : undefined;
   let warn = (_message: string) => undefined as void;
   const feed = await startChangeFeed(db, () => warn('ignored a malformed change notification'));
   const app = await buildApp({
@@ -79,9 +80,13 @@ export async function startServer(
     version: versionInfo(),
     bodyLimitBytes: config.bodyLimitBytes,
     archive,
-    live:
-      'kubeConfig' in chosen && chosen.kubeConfig
-        ? createLiveCluster(chosen.kubeConfig, config.mintmakerNamespace)
+    live: cluster ? createLiveCluster(cluster, config.mintmakerNamespace) : undefined,
+    kubearchive:
+      cluster && config.kubearchiveUrl
+        ? createLiveCluster(
+            kubeArchiveConfig(cluster, config.kubearchiveUrl, config.kubearchiveCaFile),
+            config.mintmakerNamespace,
+          )
         : undefined,
     redactor,
     mintmakerNamespace: config.mintmakerNamespace,

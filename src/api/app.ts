@@ -44,6 +44,8 @@ export interface AppDeps {
   archive: LogArchive;
   /** The cluster, when the server has a Kubernetes configuration: live run logs. */
   live: LiveCluster | undefined;
+  /** KubeArchive, where the cluster runs it: runs pruned from the cluster. */
+  kubearchive: LiveCluster | undefined;
   redactor: Redactor;
   mintmakerNamespace: string;
   logCapBytes: number;
@@ -134,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   mintmakerRoutes(app, {
     archive: deps.archive,
     live: deps.live,
+    kubearchive: deps.kubearchive,
     guard,
     access: deps.access,
     redactor: deps.redactor,

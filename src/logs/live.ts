@@ -7,12 +7,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { Readable } from 'node:stream';
-import {
-  ApiException,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { RunStatus } from './archive.js';
 
 export const MINTMAKER_LABELS = {
@@ -212,4 +207,39 @@ export function createLiveCluster(kc: KubeConfig, mintmakerNamespace: string): L
       });
     },
   };
+}
+
+/**
+ * KubeArchive serves archived objects and their logs with the Kubernetes API's own paths
+ * (`/apis/tekton.dev/v1/namespaces/…/pipelineruns/…`, `/api/v1/…/pods/…/log`), so the
+ * same reader works against it: the cluster's credentials (the server's service account)
+ * with KubeArchive's URL. Where a cluster runs KubeArchive, runs pruned from the cluster
+ * and missing from this server's archive are read there.
+ */
+export function kubeArchiveConfig(cluster: KubeConfig, url: string, caFile?: string): KubeConfig {
+  const user = cluster.getCurrentUser();
+  const current = cluster.getCurrentCluster();
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [
+      {
+        name: 'kubearchive',
+        server: url,
+        // Plain http is only for tests and local set-ups; https verifies with the given
+        // CA, else the cluster's.
+        skipTLSVerify: url.startsWith('http://'),
+        ...(caFile
+          ? { caFile }
+          : current?.caData
+            ? { caData: current.caData }
+            : current?.caFile
+              ? { caFile: current.caFile }
+              : {}),
+      },
+    ],
+    users: user ? [user] : [],
+    contexts: [{ name: 'kubearchive', cluster: 'kubearchive', user: user?.name ?? '' }],
+    currentContext: 'kubearchive',
+  });
+  return config;
 }

@@ -20,6 +20,8 @@ const SECRET = 'glpat-' + 'AbCdEfGhIjKlMnOpQrSt';
 const RUN = 'renovate-live-1';
 const POD = `${RUN}-renovate-pod`;
 let kube: KubeApiDouble;
+/** KubeArchive speaks the Kubernetes API's paths: a second double stands in for it. */
+let kubearchive: KubeApiDouble;
 let server: TestServer;
 let operator: RunningOperator;
 
@@ -99,8 +101,13 @@ before(async () => {
     { group: 'mintmaker-team', verb: 'get', ...RBAC, namespace: 'mintmaker' },
     { user: 'system:serviceaccount:kite:kite-operator', verb: 'create', ...RBAC },
   );
+  kubearchive = await startKubeApiDouble();
   server = await startTestServer({
-    env: { KITE_AUTH_MODE: 'kubernetes', KUBECONFIG: kube.kubeconfig },
+    env: {
+      KITE_AUTH_MODE: 'kubernetes',
+      KUBECONFIG: kube.kubeconfig,
+      KITE_KUBEARCHIVE_URL: kubearchive.url,
+    },
   });
   const tokenFile = join(await mkdtemp(join(tmpdir(), 'kite-live-')), 'token');
   await writeFile(tokenFile, 'token-operator');
@@ -143,6 +150,7 @@ after(async () => {
   await operator?.close();
   await server?.stop();
   await kube?.close();
+  await kubearchive?.close();
 });
 
 describe('MintMaker run logs, live and archived', () => {
@@ -226,6 +234,44 @@ describe('MintMaker run logs, live and archived', () => {
       'SELECT count(*)::int AS n FROM mintmaker_log_chunks',
     );
     assert.ok((stored.rows[0]?.n ?? 0) >= 2, 'both steps are stored');
+  });
+
+  it('a run pruned from the cluster and never archived here is read from KubeArchive, for its owners only', async () => {
+    const old = 'renovate-old-1';
+    kubearchive.apply({
+      ...pipelineRun('False'),
+      metadata: { ...pipelineRun('False').metadata, name: old, uid: 'uid-old-1' },
+    });
+    kubearchive.apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'old-pod', namespace: 'mintmaker' },
+      spec: { containers: [{ name: 'step-renovate' }] },
+    });
+    kubearchive.setPodLog('mintmaker', 'old-pod', 'step-renovate', `old run token ${SECRET}\n`);
+    kubearchive.apply({
+      apiVersion: 'tekton.dev/v1',
+      kind: 'TaskRun',
+      metadata: {
+        name: `${old}-renovate`,
+        namespace: 'mintmaker',
+        labels: { 'tekton.dev/pipelineRun': old, 'tekton.dev/pipelineTask': 'renovate' },
+      },
+      status: {
+        podName: 'old-pod',
+        steps: [{ name: 'renovate', container: 'step-renovate', terminated: {} }],
+      },
+    });
+    const read = (token: string) =>
+      fetch(`${server.url}/api/v1/mintmaker/runs/${old}/logs`, { headers: as(token) });
+    const response = await read('token-alice');
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-kite-log-source'), 'kubearchive');
+    assert.equal(
+      await response.text(),
+      '==> task renovate, step renovate <==\nold run token **REDACTED**\n',
+    );
+    assert.equal((await read('token-bob')).status, 404);
   });
 
   it('a reader of the MintMaker namespace reads it too; team-b still gets 404 from the archive', async () => {

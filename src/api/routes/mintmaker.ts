@@ -28,6 +28,8 @@ export interface MintmakerRouteDeps {
   archive: LogArchive;
   /** The live cluster (absent without a Kubernetes configuration: archive only). */
   live: LiveCluster | undefined;
+  /** KubeArchive (same API as the cluster), for runs neither the cluster nor the archive has. */
+  kubearchive: LiveCluster | undefined;
   guard: Guard;
   access: AccessControl;
   redactor: Redactor;
@@ -128,13 +130,14 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
       deps.live?.findRun(runNamespace, name),
       deps.archive.findRun(runNamespace, name),
     ]);
-    const owner = live?.namespace ?? archived?.namespace;
+    const kept = live || archived ? undefined : await deps.kubearchive?.findRun(runNamespace, name);
+    const owner = live?.namespace ?? archived?.namespace ?? kept?.namespace;
     if (owner === undefined) throw new NotFoundError(NOT_FOUND);
     const allowed =
       (await deps.access.allowed(caller, 'read', owner)) ||
       (await deps.access.allowed(caller, 'read', deps.mintmakerNamespace));
     if (!allowed) throw new NotFoundError(NOT_FOUND);
-    return { live, archived };
+    return { live, archived, kept };
   };
 
   app.get(
@@ -246,7 +249,7 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
       const matches = (step: { task: string; step: string }) =>
         !wanted || step.step === wanted || `${step.task}/${step.step}` === wanted;
       let source: AsyncGenerator<Buffer>;
-      let from: 'live' | 'archive';
+      let from: 'live' | 'archive' | 'kubearchive';
       const live = deps.live;
       const liveRun = found.live;
       const liveSteps = liveRun && live ? await live.steps(liveRun) : [];
@@ -272,6 +275,13 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
           throw new NotFoundError(`Run ${name} has no step ${wanted}`);
         source = archiveSections(deps.archive, archived, wanted);
         from = 'archive';
+      } else if (found.kept && deps.kubearchive) {
+        const kubearchive = deps.kubearchive;
+        if (wanted && !(await kubearchive.steps(found.kept)).some(matches)) {
+          throw new NotFoundError(`Run ${name} has no step ${wanted}`);
+        }
+        source = liveSections(kubearchive, found.kept, matches, false);
+        from = 'kubearchive';
       } else {
         throw new NotFoundError(NOT_FOUND);
       }
