@@ -3,12 +3,15 @@
  * the server kustomization renders into a Deployment that matches them, the operator
  * kustomization into a Deployment that runs `kite operator` with a config it accepts and
  * the least RBAC its controllers need, and deploy/ composes both without duplicates.
+ * MintMaker run logs are read (server) and archived (operator) through Roles in the
+ * MintMaker namespace only, read-only; deploy/components/mintmaker-cluster-wide swaps them
+ * for ClusterRoles of the same rules.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { resolveServeConfig } from '../../src/config.js';
@@ -108,6 +111,42 @@ describe('deploy/server', () => {
     const service = docs.find((doc) => doc.kind === 'Service');
     assert.deepEqual(service.spec.selector, deployment.spec.selector.matchLabels);
   });
+
+  it('the MintMaker Role grants exactly get, list on PipelineRuns and TaskRuns and get on pods and pods/log', () => {
+    const role = only(render('deploy/server'), 'Role', 'kite-server-mintmaker-logs');
+    assert.deepEqual(grantsOfRole(role), [
+      '/pods/log:get',
+      '/pods:get',
+      'tekton.dev/pipelineruns:get',
+      'tekton.dev/pipelineruns:list',
+      'tekton.dev/taskruns:get',
+      'tekton.dev/taskruns:list',
+    ]);
+  });
+
+  it("the MintMaker Role lives in the namespace the server reads MintMaker runs from (KITE_MINTMAKER_NAMESPACE), not the server's", () => {
+    const docs = render('deploy/server');
+    const { account, config } = serverOf(docs);
+    const role = only(docs, 'Role', 'kite-server-mintmaker-logs');
+    assert.equal(role.metadata.namespace, config.mintmakerNamespace);
+    assert.equal(role.metadata.namespace, resolveServeConfig({}, {}).mintmakerNamespace);
+    assert.notEqual(role.metadata.namespace, account.namespace);
+  });
+
+  it("the MintMaker RoleBinding binds that Role, in its namespace, to the server's ServiceAccount only", () => {
+    const docs = render('deploy/server');
+    const { account } = serverOf(docs);
+    const role = only(docs, 'Role', 'kite-server-mintmaker-logs');
+    const binding = only(docs, 'RoleBinding', 'kite-server-mintmaker-logs');
+    assert.equal(binding.metadata.namespace, role.metadata.namespace);
+    assert.deepEqual(binding.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: role.metadata.name,
+    });
+    assert.deepEqual(binding.subjects, [account]);
+    assert.deepEqual(account, { kind: 'ServiceAccount', name: 'kite-server', namespace: 'kite' });
+  });
 });
 
 type Doc = any;
@@ -130,6 +169,80 @@ const only = (docs: Doc[], kind: string, name?: string): Doc => {
   );
   assert.equal(found.length, 1, `exactly one ${kind}${name ? ` ${name}` : ''}`);
   return found[0];
+};
+
+/** A role's rules as `group/resource:verb` (sorted), refusing names, URLs and wildcards. */
+const grantsOfRole = (role: Doc): string[] => {
+  const grants: string[] = [];
+  for (const rule of role.rules ?? []) {
+    assert.equal(rule.resourceNames, undefined, `${idOf(role)}: no resourceNames`);
+    assert.equal(rule.nonResourceURLs, undefined, `${idOf(role)}: no nonResourceURLs`);
+    for (const group of rule.apiGroups)
+      for (const resource of rule.resources)
+        for (const verb of rule.verbs) grants.push(`${group}/${resource}:${verb}`);
+  }
+  for (const grant of grants) assert.ok(!grant.includes('*'), `no wildcards: ${grant}`);
+  return grants.sort();
+};
+
+const READ_VERBS = ['get', 'list', 'watch'];
+
+/**
+ * What every ServiceAccount in the render may do, through the bindings the render holds:
+ * `<account> <scope> group/resource:verb`, the scope a namespace or `*` (cluster-wide),
+ * `[names]` appended when the rule is limited to resource names.
+ */
+const serviceAccountGrants = (docs: Doc[]): string[] => {
+  const grants: string[] = [];
+  for (const binding of docs.filter(
+    (d) => d.kind === 'RoleBinding' || d.kind === 'ClusterRoleBinding',
+  )) {
+    const scope = binding.kind === 'RoleBinding' ? binding.metadata.namespace : '*';
+    const role = docs.find(
+      (d) =>
+        d.kind === binding.roleRef.kind &&
+        d.metadata.name === binding.roleRef.name &&
+        (d.kind === 'ClusterRole' || d.metadata.namespace === binding.metadata.namespace),
+    );
+    assert.ok(role, `${idOf(binding)} refers to a role in the render`);
+    for (const subject of binding.subjects.filter((s: any) => s.kind === 'ServiceAccount'))
+      for (const rule of role.rules ?? [])
+        for (const group of rule.apiGroups)
+          for (const resource of rule.resources)
+            for (const verb of rule.verbs)
+              grants.push(
+                `${subject.namespace}/${subject.name} ${scope} ${group}/${resource}:${verb}${
+                  rule.resourceNames ? ` [${rule.resourceNames.join()}]` : ''
+                }`,
+              );
+  }
+  return [...new Set(grants)].sort();
+};
+
+/** The grants of serviceAccountGrants whose verb is not a read. */
+const writesOf = (docs: Doc[]): string[] =>
+  serviceAccountGrants(docs).filter((grant) => {
+    const verb = /:(\S+)/.exec(grant)?.[1] ?? '';
+    return !READ_VERBS.includes(verb);
+  });
+
+/** The server's Deployment: its ServiceAccount (name, namespace) and the config it resolves. */
+const serverOf = (docs: Doc[]) => {
+  const deployment = only(docs, 'Deployment', 'kite-server');
+  const container = deployment.spec.template.spec.containers[0];
+  const env = Object.fromEntries(
+    (container.env ?? [])
+      .filter((e: any) => typeof e.value === 'string')
+      .map((e: any) => [e.name, e.value]),
+  );
+  return {
+    account: {
+      kind: 'ServiceAccount',
+      name: deployment.spec.template.spec.serviceAccountName as string,
+      namespace: deployment.metadata.namespace as string,
+    },
+    config: resolveServeConfig({}, env),
+  };
 };
 
 /** The operator's Deployment, its container and its env (values; valueFrom as given). */
@@ -308,7 +421,21 @@ describe('deploy/operator', () => {
     assert.deepEqual(verbs.get('update'), [config.leaseName]);
   });
 
-  it('the watch, Lease and reporter bindings target the ServiceAccount the pods run as', () => {
+  it('the MintMaker Role grants exactly get on pods/log (not the pods themselves)', () => {
+    const role = only(docs(), 'Role', 'kite-operator-mintmaker-logs');
+    assert.deepEqual(grantsOfRole(role), ['/pods/log:get']);
+  });
+
+  it("the MintMaker Role lives in the config's mintmakerNamespace, as parsed and as resolved", async () => {
+    const d = docs();
+    const { path, text } = configFileOf(d);
+    const role = only(d, 'Role', 'kite-operator-mintmaker-logs');
+    assert.equal(role.metadata.namespace, parseOperatorFile(path, text).mintmakerNamespace);
+    assert.equal(role.metadata.namespace, (await resolvedOperatorConfig(d)).mintmakerNamespace);
+    assert.notEqual(role.metadata.namespace, operatorOf(d).namespace);
+  });
+
+  it('the watch, Lease, reporter and MintMaker bindings target the ServiceAccount the pods run as', () => {
     const d = docs();
     const { pod, namespace } = operatorOf(d);
     const subject = [{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace }];
@@ -335,6 +462,17 @@ describe('deploy/operator', () => {
       name: 'kite-issues-reporter',
     });
     assert.deepEqual(reporter.subjects, subject);
+    const mintmaker = only(d, 'RoleBinding', 'kite-operator-mintmaker-logs');
+    assert.equal(
+      mintmaker.metadata.namespace,
+      only(d, 'Role', 'kite-operator-mintmaker-logs').metadata.namespace,
+    );
+    assert.deepEqual(mintmaker.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'kite-operator-mintmaker-logs',
+    });
+    assert.deepEqual(mintmaker.subjects, subject);
   });
 });
 
@@ -426,5 +564,139 @@ describe('deploy (server and operator together)', () => {
         valueFrom: { secretKeyRef: { name: 'kite-database', key: 'url' } },
       },
     );
+  });
+
+  it('the MintMaker namespace of both Roles is the default of KITE_MINTMAKER_NAMESPACE and of the operator config', async () => {
+    const d = docs();
+    const expected = resolveServeConfig({}, {}).mintmakerNamespace;
+    assert.equal(serverOf(d).config.mintmakerNamespace, expected);
+    const { path, text } = configFileOf(d);
+    assert.equal(parseOperatorFile(path, text).mintmakerNamespace, expected);
+    assert.equal((await resolvedOperatorConfig(d)).mintmakerNamespace, expected);
+    for (const name of ['kite-server-mintmaker-logs', 'kite-operator-mintmaker-logs']) {
+      assert.equal(only(d, 'Role', name).metadata.namespace, expected, `Role ${name}`);
+      assert.equal(
+        only(d, 'RoleBinding', name).metadata.namespace,
+        expected,
+        `RoleBinding ${name}`,
+      );
+    }
+  });
+
+  it('pods and pod logs are granted only by the Roles in the MintMaker namespace, never cluster-wide', () => {
+    const d = docs();
+    const namespace = resolveServeConfig({}, {}).mintmakerNamespace;
+    const podRoles = d
+      .filter((doc) => doc.kind === 'Role' || doc.kind === 'ClusterRole')
+      .filter((doc) =>
+        (doc.rules ?? []).some(
+          (rule: Rule) =>
+            rule.apiGroups.includes('') &&
+            rule.resources.some((r) => r === '*' || r === 'pods' || r.startsWith('pods/')),
+        ),
+      )
+      .map(idOf);
+    assert.deepEqual(podRoles.sort(), [
+      `Role/${namespace}/kite-operator-mintmaker-logs`,
+      `Role/${namespace}/kite-server-mintmaker-logs`,
+    ]);
+  });
+
+  it('no ServiceAccount may write anything but reviews, its Lease and issue reports', () => {
+    const writes = writesOf(docs());
+    assert.deepEqual(writes, [
+      'kite/kite-operator * kite.konflux-ci.dev/issues:create',
+      'kite/kite-operator kite coordination.k8s.io/leases:create',
+      'kite/kite-operator kite coordination.k8s.io/leases:update [kite-operator]',
+      'kite/kite-server * authentication.k8s.io/tokenreviews:create',
+      'kite/kite-server * authorization.k8s.io/subjectaccessreviews:create',
+    ]);
+  });
+
+  it('in the MintMaker namespace the server and the operator get exactly the log reads, nothing else', () => {
+    const namespace = resolveServeConfig({}, {}).mintmakerNamespace;
+    const there = serviceAccountGrants(docs())
+      .filter((grant) => grant.split(' ')[1] === namespace)
+      .map((grant) => grant.replace(` ${namespace} `, ' '));
+    assert.deepEqual(there, [
+      'kite/kite-operator /pods/log:get',
+      'kite/kite-server /pods/log:get',
+      'kite/kite-server /pods:get',
+      'kite/kite-server tekton.dev/pipelineruns:get',
+      'kite/kite-server tekton.dev/pipelineruns:list',
+      'kite/kite-server tekton.dev/taskruns:get',
+      'kite/kite-server tekton.dev/taskruns:list',
+    ]);
+  });
+});
+
+describe('deploy/components/mintmaker-cluster-wide', () => {
+  /** deploy/ with the component, rendered from an overlay in a temporary directory. */
+  let rendered: Doc[] | undefined;
+  const withComponent = (): Doc[] => {
+    if (rendered) return rendered;
+    const dir = mkdtempSync(join(tmpdir(), 'kite-overlay-'));
+    try {
+      const to = (path: string) => relative(dir, resolve(path));
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        [
+          'apiVersion: kustomize.config.k8s.io/v1beta1',
+          'kind: Kustomization',
+          'resources:',
+          `  - ${to('deploy')}`,
+          'components:',
+          `  - ${to('deploy/components/mintmaker-cluster-wide')}`,
+          '',
+        ].join('\n'),
+      );
+      rendered = parseAllDocuments(
+        execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' }),
+      ).map((doc) => doc.toJS());
+      return rendered;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('replaces the MintMaker Roles with ClusterRoles of the same rules, bound to the same ServiceAccounts', () => {
+    const base = render('deploy');
+    const d = withComponent();
+    for (const name of ['kite-server-mintmaker-logs', 'kite-operator-mintmaker-logs']) {
+      assert.ok(!d.some((doc) => doc.kind === 'Role' && doc.metadata.name === name), name);
+      assert.ok(!d.some((doc) => doc.kind === 'RoleBinding' && doc.metadata.name === name), name);
+      assert.deepEqual(
+        grantsOfRole(only(d, 'ClusterRole', name)),
+        grantsOfRole(only(base, 'Role', name)),
+      );
+      const binding = only(d, 'ClusterRoleBinding', name);
+      assert.deepEqual(binding.roleRef, {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name,
+      });
+      assert.deepEqual(binding.subjects, only(base, 'RoleBinding', name).subjects);
+    }
+  });
+
+  it('swaps only the MintMaker Roles and RoleBindings, and renders no resource twice', () => {
+    const ids = withComponent().map(idOf);
+    assert.deepEqual(
+      ids.filter((id, i) => ids.indexOf(id) !== i),
+      [],
+    );
+    const swapped = ['kite-server-mintmaker-logs', 'kite-operator-mintmaker-logs'];
+    const base = render('deploy').map(idOf);
+    const expected = [
+      ...base.filter(
+        (id) => !swapped.some((name) => id.endsWith(`/${name}`) && id.startsWith('Role')),
+      ),
+      ...swapped.flatMap((name) => [`ClusterRole//${name}`, `ClusterRoleBinding//${name}`]),
+    ];
+    assert.deepEqual([...ids].sort(), expected.sort());
+  });
+
+  it('adds no write verb', () => {
+    assert.deepEqual(writesOf(withComponent()), writesOf(render('deploy')));
   });
 });
