@@ -17,11 +17,16 @@ interface Rule {
   pattern: RegExp;
   /** The replacement; `$1` keeps a prefix such as "Bearer ". */
   replace: string;
+  /** Built-in rules only run on text where BUILTIN_ANCHORS matches. */
+  builtin?: boolean;
 }
 
 const BUILTIN_RULES: readonly Rule[] = [
   // GitHub: classic and fine-grained tokens.
-  { pattern: /\bgh[pousr]_[A-Za-z0-9]{20,255}\b/g, replace: REDACTED },
+  {
+    pattern: /\bgh[pousr]_[A-Za-z0-9]{20,255}\b/g,
+    replace: REDACTED,
+  },
   { pattern: /\bgithub_pat_[A-Za-z0-9_]{20,255}\b/g, replace: REDACTED },
   // GitLab: personal, project, group, deploy, runner, OAuth, … tokens.
   {
@@ -29,24 +34,58 @@ const BUILTIN_RULES: readonly Rule[] = [
     replace: REDACTED,
   },
   // Authorization headers and the like.
-  { pattern: /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, replace: `$1${REDACTED}` },
-  { pattern: /\b(Basic\s+)[A-Za-z0-9+/]{8,}={0,2}/gi, replace: `$1${REDACTED}` },
+  {
+    pattern: /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi,
+    replace: `$1${REDACTED}`,
+  },
+  {
+    pattern: /\b(Basic\s+)[A-Za-z0-9+/]{8,}={0,2}/gi,
+    replace: `$1${REDACTED}`,
+  },
   // Registry auths and passwords in JSON or YAML-ish key/value text.
   {
     pattern:
       /("?(?:auth|password|passwd|token|secret|access_token|refresh_token|client_secret|api_key|apikey)"?\s*[:=]\s*"?)(?!\*\*REDACTED|Bearer\s|Basic\s)[^\s",}]{4,}/gi,
     replace: `$1${REDACTED}`,
   },
-  // user:password@ in URLs.
-  { pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)[^\s@/]+@/gi, replace: `$1${REDACTED}@` },
 ];
 
 /**
- * Matches wherever any built-in rule could: text without a match needs no rule at all,
- * which keeps redaction cheap on the (vast) majority of log lines.
+ * Every match of a built-in rule contains one of these (case aside): a text without any
+ * is left to the URL scan alone. One alternation of literals runs at over 1 GB/s here,
+ * where the rules' own expressions, with their classes and quantifiers, would not.
  */
-const BUILTIN_TRIGGER =
-  /gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas|ft|wt)-|bearer\s|basic\s|(?:auth|password|passwd|token|secret|access_token|refresh_token|client_secret|api_key|apikey)"?\s*[:=]|:\/\/[^\s/:@]+:[^\s@/]+@|-----BEGIN /i;
+const BUILTIN_ANCHORS =
+  /gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas|ft|wt)-|bearer|basic|auth|passw|token|secret|api_?key/i;
+
+/** user:password@ in URLs, found from each `://` (far faster than a regular expression scan). */
+const USERINFO = /[^\s/:@]+:[^\s@/]+@/y;
+/** Whether some URL in `text` carries a password. */
+function hasUrlPassword(text: string): boolean {
+  for (let at = text.indexOf('://'); at >= 0; at = text.indexOf('://', at + 3)) {
+    USERINFO.lastIndex = at + 3;
+    if (USERINFO.test(text)) return true;
+  }
+  return false;
+}
+
+function redactUrlPasswords(text: string): string {
+  let at = text.indexOf('://');
+  if (at < 0) return text;
+  let out = '';
+  let copied = 0;
+  while (at >= 0) {
+    USERINFO.lastIndex = at + 3;
+    const match = USERINFO.exec(text);
+    if (match) {
+      const userEnd = at + 3 + match[0].indexOf(':') + 1;
+      out += text.slice(copied, userEnd) + REDACTED + '@';
+      copied = at + 3 + match[0].length;
+    }
+    at = text.indexOf('://', Math.max(at + 3, copied));
+  }
+  return out + text.slice(copied);
+}
 
 const KEY_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----/;
 const KEY_END = /-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----/;
@@ -63,12 +102,19 @@ export interface Redactor {
 /** `extra`: additional regular expressions (sources); each match becomes `**REDACTED**`. */
 export function createRedactor(extra: readonly string[] = []): Redactor {
   const rules: Rule[] = [
-    ...BUILTIN_RULES,
+    ...BUILTIN_RULES.map((rule) => ({ ...rule, builtin: true })),
     ...extra.map((source) => ({ pattern: new RegExp(source, 'g'), replace: REDACTED })),
   ];
-  const extraTriggers = extra.map((source) => new RegExp(source));
-  const mayMatch = (text: string) =>
-    BUILTIN_TRIGGER.test(text) || extraTriggers.some((pattern) => pattern.test(text));
+  /** Every rule that could match somewhere in `text`, then the URL passwords. */
+  const redactBlock = (text: string): string => {
+    let out = text;
+    const anchored = BUILTIN_ANCHORS.test(text);
+    for (const rule of rules) {
+      if (rule.builtin && !anchored) continue;
+      out = out.replace(rule.pattern, rule.replace);
+    }
+    return redactUrlPasswords(out);
+  };
   const line = (text: string, state: { inKey: boolean }): string => {
     if (state.inKey) {
       if (KEY_END.test(text)) {
@@ -89,10 +135,7 @@ export function createRedactor(extra: readonly string[] = []): Redactor {
       state.inKey = true;
       return text.slice(0, begin.index + begin[0].length) + (after.length > 0 ? REDACTED : '');
     }
-    if (!mayMatch(text)) return text;
-    let out = text;
-    for (const rule of rules) out = out.replace(rule.pattern, rule.replace);
-    return out;
+    return redactBlock(text);
   };
   return {
     line,
@@ -105,35 +148,50 @@ export function createRedactor(extra: readonly string[] = []): Redactor {
     },
     stream(maxLineBytes = 1024 * 1024) {
       const state = { inKey: false };
-      let pending = '';
-      const decoder = new TextDecoder('utf-8');
+      let pending: Buffer = Buffer.alloc(0);
+      /** Redacts complete lines (bytes ending with a line break). */
+      const block = (bytes: Buffer): Buffer | string => {
+        // Fast path: a Latin-1 view is a byte-for-byte copy, and every built-in rule is
+        // ASCII, which UTF-8 never uses inside a multi-byte character; bytes where nothing
+        // can match pass through untouched, without decoding or re-encoding.
+        if (!state.inKey && extra.length === 0) {
+          const view = bytes.toString('latin1');
+          if (
+            !view.includes('-----BEGIN ') &&
+            !BUILTIN_ANCHORS.test(view) &&
+            !hasUrlPassword(view)
+          ) {
+            return bytes;
+          }
+        }
+        const text = bytes.toString('utf8');
+        if (!state.inKey && !text.includes('-----BEGIN ')) return redactBlock(text);
+        const lines = text.split('\n');
+        lines.pop();
+        return lines.map((l) => `${line(l, state)}\n`).join('');
+      };
       return new Transform({
         transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-          pending += decoder.decode(chunk, { stream: true });
-          const end = pending.lastIndexOf('\n');
-          const out: string[] = [];
+          const data = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+          const end = data.lastIndexOf(0x0a);
           if (end >= 0) {
-            const complete = pending.slice(0, end + 1);
-            pending = pending.slice(end + 1);
-            // Most chunks hold nothing any rule could match: pass them through whole.
-            if (!state.inKey && !mayMatch(complete)) out.push(complete);
-            else {
-              const lines = complete.split('\n');
-              lines.pop();
-              for (const l of lines) out.push(`${line(l, state)}\n`);
-            }
+            this.push(block(data.subarray(0, end + 1)));
+            pending = data.subarray(end + 1);
+          } else {
+            pending = data;
           }
-          // A line longer than the bound is redacted in pieces (no line break added).
+          // A line longer than the bound is redacted in pieces (no line break added),
+          // cut where no UTF-8 character is split.
           while (pending.length > maxLineBytes) {
-            out.push(line(pending.slice(0, maxLineBytes), state));
-            pending = pending.slice(maxLineBytes);
+            let cut = maxLineBytes;
+            while (cut > 0 && ((pending[cut] ?? 0) & 0xc0) === 0x80) cut -= 1;
+            this.push(line(pending.subarray(0, cut).toString('utf8'), state));
+            pending = pending.subarray(cut);
           }
-          if (out.length > 0) this.push(out.join(''));
           callback();
         },
         flush(callback: TransformCallback) {
-          pending += decoder.decode();
-          if (pending.length > 0) this.push(line(pending, state));
+          if (pending.length > 0) this.push(line(pending.toString('utf8'), state));
           callback();
         },
       });

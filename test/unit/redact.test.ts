@@ -39,6 +39,15 @@ describe('log redaction', () => {
     assert.ok(!out.includes('Ym90OnNlY3JldHBhc3N3b3Jk'), out);
   });
 
+  it('hides every password among several URLs and leaves URLs without one alone', () => {
+    assert.equal(
+      redactor.text(
+        'a https://x.org/a b ftp://u:p4ss@h/c https://only-user@h2/ git://a:b:c@h3 end://',
+      ),
+      `a https://x.org/a b ftp://u:${REDACTED}@h/c https://only-user@h2/ git://a:${REDACTED}@h3 end://`,
+    );
+  });
+
   it('hides a private key block spanning lines, keeping its markers', () => {
     const key = [
       'before',
@@ -52,6 +61,16 @@ describe('log redaction', () => {
     assert.ok(!out.includes('b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ'), out);
     assert.match(out, /^before\n-----BEGIN OPENSSH PRIVATE KEY-----\n/);
     assert.match(out, /-----END OPENSSH PRIVATE KEY-----\nafter$/);
+  });
+
+  it('finds key/value secrets whatever their case', () => {
+    for (const text of [
+      'PASSWORD=hunter22',
+      'Api_Key: abcd1234',
+      '"client_secret":"s3cr3tvalue"',
+    ]) {
+      assert.match(redactor.text(text), /\*\*REDACTED\*\*$|\*\*REDACTED\*\*"$/, text);
+    }
   });
 
   it('leaves ordinary log lines unchanged', () => {
