@@ -16,6 +16,8 @@ const gunzip = promisify(gunzipCb);
 
 /** Raw bytes per stored chunk. */
 export const CHUNK_BYTES = 256 * 1024;
+/** Chunks read per query when serving (4 MiB raw). */
+const READ_BATCH = 16;
 
 export type RunStatus = 'Succeeded' | 'Failed' | 'Running' | 'Unknown';
 
@@ -314,25 +316,28 @@ export function createLogArchive(db: Database): LogArchive {
 
     async *read(runId, step) {
       const [task, name] = step?.includes('/') ? step.split('/', 2) : [undefined, step];
-      let after = -1;
-      for (;;) {
-        // A few chunks per query: memory stays at a few chunks whatever the log size.
-        const result = await db.query<{
-          seq: number;
-          task: string;
-          step: string;
-          data: Uint8Array;
-        }>(
+      type Row = { seq: number; task: string; step: string; data: Uint8Array };
+      // A batch of chunks per query, decompressed in parallel; the next batch is read
+      // while this one is sent. Memory stays at two batches whatever the log size.
+      const batch = async (after: number) => {
+        const result = await db.query<Row>(
           `SELECT seq, task, step, data FROM mintmaker_log_chunks
            WHERE run_id = $1 AND seq > $2 AND ($3::text IS NULL OR task = $3) AND ($4::text IS NULL OR step = $4)
-           ORDER BY seq LIMIT 4`,
+           ORDER BY seq LIMIT ${READ_BATCH}`,
           [runId, after, task ?? null, name ?? null],
         );
-        if (result.rows.length === 0) return;
-        for (const row of result.rows) {
-          after = row.seq;
-          yield { task: row.task, step: row.step, data: await gunzip(row.data) };
-        }
+        const data = await Promise.all(result.rows.map((row) => gunzip(row.data)));
+        return result.rows.map((row, index) => ({ row, data: data[index] ?? Buffer.alloc(0) }));
+      };
+      let next = batch(-1);
+      for (;;) {
+        const current = await next;
+        const last = current.at(-1);
+        if (!last) return;
+        next = batch(last.row.seq);
+        // An unhandled rejection of the read-ahead would crash; it is awaited next turn.
+        next.catch(() => undefined);
+        for (const { row, data } of current) yield { task: row.task, step: row.step, data };
       }
     },
 
