@@ -134,7 +134,11 @@ export interface LogArchive {
     step: { position: number; task: string; step: string },
     source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
     capBytes: number,
+    /** The fingerprint of the rules `source` was redacted with. */
+    redaction?: string,
   ): Promise<{ bytes: number; truncated: boolean }>;
+  /** Whether every chunk of the run was redacted with exactly these rules. */
+  redactedWith(runId: string, fingerprint: string): Promise<boolean>;
   steps(runId: string): Promise<StepLog[]>;
   /** The log in order, chunk by chunk; `step` limits it to one step (`task/step` or `step`). */
   read(runId: string, step?: string): AsyncIterable<{ task: string; step: string; data: Buffer }>;
@@ -234,7 +238,7 @@ export function createLogArchive(db: Database): LogArchive {
       return { data: rows.rows.map(toRun), total: total.rows[0]?.n ?? 0 };
     },
 
-    async writeStep(runId, step, source, capBytes) {
+    async writeStep(runId, step, source, capBytes, redaction) {
       await db.query(
         'DELETE FROM mintmaker_log_chunks WHERE run_id = $1 AND task = $2 AND step = $3',
         [runId, step.task, step.step],
@@ -251,8 +255,17 @@ export function createLogArchive(db: Database): LogArchive {
         const data = await gzip(raw);
         // seq orders chunks: the step's position, then the chunk within the step.
         await db.query(
-          `INSERT INTO mintmaker_log_chunks (run_id, seq, task, step, bytes, data) VALUES ($1, $2, $3, $4, $5, $6)`,
-          [runId, step.position * 1_000_000 + chunkIndex, step.task, step.step, raw.length, data],
+          `INSERT INTO mintmaker_log_chunks (run_id, seq, task, step, bytes, data, redaction)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [
+            runId,
+            step.position * 1_000_000 + chunkIndex,
+            step.task,
+            step.step,
+            raw.length,
+            data,
+            redaction ?? null,
+          ],
         );
         chunkIndex += 1;
         written += raw.length;
@@ -293,6 +306,15 @@ export function createLogArchive(db: Database): LogArchive {
         [runId, capBytes],
       );
       return { bytes: written, truncated: result.rows[0]?.truncated ?? false };
+    },
+
+    async redactedWith(runId, fingerprint) {
+      const result = await db.query<{ same: boolean }>(
+        `SELECT coalesce(bool_and(redaction IS NOT DISTINCT FROM $2), true) AS same
+         FROM mintmaker_log_chunks WHERE run_id = $1`,
+        [runId, fingerprint],
+      );
+      return result.rows[0]?.same ?? false;
     },
 
     async steps(runId) {

@@ -7,6 +7,7 @@
  * Logs are redacted line by line, so a stream never holds more than one line (bounded by
  * `maxLineBytes`); a private key block spanning lines is tracked across them.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { InputError } from '../domain/errors.js';
@@ -97,7 +98,15 @@ export interface Redactor {
   text(text: string): string;
   /** A transform redacting a byte stream of UTF-8 text line by line. */
   stream(maxLineBytes?: number): Transform;
+  /**
+   * Names this exact rule set (built-in rules and extra patterns): text redacted under the
+   * same fingerprint needs no second pass.
+   */
+  readonly fingerprint: string;
 }
+
+/** Bump when a built-in rule changes, so archives redacted before are redacted again. */
+const BUILTIN_VERSION = 'kite-redact-1';
 
 /** `extra`: additional regular expressions (sources); each match becomes `**REDACTED**`. */
 export function createRedactor(extra: readonly string[] = []): Redactor {
@@ -138,6 +147,10 @@ export function createRedactor(extra: readonly string[] = []): Redactor {
     return redactBlock(text);
   };
   return {
+    fingerprint: createHash('sha256')
+      .update([BUILTIN_VERSION, ...extra].join('\n'))
+      .digest('hex')
+      .slice(0, 16),
     line,
     text(text) {
       const state = { inKey: false };

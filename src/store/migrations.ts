@@ -4,7 +4,12 @@
  * serialized by an advisory lock, so each migration is applied exactly once.
  */
 import type { Database } from './database.js';
-import { INITIAL_SCHEMA, MINTMAKER_LOGS_SCHEMA, RUN_ORDER_SCHEMA } from './schema.js';
+import {
+  INITIAL_SCHEMA,
+  MINTMAKER_LOGS_SCHEMA,
+  REDACTION_FINGERPRINT_SCHEMA,
+  RUN_ORDER_SCHEMA,
+} from './schema.js';
 
 interface Migration {
   version: number;
@@ -16,6 +21,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
   { version: 2, name: 'run order and run dedup', sql: RUN_ORDER_SCHEMA },
   { version: 3, name: 'MintMaker run log archive', sql: MINTMAKER_LOGS_SCHEMA },
+  { version: 4, name: 'redaction fingerprint of archived logs', sql: REDACTION_FINGERPRINT_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */

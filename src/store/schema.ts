@@ -189,3 +189,12 @@ CREATE TABLE mintmaker_log_chunks (
   PRIMARY KEY (run_id, seq)
 )
 `;
+
+/**
+ * Migration 4: which redaction rule set each archived chunk was redacted with, so a log
+ * stored under today's rules is served without a second pass (and one stored under
+ * older rules is redacted again on the way out).
+ */
+export const REDACTION_FINGERPRINT_SCHEMA = `
+ALTER TABLE mintmaker_log_chunks ADD COLUMN redaction text
+`;

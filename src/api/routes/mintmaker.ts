@@ -250,6 +250,7 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
         !wanted || step.step === wanted || `${step.task}/${step.step}` === wanted;
       let source: AsyncGenerator<Buffer>;
       let from: 'live' | 'archive' | 'kubearchive';
+      let alreadyRedacted = false;
       const live = deps.live;
       const liveRun = found.live;
       const liveSteps = liveRun && live ? await live.steps(liveRun) : [];
@@ -275,6 +276,8 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
           throw new NotFoundError(`Run ${name} has no step ${wanted}`);
         source = archiveSections(deps.archive, archived, wanted);
         from = 'archive';
+        // Stored redacted under today's rules: no second pass needed.
+        alreadyRedacted = await deps.archive.redactedWith(archived.id, deps.redactor.fingerprint);
       } else if (found.kept && deps.kubearchive) {
         const kubearchive = deps.kubearchive;
         if (wanted && !(await kubearchive.steps(found.kept)).some(matches)) {
@@ -292,7 +295,7 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
       if (gzip) void reply.header('content-encoding', 'gzip');
       // pipeline, not pipe: a source that fails (a pod log connection cut) ends the
       // response instead of leaving it hanging.
-      const stages: NodeJS.ReadWriteStream[] = [deps.redactor.stream()];
+      const stages: NodeJS.ReadWriteStream[] = alreadyRedacted ? [] : [deps.redactor.stream()];
       if (query.format === 'text') stages.push(linewise(renovateLine));
       // Following, every piece is flushed at once so lines arrive as they are written.
       if (gzip)
@@ -409,6 +412,7 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
           { position: query.position, task, step },
           source,
           deps.logCapBytes,
+          deps.redactor.fingerprint,
         );
       },
     );
