@@ -2,9 +2,11 @@
  * MintMaker run logs at size: a 50 MB Renovate log served by `kite serve` from the
  * archive (PostgreSQL, gzip chunks) and live (the pod log API of the Kubernetes API
  * double), each through redaction, as a ratio to reading the same bytes from a local
- * file into the same consumer; and the server's memory growth while serving it.
+ * file with the same client (curl, a separate process, `file://` for the file); and the
+ * server's memory growth while serving it.
  * Targets: throughput ≥ 30% of the file read, memory growth < 50 MB.
  */
+import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,10 +32,23 @@ function renovateLog(bytes: number): Buffer {
   return Buffer.from(`${lines.join('\n')}\n`);
 }
 
-async function consume(stream: AsyncIterable<Uint8Array>): Promise<number> {
-  let bytes = 0;
-  for await (const chunk of stream) bytes += chunk.byteLength;
-  return bytes;
+/** Fetches `url` with curl into /dev/null: the bytes received and the response headers. */
+function curl(url: string, args: string[]): Promise<{ bytes: number; headers: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'curl',
+      ['-sS', '-o', '/dev/null', '-D', '-', '-w', '\n%{size_download}', ...args, url],
+      { maxBuffer: 1024 * 1024 },
+      (error, stdout) => {
+        if (error) return reject(new Error(`curl ${url}: ${error.message}`));
+        const lines = stdout.trimEnd().split('\n');
+        resolve({
+          bytes: Number(lines.at(-1)),
+          headers: lines.slice(0, -1).join('\n').toLowerCase(),
+        });
+      },
+    );
+  });
 }
 
 export async function logsPhase(databaseUrl: string, rounds: number): Promise<void> {
@@ -116,16 +131,18 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
     });
 
     const serve = async (name: string, source: string) => {
-      const response = await fetch(`${kite.url}/api/v1/mintmaker/runs/${name}/logs`, {
-        headers: { ...auth('bench-reader'), 'accept-encoding': 'identity' },
-      });
-      if (response.status !== 200 || response.headers.get('x-kite-log-source') !== source) {
-        throw new Error(
-          `${name}: HTTP ${response.status} from ${response.headers.get('x-kite-log-source')}`,
-        );
+      // The client is curl, a separate native process, for the file read as well: this
+      // process also runs the API double, and must not be what is measured.
+      const { bytes, headers } = await curl(`${kite.url}/api/v1/mintmaker/runs/${name}/logs`, [
+        '-H',
+        'authorization: Bearer bench-reader',
+        '-H',
+        'accept-encoding: identity',
+      ]);
+      if (!headers.includes(`x-kite-log-source: ${source}`)) {
+        throw new Error(`${name}: not served from ${source}: ${headers}`);
       }
-      if (!response.body) throw new Error('no body');
-      return consume(response.body);
+      return bytes;
     };
     const rows: { file: number; archive: number; live: number; growth: number }[] = [];
     for (let round = 1; round <= rounds; round += 1) {
@@ -135,7 +152,7 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
         if (bytes < log.length) throw new Error(`short read: ${bytes} of ${log.length}`);
         return bytes / 1e6 / ((performance.now() - started) / 1000);
       };
-      const fileRead = await timed(() => consume(createReadStream(file)));
+      const fileRead = await timed(async () => (await curl(`file://${file}`, [])).bytes);
       const before = sampleRss(kite.child.pid ?? 0, 20);
       const baseline = before.peakMiB();
       before.stop();
