@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startKubeApiDouble } from '../test/support/kube-api.js';
+import { SERVICE_ACCOUNT_TOKEN, startKubeApiDouble } from '../test/support/kube-api.js';
 import { fmt, median, sampleRss, startKite } from './support.js';
 
 const MEGABYTES = Number(process.env.KITE_BENCH_LOG_MB ?? 50);
@@ -144,7 +144,8 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
       }
       return bytes;
     };
-    const rows: { file: number; archive: number; live: number; growth: number }[] = [];
+    const rows: { file: number; archive: number; live: number; source: number; growth: number }[] =
+      [];
     for (let round = 1; round <= rounds; round += 1) {
       const timed = async (read: () => Promise<number>) => {
         const started = performance.now();
@@ -159,8 +160,18 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
       const rss = sampleRss(kite.child.pid ?? 0, 20);
       const archive = await timed(() => serve('archived-run', 'archive'));
       const live = await timed(() => serve('live-run', 'live'));
+      // What the live path starts from: the same pod log straight from the API double.
+      const source = await timed(
+        async () =>
+          (
+            await curl(
+              `${kube.url}/api/v1/namespaces/mintmaker/pods/live-pod/log?container=step-run`,
+              ['-H', `authorization: Bearer ${SERVICE_ACCOUNT_TOKEN}`],
+            )
+          ).bytes,
+      );
       rss.stop();
-      rows.push({ file: fileRead, archive, live, growth: rss.peakMiB() - baseline });
+      rows.push({ file: fileRead, archive, live, source, growth: rss.peakMiB() - baseline });
       console.log(
         `logs round ${round}: file ${fmt(fileRead, 0)} MB/s, archive ${fmt(archive, 0)} MB/s, live ${fmt(live, 0)} MB/s, server RSS growth ${fmt(rss.peakMiB() - baseline)} MiB`,
       );
@@ -175,6 +186,10 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
       `| served from the archive | ${fmt(archiveRate, 0)} | ${fmt(archiveRate / fileRate, 2)} |`,
     );
     console.log(`| served live (pod log) | ${fmt(liveRate, 0)} | ${fmt(liveRate / fileRate, 2)} |`);
+    const sourceRate = median(rows.map((r) => r.source));
+    console.log(
+      `| the pod log straight from the API double (the live path's source) | ${fmt(sourceRate, 0)} | ${fmt(sourceRate / fileRate, 2)} |`,
+    );
     console.log(
       `\nserver RSS growth while serving: ${fmt(median(rows.map((r) => r.growth)))} MiB (target < 50 MB); throughput target >= 0.30`,
     );
