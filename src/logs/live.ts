@@ -8,16 +8,8 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { Readable } from 'node:stream';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { MINTMAKER_LABELS, mintmakerOwner } from '../domain/mintmaker.js';
 import type { RunStatus } from './archive.js';
-
-export const MINTMAKER_LABELS = {
-  namespace: 'mintmaker.appstudio.redhat.com/namespace',
-  component: 'mintmaker.appstudio.redhat.com/component',
-  gitHost: 'mintmaker.appstudio.redhat.com/git-host',
-  repository: 'mintmaker.appstudio.redhat.com/repository',
-  branch: 'mintmaker.appstudio.redhat.com/branch',
-  repoBranchHash: 'mintmaker.appstudio.redhat.com/repo-branch-hash',
-} as const;
 
 export interface LiveRun {
   name: string;
@@ -60,18 +52,12 @@ type Obj = {
   status?: Record<string, unknown>;
 };
 
-/**
- * `mintmakerNamespace`: runs there belong to the namespace named by their label; a run
- * found in any other namespace (MintMaker running in the tenants' namespaces) belongs to
- * the namespace it runs in — a label never moves a run into another tenant's namespace.
- */
+/** A MintMaker run as the log endpoints show it; undefined for any other object. */
 export function toLiveRun(object: Obj, mintmakerNamespace: string): LiveRun | undefined {
   const labels = object.metadata?.labels ?? {};
   const runNamespace = object.metadata?.namespace ?? '';
-  const component = labels[MINTMAKER_LABELS.component];
-  const namespace =
-    runNamespace === mintmakerNamespace ? labels[MINTMAKER_LABELS.namespace] : runNamespace;
-  if (!component || !namespace || !object.metadata?.name) return undefined;
+  const owner = mintmakerOwner(runNamespace, labels, mintmakerNamespace);
+  if (!owner || !object.metadata?.name) return undefined;
   const conditions = Array.isArray(object.status?.conditions)
     ? (object.status.conditions as { type?: string; status?: string }[])
     : [];
@@ -84,8 +70,7 @@ export function toLiveRun(object: Obj, mintmakerNamespace: string): LiveRun | un
     name: object.metadata.name,
     runNamespace,
     uid: object.metadata.uid ?? '',
-    namespace,
-    component,
+    ...owner,
     gitHost: labels[MINTMAKER_LABELS.gitHost] ?? null,
     repository: labels[MINTMAKER_LABELS.repository] ?? null,
     branch: labels[MINTMAKER_LABELS.branch] ?? null,

@@ -18,15 +18,6 @@ export const TEKTON = {
   pipelineTask: 'tekton.dev/pipelineTask',
 } as const;
 
-export const MINTMAKER = {
-  namespace: 'mintmaker.appstudio.redhat.com/namespace',
-  component: 'mintmaker.appstudio.redhat.com/component',
-  gitHost: 'mintmaker.appstudio.redhat.com/git-host',
-  repository: 'mintmaker.appstudio.redhat.com/repository',
-  branch: 'mintmaker.appstudio.redhat.com/branch',
-  repoBranchHash: 'mintmaker.appstudio.redhat.com/repo-branch-hash',
-} as const;
-
 /** Set on every issue the operator reports when it runs with `--cluster-name`. */
 export const CLUSTER_LABEL = 'kite.konflux-ci.dev/cluster';
 /** The event that started the run, normalised: `push` or `pull_request`. */

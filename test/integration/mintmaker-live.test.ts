@@ -13,9 +13,9 @@ import { pino } from 'pino';
 import { resolveOperatorConfig } from '../../src/operator/operator-config.js';
 import { startOperator, type RunningOperator } from '../../src/operator/operator.js';
 import { startKubeApiDouble, type KubeApiDouble } from '../support/kube-api.js';
+import { addMintmakerPeople } from '../support/mintmaker-people.js';
 import { client, startTestServer, type TestServer } from '../support/test-server.js';
 
-const RBAC = { apiGroup: 'kite.konflux-ci.dev', resource: 'issues' };
 const SECRET = 'glpat-' + 'AbCdEfGhIjKlMnOpQrSt';
 const RUN = 'renovate-live-1';
 const POD = `${RUN}-renovate-pod`;
@@ -88,19 +88,7 @@ function taskRun(finished: boolean) {
 
 before(async () => {
   kube = await startKubeApiDouble();
-  kube.users.set('token-alice', { username: 'alice', groups: ['team-a-devs'] });
-  kube.users.set('token-bob', { username: 'bob', groups: ['team-b-devs'] });
-  kube.users.set('token-mm', { username: 'mm-support', groups: ['mintmaker-team'] });
-  kube.users.set('token-operator', {
-    username: 'system:serviceaccount:kite:kite-operator',
-    groups: [],
-  });
-  kube.grants.push(
-    { group: 'team-a-devs', verb: 'get', ...RBAC, namespace: 'team-a' },
-    { group: 'team-b-devs', verb: 'get', ...RBAC, namespace: 'team-b' },
-    { group: 'mintmaker-team', verb: 'get', ...RBAC, namespace: 'mintmaker' },
-    { user: 'system:serviceaccount:kite:kite-operator', verb: 'create', ...RBAC },
-  );
+  addMintmakerPeople(kube);
   kubearchive = await startKubeApiDouble();
   server = await startTestServer({
     env: {

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { startKubeApiDouble, type KubeApiDouble } from '../support/kube-api.js';
+import { addMintmakerPeople } from '../support/mintmaker-people.js';
 import { client, startTestServer, type TestServer } from '../support/test-server.js';
 
-const RBAC = { apiGroup: 'kite.konflux-ci.dev', resource: 'issues' };
 const TOKEN = 'ghp_' + 'Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2';
 let kube: KubeApiDouble;
 let server: TestServer;
@@ -39,19 +39,7 @@ const logsOf = (name: string, token: string, query = '') =>
 
 before(async () => {
   kube = await startKubeApiDouble();
-  kube.users.set('token-alice', { username: 'alice', groups: ['team-a-devs'] });
-  kube.users.set('token-bob', { username: 'bob', groups: ['team-b-devs'] });
-  kube.users.set('token-mm', { username: 'mm-support', groups: ['mintmaker-team'] });
-  kube.users.set('token-operator', {
-    username: 'system:serviceaccount:kite:kite-operator',
-    groups: [],
-  });
-  kube.grants.push(
-    { group: 'team-a-devs', verb: 'get', ...RBAC, namespace: 'team-a' },
-    { group: 'team-b-devs', verb: 'get', ...RBAC, namespace: 'team-b' },
-    { group: 'mintmaker-team', verb: 'get', ...RBAC, namespace: 'mintmaker' },
-    { user: 'system:serviceaccount:kite:kite-operator', verb: 'create', ...RBAC },
-  );
+  addMintmakerPeople(kube);
   server = await startTestServer({
     env: { KITE_AUTH_MODE: 'kubernetes', KUBECONFIG: kube.kubeconfig },
   });

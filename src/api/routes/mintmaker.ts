@@ -86,22 +86,7 @@ const RunInputSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const view = (run: ArchivedRun) => ({
-  name: run.runName,
-  runNamespace: run.runNamespace,
-  namespace: run.namespace,
-  component: run.component,
-  gitHost: run.gitHost,
-  repository: run.repository,
-  branch: run.branch,
-  status: run.status,
-  startTime: run.startedAt,
-  completionTime: run.completedAt,
-  archived: true,
-  logBytes: run.logBytes,
-  truncated: run.truncated,
-});
-
+/** A run as listed: from the cluster when it is still there, with what the archive holds. */
 const liveView = (run: LiveRun, archived: ArchivedRun | undefined) => ({
   name: run.name,
   runNamespace: run.runNamespace,
@@ -117,6 +102,19 @@ const liveView = (run: LiveRun, archived: ArchivedRun | undefined) => ({
   logBytes: archived?.logBytes ?? 0,
   truncated: archived?.truncated ?? false,
 });
+
+/** An archived run, listed the same way. */
+const view = (run: ArchivedRun) =>
+  liveView(
+    {
+      ...run,
+      name: run.runName,
+      uid: run.runUid,
+      startTime: run.startedAt,
+      completionTime: run.completedAt,
+    },
+    run,
+  );
 
 export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps): void {
   /**

@@ -1,9 +1,8 @@
 /**
  * MintMaker dependency-update runs: PipelineRuns that MintMaker starts in its own
  * namespace (default `mintmaker`), labelled with the component's namespace and name. The
- * issue belongs to the component's namespace, never to `mintmaker`. The namespace label
- * is trusted only on runs in the MintMaker namespace (anyone can label a run in their
- * own namespace); a MintMaker run found elsewhere belongs to the namespace it runs in.
+ * issue belongs to the component's namespace, never to `mintmaker` (who owns a run:
+ * `mintmakerOwner`, shared with the log endpoints).
  */
 import {
   labelOf,
@@ -15,7 +14,7 @@ import {
   type RunScope,
 } from '../controller.js';
 import { runLogsPath } from '../../logs/run-links.js';
-import { MINTMAKER } from '../run-labels.js';
+import { MINTMAKER_LABELS as MINTMAKER, mintmakerOwner } from '../../domain/mintmaker.js';
 import { completion, failureOf } from './pipelinerun.js';
 
 export const mintmakerController: Controller = {
@@ -25,11 +24,13 @@ export const mintmakerController: Controller = {
   archivesLogs: true,
   defaultNamespaces: (settings) => [settings.mintmakerNamespace],
   observe(run, context) {
-    const component = labelOf(run, MINTMAKER.component);
-    if (component === undefined) return undefined;
-    const inMintmaker = run.metadata.namespace === context.settings.mintmakerNamespace;
-    const namespace = inMintmaker ? labelOf(run, MINTMAKER.namespace) : run.metadata.namespace;
-    if (!namespace) return undefined;
+    const owner = mintmakerOwner(
+      run.metadata.namespace,
+      run.metadata.labels,
+      context.settings.mintmakerNamespace,
+    );
+    if (!owner) return undefined;
+    const { namespace, component } = owner;
     const completed = completion(run);
     if (!completed) return undefined;
     const repository = labelOf(run, MINTMAKER.repository);

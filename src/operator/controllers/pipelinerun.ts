@@ -20,7 +20,8 @@ import {
   type Observation,
   type RunScope,
 } from '../controller.js';
-import { KONFLUX, MINTMAKER, TEKTON } from '../run-labels.js';
+import { MINTMAKER_LABELS } from '../../domain/mintmaker.js';
+import { KONFLUX, TEKTON } from '../run-labels.js';
 
 /** Release service pipeline types (the release pipelines of a Release). */
 const RELEASE_TYPES = new Set([
@@ -38,7 +39,7 @@ export const pipelineRunController: Controller = {
   details: [TASK_RUNS],
   pipelineRunLinks: true,
   observe(run, context) {
-    if (labelOf(run, MINTMAKER.component) !== undefined) return undefined;
+    if (labelOf(run, MINTMAKER_LABELS.component) !== undefined) return undefined;
     const completed = completion(run);
     if (!completed) return undefined;
     const issueType = issueTypeOf(run);
