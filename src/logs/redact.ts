@@ -13,6 +13,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { InputError } from '../domain/errors.js';
 
 export const REDACTED = '**REDACTED**';
+const EMPTY: Buffer = Buffer.alloc(0);
 
 interface Rule {
   pattern: RegExp;
@@ -59,16 +60,19 @@ const BUILTIN_RULES: readonly Rule[] = [
 const BUILTIN_ANCHORS =
   /gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas|ft|wt)-|bearer|basic|auth|passw|token|secret|api_?key/i;
 
+/**
+ * Where a built-in rule, a password in a URL or a private key block could start (case
+ * aside). One scan of a stream finds these; only the lines around them are redacted.
+ */
+const CANDIDATES = new RegExp(`${BUILTIN_ANCHORS.source}|://|-----BEGIN `, 'gi');
+
 /** user:password@ in URLs, found from each `://` (far faster than a regular expression scan). */
 const USERINFO = /[^\s/:@]+:[^\s@/]+@/y;
-/** Whether some URL in `text` carries a password. */
-function hasUrlPassword(text: string): boolean {
-  for (let at = text.indexOf('://'); at >= 0; at = text.indexOf('://', at + 3)) {
-    USERINFO.lastIndex = at + 3;
-    if (USERINFO.test(text)) return true;
-  }
-  return false;
-}
+/**
+ * USERINFO on a Latin-1 view of UTF-8 bytes: only ASCII spaces end it, so that a byte of
+ * a multi-byte character (0x85, 0xA0 read as spaces) cannot hide a password.
+ */
+const USERINFO_BYTES = /[^\t\n\v\f\r /:@]+:[^\t\n\v\f\r @/]+@/y;
 
 function redactUrlPasswords(text: string): string {
   let at = text.indexOf('://');
@@ -161,34 +165,71 @@ export function createRedactor(extra: readonly string[] = []): Redactor {
     },
     stream(maxLineBytes = 1024 * 1024) {
       const state = { inKey: false };
-      let pending: Buffer = Buffer.alloc(0);
-      /** Redacts complete lines (bytes ending with a line break). */
-      const block = (bytes: Buffer): Buffer | string => {
-        // Fast path: a Latin-1 view is a byte-for-byte copy, and every built-in rule is
-        // ASCII, which UTF-8 never uses inside a multi-byte character; bytes where nothing
-        // can match pass through untouched, without decoding or re-encoding.
-        if (!state.inKey && extra.length === 0) {
-          const view = bytes.toString('latin1');
-          if (
-            !view.includes('-----BEGIN ') &&
-            !BUILTIN_ANCHORS.test(view) &&
-            !hasUrlPassword(view)
-          ) {
-            return bytes;
-          }
+      let pending = EMPTY;
+      /**
+       * Redacts complete lines (bytes ending with a line break). Every built-in rule is
+       * ASCII, which UTF-8 never uses inside a multi-byte character, so a Latin-1 view
+       * (byte offsets = character offsets) is scanned once for candidates; only the lines
+       * holding one are decoded and redacted, and the bytes between pass through as they
+       * are. Extra patterns may match anything: with them, every line is redacted.
+       */
+      const block = (bytes: Buffer): Buffer[] => {
+        if (extra.length > 0) {
+          const text = bytes.toString('utf8');
+          if (!state.inKey && !text.includes('-----BEGIN '))
+            return [Buffer.from(redactBlock(text))];
+          const lines = text.split('\n');
+          lines.pop();
+          return [Buffer.from(lines.map((l) => `${line(l, state)}\n`).join(''))];
         }
-        const text = bytes.toString('utf8');
-        if (!state.inKey && !text.includes('-----BEGIN ')) return redactBlock(text);
-        const lines = text.split('\n');
-        lines.pop();
-        return lines.map((l) => `${line(l, state)}\n`).join('');
+        const view = bytes.toString('latin1');
+        const out: Buffer[] = [];
+        let copied = 0;
+        /** Redacts the line starting at `start`; returns where the next line starts. */
+        const redactLine = (start: number): number => {
+          const end = view.indexOf('\n', start);
+          const original = bytes.subarray(start, end).toString('utf8');
+          const redacted = line(original, state);
+          if (redacted !== original) {
+            out.push(bytes.subarray(copied, start), Buffer.from(`${redacted}\n`));
+            copied = end + 1;
+          }
+          return end + 1;
+        };
+        let at = 0;
+        while (state.inKey && at < view.length) at = redactLine(at);
+        CANDIDATES.lastIndex = at;
+        for (let found = CANDIDATES.exec(view); found; found = CANDIDATES.exec(view)) {
+          if (found[0] === '://') {
+            USERINFO_BYTES.lastIndex = found.index + 3;
+            if (!USERINFO_BYTES.test(view)) continue;
+          }
+          let next = redactLine(view.lastIndexOf('\n', found.index) + 1);
+          while (state.inKey && next < view.length) next = redactLine(next);
+          CANDIDATES.lastIndex = next;
+        }
+        if (copied === 0) return [bytes];
+        out.push(bytes.subarray(copied));
+        return out;
       };
       return new Transform({
         transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-          const data = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+          let data = chunk;
+          if (pending.length > 0) {
+            // Only the line begun in the previous chunk is copied to complete it.
+            const first = chunk.indexOf(0x0a);
+            if (first < 0) {
+              data = Buffer.concat([pending, chunk]);
+            } else {
+              for (const piece of block(Buffer.concat([pending, chunk.subarray(0, first + 1)])))
+                this.push(piece);
+              data = chunk.subarray(first + 1);
+            }
+            pending = EMPTY;
+          }
           const end = data.lastIndexOf(0x0a);
           if (end >= 0) {
-            this.push(block(data.subarray(0, end + 1)));
+            for (const piece of block(data.subarray(0, end + 1))) this.push(piece);
             pending = data.subarray(end + 1);
           } else {
             pending = data;

@@ -172,6 +172,22 @@ describe('MintMaker run logs, live and archived', () => {
     assert.deepEqual(list.body.data, []);
   });
 
+  it('a client that goes away from a followed log closes its pod log connection', async () => {
+    assert.equal(kube.openPodLogs(), 0);
+    const response = await logs('token-alice', '?follow=true&step=renovate');
+    assert.equal(response.status, 200);
+    const reader = response.body?.getReader();
+    assert.ok(reader);
+    assert.match(new TextDecoder().decode((await reader.read()).value), /step renovate/);
+    assert.equal(kube.openPodLogs(), 1);
+    await reader.cancel();
+    const deadline = Date.now() + 5000;
+    while (kube.openPodLogs() > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(kube.openPodLogs(), 0, 'the pod log is still being read for nobody');
+  });
+
   it(
     'follow mode delivers lines written after the request started, until the run ends',
     { timeout: 20_000 },

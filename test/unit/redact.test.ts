@@ -102,4 +102,44 @@ describe('log redaction', () => {
       { numRuns: 200 },
     );
   });
+
+  it('the stream redacts exactly as the text rules do, line by line, however the bytes are chunked', async () => {
+    const builtin = createRedactor();
+    const lines = [
+      '{"level":20,"msg":"Found update","url":"https://registry.npmjs.org/left-pad"}',
+      `cloning with ${secrets[0]?.[1] ?? ''} now`,
+      'author: Jane (not a secret), see https://only-user@example.com/x',
+      'git clone https://bot:pässwörd@github.com/acme/x.git',
+      'git clone https://bot:pàss@github.com/acme/y.git',
+      '€ multi-byte ✓ Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.abc.def',
+      '-----BEGIN RSA PRIVATE KEY-----',
+      'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun',
+      '-----END RSA PRIVATE KEY-----',
+      '{"token":"abcd1234efgh","next":"PASSWORD=hunter22"}',
+      'glpat-x1y2z3A4B5C6D7E8F9G0 and github_pat_11ABCDEFG0123456789_abcdefghijklmnop',
+      'plain closing line',
+    ];
+    const input = Buffer.from(`${lines.join('\n')}\n`);
+    const expected = builtin.text(input.toString('utf8'));
+    // The rules themselves are pinned above; here: nothing the text rules hide survives.
+    assert.ok(!expected.includes('hunter22') && !expected.includes('pàss@'), expected);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 120 }), { minLength: 1, maxLength: 20 }),
+        async (cuts) => {
+          const chunks: Buffer[] = [];
+          let at = 0;
+          for (const cut of cuts) {
+            if (at >= input.length) break;
+            chunks.push(input.subarray(at, at + cut));
+            at += cut;
+          }
+          if (at < input.length) chunks.push(input.subarray(at));
+          const out = await readText(Readable.from(chunks).pipe(builtin.stream()));
+          assert.equal(out, expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -11,7 +11,8 @@
  * - `POST /api/v1/mintmaker/runs` and `PUT /api/v1/mintmaker/runs/:run/steps/:task/:step`:
  *   the operator archives a completed run (report permission on the component's namespace).
  */
-import { pipeline, Readable, Transform } from 'node:stream';
+import { PassThrough, pipeline, Readable, Transform } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { constants as zlibConstants, createGzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -246,7 +247,7 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
       const wanted = query.step;
       const matches = (step: { task: string; step: string }) =>
         !wanted || step.step === wanted || `${step.task}/${step.step}` === wanted;
-      let source: AsyncGenerator<Buffer>;
+      let source: Readable;
       let from: 'live' | 'archive' | 'kubearchive';
       let alreadyRedacted = false;
       const live = deps.live;
@@ -269,13 +270,16 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
         from = 'live';
       } else if (found.archived) {
         const archived = found.archived;
-        const steps = await deps.archive.steps(archived.id);
+        const [steps, sameRules] = await Promise.all([
+          wanted ? deps.archive.steps(archived.id) : [],
+          deps.archive.redactedWith(archived.id, deps.redactor.fingerprint),
+        ]);
         if (wanted && !steps.some(matches))
           throw new NotFoundError(`Run ${name} has no step ${wanted}`);
-        source = archiveSections(deps.archive, archived, wanted);
+        source = Readable.from(archiveSections(deps.archive, archived, wanted));
         from = 'archive';
         // Stored redacted under today's rules: no second pass needed.
-        alreadyRedacted = await deps.archive.redactedWith(archived.id, deps.redactor.fingerprint);
+        alreadyRedacted = sameRules;
       } else if (found.kept && deps.kubearchive) {
         const kubearchive = deps.kubearchive;
         if (wanted && !(await kubearchive.steps(found.kept)).some(matches)) {
@@ -308,7 +312,7 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
               );
             }
           }),
-        Readable.from(source),
+        source,
       );
       return reply.send(body);
     },
@@ -437,7 +441,7 @@ function linewise(render: (line: string) => string): Transform {
 }
 
 const header = (task: string, step: string, first: boolean) =>
-  Buffer.from(`${first ? '' : '\n'}==> task ${task}, step ${step} <==\n`);
+  `${first ? '' : '\n'}==> task ${task}, step ${step} <==\n`;
 
 async function* archiveSections(
   archive: LogArchive,
@@ -451,7 +455,7 @@ async function* archiveSections(
   for await (const chunk of archive.read(run.id, step)) {
     const section = `${chunk.task}/${chunk.step}`;
     if (section !== current) {
-      yield header(chunk.task, chunk.step, current === '');
+      yield Buffer.from(header(chunk.task, chunk.step, current === ''));
       current = section;
     }
     yield chunk.data;
@@ -460,34 +464,56 @@ async function* archiveSections(
 
 /**
  * The live log, step after step. Following, each running step is streamed until its
- * container ends, and new steps are picked up until the run completes.
+ * container ends, and new steps are picked up until the run completes. Each pod log is
+ * piped into the body as it comes (no copy, no promise per piece); a pod log that fails
+ * midway fails the body, and a body closed by the client closes the pod log.
  */
-async function* liveSections(
+function liveSections(
   live: LiveCluster,
   run: LiveRun,
   matches: (step: { task: string; step: string }) => boolean,
   follow: boolean,
-): AsyncGenerator<Buffer> {
-  const seen = new Set<string>();
-  for (;;) {
-    let progressed = false;
-    for (const step of await live.steps(run)) {
-      const key = `${step.task}/${step.step}`;
-      if (seen.has(key) || !matches(step)) continue;
-      yield header(step.task, step.step, seen.size === 0);
-      seen.add(key);
-      progressed = true;
-      const stream = await live.stream(run.runNamespace, step, follow && !step.terminated);
-      if (!stream) {
-        yield Buffer.from('[kite] the log of this step is no longer available\n');
-        continue;
+): Readable {
+  const body = new PassThrough();
+  /** Writes with backpressure; fails once the client has gone. */
+  const write = async (text: string) => {
+    if (body.destroyed) throw new Error('the client went away');
+    if (body.write(text)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        body.off('drain', done).off('close', done);
+        resolve();
+      };
+      body.once('drain', done).once('close', done);
+    });
+  };
+  const produce = async () => {
+    const seen = new Set<string>();
+    while (!body.destroyed) {
+      let progressed = false;
+      for (const step of await live.steps(run)) {
+        const key = `${step.task}/${step.step}`;
+        if (seen.has(key) || !matches(step)) continue;
+        await write(header(step.task, step.step, seen.size === 0));
+        seen.add(key);
+        progressed = true;
+        const stream = await live.stream(run.runNamespace, step, follow && !step.terminated);
+        if (!stream) {
+          await write('[kite] the log of this step is no longer available\n');
+          continue;
+        }
+        await pipelineAsync(stream, body, { end: false });
       }
-      for await (const chunk of stream) yield chunk as Buffer;
+      if (!follow) return;
+      const current = await live.findRun(run.runNamespace, run.name);
+      const done = !current || current.status !== 'Running';
+      if (done && !progressed) return;
+      if (!progressed) await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
     }
-    if (!follow) return;
-    const current = await live.findRun(run.runNamespace, run.name);
-    const done = !current || current.status !== 'Running';
-    if (done && !progressed) return;
-    if (!progressed) await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
-  }
+  };
+  produce().then(
+    () => body.end(),
+    (error: unknown) => body.destroy(error instanceof Error ? error : new Error(String(error))),
+  );
+  return body;
 }
