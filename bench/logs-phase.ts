@@ -1,20 +1,23 @@
 /**
  * MintMaker run logs at size: a 50 MB Renovate log served by `kite serve` from the
- * archive (PostgreSQL, gzip chunks) and live (the pod log API of the Kubernetes API
- * double), each through redaction, as a ratio to reading the same bytes from a local
- * file with the same client (curl, a separate process, `file://` for the file); and the
- * server's memory growth while serving it.
+ * archive (PostgreSQL, DEFLATE segments) and live (the pod log API of the Kubernetes API
+ * double), each through redaction, plain and gzip (`curl --compressed`: the same text
+ * reaches the client), as a ratio to reading the same bytes from a local file with the
+ * same client (curl, a separate process, `file://` for the file); and the server's
+ * memory growth while serving it.
  * Targets: throughput ≥ 30% of the file read, memory growth < 50 MB.
  */
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVICE_ACCOUNT_TOKEN, startKubeApiDouble } from '../test/support/kube-api.js';
 import { fmt, median, sampleRss, startKite } from './support.js';
 
 const MEGABYTES = Number(process.env.KITE_BENCH_LOG_MB ?? 50);
+/** Reads per figure per round (their median is the round's figure). */
+const REPEATS = Number(process.env.KITE_BENCH_LOG_REPEATS ?? 3);
 const RBAC = { apiGroup: 'kite.konflux-ci.dev', resource: 'issues' };
 
 /** Realistic Renovate JSON log lines. */
@@ -32,12 +35,16 @@ function renovateLog(bytes: number): Buffer {
   return Buffer.from(`${lines.join('\n')}\n`);
 }
 
-/** Fetches `url` with curl into /dev/null: the bytes received and the response headers. */
-function curl(url: string, args: string[]): Promise<{ bytes: number; headers: string }> {
+/** Fetches `url` with curl into `output`: the bytes received and the response headers. */
+function curl(
+  url: string,
+  args: string[],
+  output = '/dev/null',
+): Promise<{ bytes: number; headers: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       'curl',
-      ['-sS', '-o', '/dev/null', '-D', '-', '-w', '\n%{size_download}', ...args, url],
+      ['-sS', '-o', output, '-D', '-', '-w', '\n%{size_download}', ...args, url],
       { maxBuffer: 1024 * 1024 },
       (error, stdout) => {
         if (error) return reject(new Error(`curl ${url}: ${error.message}`));
@@ -54,8 +61,8 @@ function curl(url: string, args: string[]): Promise<{ bytes: number; headers: st
 export async function logsPhase(databaseUrl: string, rounds: number): Promise<void> {
   const log = renovateLog(MEGABYTES * 1e6);
   const dir = await mkdtemp(join(tmpdir(), 'kite-bench-logs-'));
-  const file = join(dir, 'renovate.log');
-  await writeFile(file, log);
+  const logFile = join(dir, 'renovate.log');
+  await writeFile(logFile, log);
 
   const kube = await startKubeApiDouble();
   kube.users.set('bench-reader', { username: 'reader', groups: [] });
@@ -90,7 +97,7 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
       {
         method: 'PUT',
         headers: { ...auth('bench-operator'), 'content-type': 'text/plain' },
-        body: createReadStream(file),
+        body: createReadStream(logFile),
         duplex: 'half',
       },
     );
@@ -130,62 +137,84 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
       status: { conditions: [{ type: 'Succeeded', status: 'False', reason: 'Failed' }] },
     });
 
-    const serve = async (name: string, source: string) => {
-      // The client is curl, a separate native process, for the file read as well: this
-      // process also runs the API double, and must not be what is measured.
-      const { bytes, headers } = await curl(`${kite.url}/api/v1/mintmaker/runs/${name}/logs`, [
-        '-H',
-        'authorization: Bearer bench-reader',
-        '-H',
-        'accept-encoding: identity',
-      ]);
-      if (!headers.includes(`x-kite-log-source: ${source}`)) {
-        throw new Error(`${name}: not served from ${source}: ${headers}`);
+    const reader = ['-H', 'authorization: Bearer bench-reader'];
+    // Plain (curl's default: no accept-encoding) and gzip (what browsers and fetch ask
+    // for; curl decompresses it, so the same 50 MB of text reach the client).
+    const paths = [
+      { label: 'served from the archive', run: 'archived-run', source: 'archive', gzip: false },
+      {
+        label: 'served from the archive, gzip',
+        run: 'archived-run',
+        source: 'archive',
+        gzip: true,
+      },
+      { label: 'served live (pod log)', run: 'live-run', source: 'live', gzip: false },
+      { label: 'served live (pod log), gzip', run: 'live-run', source: 'live', gzip: true },
+    ] as const;
+    const url = (run: string) => `${kite.url}/api/v1/mintmaker/runs/${run}/logs`;
+    // Once, untimed: each path delivers the whole log, from the source it claims.
+    for (const path of paths) {
+      const out = join(dir, 'served.log');
+      const { headers } = await curl(
+        url(path.run),
+        [...reader, ...(path.gzip ? ['--compressed'] : [])],
+        out,
+      );
+      if (!headers.includes(`x-kite-log-source: ${path.source}`)) {
+        throw new Error(`${path.label}: not served from ${path.source}: ${headers}`);
       }
-      return bytes;
-    };
-    const rows: { file: number; archive: number; live: number; source: number; growth: number }[] =
-      [];
-    for (let round = 1; round <= rounds; round += 1) {
-      const timed = async (read: () => Promise<number>) => {
+      if (path.gzip !== headers.includes('content-encoding: gzip')) {
+        throw new Error(`${path.label}: unexpected encoding: ${headers}`);
+      }
+      const served = await readFile(out);
+      if (served.length < log.length || !served.includes(log.subarray(-200))) {
+        throw new Error(`${path.label}: short or wrong log: ${served.length} of ${log.length}`);
+      }
+    }
+    // The client is curl, a separate native process, for the file read as well: this
+    // process also runs the API double, and must not be what is measured. Each figure
+    // is the median of REPEATS reads, whole requests with curl's start and exit.
+    const rate = async (target: string, args: string[]) => {
+      const rates: number[] = [];
+      for (let i = 0; i < REPEATS; i += 1) {
         const started = performance.now();
-        const bytes = await read();
-        if (bytes < log.length) throw new Error(`short read: ${bytes} of ${log.length}`);
-        return bytes / 1e6 / ((performance.now() - started) / 1000);
-      };
-      const fileRead = await timed(async () => (await curl(`file://${file}`, [])).bytes);
+        await curl(target, args);
+        rates.push(log.length / 1e6 / ((performance.now() - started) / 1000));
+      }
+      return median(rates);
+    };
+    const rows: { file: number; paths: number[]; source: number; growth: number }[] = [];
+    for (let round = 1; round <= rounds; round += 1) {
+      const fileRead = await rate(`file://${logFile}`, []);
       const before = sampleRss(kite.child.pid ?? 0, 20);
       const baseline = before.peakMiB();
       before.stop();
       const rss = sampleRss(kite.child.pid ?? 0, 20);
-      const archive = await timed(() => serve('archived-run', 'archive'));
-      const live = await timed(() => serve('live-run', 'live'));
+      const served: number[] = [];
+      for (const path of paths) {
+        served.push(await rate(url(path.run), [...reader, ...(path.gzip ? ['--compressed'] : [])]));
+      }
       // What the live path starts from: the same pod log straight from the API double.
-      const source = await timed(
-        async () =>
-          (
-            await curl(
-              `${kube.url}/api/v1/namespaces/mintmaker/pods/live-pod/log?container=step-run`,
-              ['-H', `authorization: Bearer ${SERVICE_ACCOUNT_TOKEN}`],
-            )
-          ).bytes,
+      const source = await rate(
+        `${kube.url}/api/v1/namespaces/mintmaker/pods/live-pod/log?container=step-run`,
+        ['-H', `authorization: Bearer ${SERVICE_ACCOUNT_TOKEN}`],
       );
       rss.stop();
-      rows.push({ file: fileRead, archive, live, source, growth: rss.peakMiB() - baseline });
+      rows.push({ file: fileRead, paths: served, source, growth: rss.peakMiB() - baseline });
       console.log(
-        `logs round ${round}: file ${fmt(fileRead, 0)} MB/s, archive ${fmt(archive, 0)} MB/s, live ${fmt(live, 0)} MB/s, server RSS growth ${fmt(rss.peakMiB() - baseline)} MiB`,
+        `logs round ${round}: file ${fmt(fileRead, 0)} MB/s, ${paths.map((p, i) => `${p.source}${p.gzip ? ' gzip' : ''} ${fmt(served[i] ?? 0, 0)}`).join(', ')} MB/s, server RSS growth ${fmt(rss.peakMiB() - baseline)} MiB`,
       );
     }
     const fileRate = median(rows.map((r) => r.file));
-    const archiveRate = median(rows.map((r) => r.archive));
-    const liveRate = median(rows.map((r) => r.live));
-    console.log(`\n## MintMaker run logs: a ${MEGABYTES} MB log (median of ${rounds})\n`);
+    console.log(
+      `\n## MintMaker run logs: a ${MEGABYTES} MB log (median of ${rounds} rounds of ${REPEATS})\n`,
+    );
     console.log('| source | MB/s | ratio to the file read |\n| --- | ---: | ---: |');
     console.log(`| local file read (baseline) | ${fmt(fileRate, 0)} | 1.00 |`);
-    console.log(
-      `| served from the archive | ${fmt(archiveRate, 0)} | ${fmt(archiveRate / fileRate, 2)} |`,
-    );
-    console.log(`| served live (pod log) | ${fmt(liveRate, 0)} | ${fmt(liveRate / fileRate, 2)} |`);
+    paths.forEach((path, index) => {
+      const pathRate = median(rows.map((r) => r.paths[index] ?? 0));
+      console.log(`| ${path.label} | ${fmt(pathRate, 0)} | ${fmt(pathRate / fileRate, 2)} |`);
+    });
     const sourceRate = median(rows.map((r) => r.source));
     console.log(
       `| the pod log straight from the API double (the live path's source) | ${fmt(sourceRate, 0)} | ${fmt(sourceRate / fileRate, 2)} |`,

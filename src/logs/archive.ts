@@ -1,17 +1,25 @@
 /**
  * The archive of MintMaker run logs in PostgreSQL. Pods are pruned soon after runs
  * finish, so the operator uploads each step's log when a run completes; the server
- * keeps it redacted and gzip-compressed in chunks, in step order. Writing and reading
+ * keeps it redacted and compressed in chunks, in step order: raw DEFLATE segments that
+ * join into one gzip body as they are (src/logs/gzip-segments.ts). Writing and reading
  * go chunk by chunk, so memory stays flat whatever the size of a log; a per-run size
  * cap drops the oldest chunks (the tail is where a failure is) and marks the run
  * truncated.
  */
 import { promisify } from 'node:util';
-import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
+import {
+  crc32,
+  deflateRaw as deflateRawCb,
+  gunzip as gunzipCb,
+  inflateRaw as inflateRawCb,
+} from 'node:zlib';
 import { ConflictError } from '../domain/errors.js';
 import type { Database } from '../store/database.js';
+import { SEGMENT } from './gzip-segments.js';
 
-const gzip = promisify(gzipCb);
+const deflateRaw = promisify(deflateRawCb);
+const inflateRaw = promisify(inflateRawCb);
 const gunzip = promisify(gunzipCb);
 
 /** Raw bytes per stored chunk. */
@@ -57,6 +65,15 @@ export interface ArchivedRun extends Required<
   logBytes: number;
   truncated: boolean;
   archivedAt: string;
+}
+
+/** A stored chunk as it is: a DEFLATE segment, the CRC-32 and length of its text. */
+export interface LogSegment {
+  task: string;
+  step: string;
+  data: Buffer;
+  crc32: number;
+  bytes: number;
 }
 
 export interface StepLog {
@@ -140,11 +157,17 @@ export interface LogArchive {
     /** The fingerprint of the rules `source` was redacted with. */
     redaction?: string,
   ): Promise<{ bytes: number; truncated: boolean }>;
-  /** Whether every chunk of the run was redacted with exactly these rules. */
-  redactedWith(runId: string, fingerprint: string): Promise<boolean>;
+  /**
+   * How the run's chunks are stored: whether every one was redacted with exactly the
+   * rules named by `fingerprint`, and whether every one is a joinable segment (chunks
+   * stored before migration 5 are not).
+   */
+  storage(runId: string, fingerprint: string): Promise<{ redacted: boolean; segments: boolean }>;
   steps(runId: string): Promise<StepLog[]>;
   /** The log in order, chunk by chunk; `step` limits it to one step (`task/step` or `step`). */
   read(runId: string, step?: string): AsyncIterable<{ task: string; step: string; data: Buffer }>;
+  /** The stored segments in order, not decompressed (only when `storage` says `segments`). */
+  readSegments(runId: string, step?: string): AsyncIterable<LogSegment>;
   /** Deletes runs archived before `olderThan`, and all but the newest `keepPerComponent` of each component. */
   prune(options: { olderThan: Date; keepPerComponent: number }): Promise<number>;
 }
@@ -255,11 +278,11 @@ export function createLogArchive(db: Database): LogArchive {
         const raw = Buffer.concat(buffered, size);
         buffered = [];
         size = 0;
-        const data = await gzip(raw);
+        const data = await deflateRaw(raw, SEGMENT);
         // seq orders chunks: the step's position, then the chunk within the step.
         await db.query(
-          `INSERT INTO mintmaker_log_chunks (run_id, seq, task, step, bytes, data, redaction)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          `INSERT INTO mintmaker_log_chunks (run_id, seq, task, step, bytes, data, redaction, crc32)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
           [
             runId,
             step.position * 1_000_000 + chunkIndex,
@@ -268,6 +291,7 @@ export function createLogArchive(db: Database): LogArchive {
             raw.length,
             data,
             redaction ?? null,
+            crc32(raw),
           ],
         );
         chunkIndex += 1;
@@ -311,13 +335,15 @@ export function createLogArchive(db: Database): LogArchive {
       return { bytes: written, truncated: result.rows[0]?.truncated ?? false };
     },
 
-    async redactedWith(runId, fingerprint) {
-      const result = await db.query<{ same: boolean }>(
-        `SELECT coalesce(bool_and(redaction IS NOT DISTINCT FROM $2), true) AS same
+    async storage(runId, fingerprint) {
+      const result = await db.query<{ redacted: boolean; segments: boolean }>(
+        `SELECT coalesce(bool_and(redaction IS NOT DISTINCT FROM $2), true) AS redacted,
+                coalesce(bool_and(crc32 IS NOT NULL), true) AS segments
          FROM mintmaker_log_chunks WHERE run_id = $1`,
         [runId, fingerprint],
       );
-      return result.rows[0]?.same ?? false;
+      const row = result.rows[0];
+      return { redacted: row?.redacted ?? false, segments: row?.segments ?? false };
     },
 
     async steps(runId) {
@@ -339,38 +365,30 @@ export function createLogArchive(db: Database): LogArchive {
       }));
     },
 
-    async *read(runId, step) {
-      const [task, name] = step?.includes('/') ? step.split('/', 2) : [undefined, step];
-      type Row = { seq: number; task: string; step: string; bytes: number; data: Uint8Array };
-      // A batch of chunks per query, decompressed in parallel; the next batch is read
-      // while this one is sent. Memory stays at two batches whatever the log size. The
-      // first batch is small, so that the first bytes leave soon.
-      const batch = async (after: number, size: number) => {
-        const result = await db.query<Row>(
-          `SELECT seq, task, step, bytes, data FROM mintmaker_log_chunks
-           WHERE run_id = $1 AND seq > $2 AND ($3::text IS NULL OR task = $3) AND ($4::text IS NULL OR step = $4)
-           ORDER BY seq LIMIT $5`,
-          [runId, after, task ?? null, name ?? null, size],
-        );
-        // Each chunk into one buffer of its known size (with room for zlib to see the
-        // end): one pass on the thread pool, no 16 KiB pieces to concatenate.
-        const data = await Promise.all(
-          result.rows.map((row) =>
-            gunzip(row.data, { chunkSize: Math.min(Number(row.bytes) + 1024, MAX_OUTPUT_BYTES) }),
-          ),
-        );
-        return result.rows.map((row, index) => ({ row, data: data[index] ?? Buffer.alloc(0) }));
-      };
-      let next = batch(-1, FIRST_READ_BATCH);
-      for (;;) {
-        const current = await next;
-        const last = current.at(-1);
-        if (!last) return;
-        next = batch(last.row.seq, READ_BATCH);
-        // An unhandled rejection of the read-ahead would crash; it is awaited next turn.
-        next.catch(() => undefined);
-        for (const { row, data } of current) yield { task: row.task, step: row.step, data };
-      }
+    read(runId, step) {
+      return chunks(db, runId, step, async (row) => ({
+        task: row.task,
+        step: row.step,
+        // Into one buffer of the chunk's known size (with room for zlib to see the end):
+        // one pass on the thread pool, no 16 KiB pieces to concatenate.
+        data:
+          row.crc32 === null
+            ? await gunzip(row.data, { chunkSize: outputSize(row.bytes) })
+            : await inflateRaw(row.data, { ...SEGMENT, chunkSize: outputSize(row.bytes) }),
+      }));
+    },
+
+    readSegments(runId, step) {
+      return chunks(db, runId, step, (row) => {
+        if (row.crc32 === null) throw new Error('a chunk stored before segments cannot be joined');
+        return Promise.resolve({
+          task: row.task,
+          step: row.step,
+          data: Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength),
+          crc32: Number(row.crc32),
+          bytes: Number(row.bytes),
+        });
+      });
     },
 
     async prune({ olderThan, keepPerComponent }) {
@@ -388,4 +406,50 @@ export function createLogArchive(db: Database): LogArchive {
       return result.rowCount;
     },
   };
+}
+
+interface ChunkRow {
+  seq: number;
+  task: string;
+  step: string;
+  bytes: number | string;
+  data: Uint8Array;
+  crc32: number | string | null;
+}
+
+const outputSize = (bytes: number | string) =>
+  Math.min(Math.max(Number(bytes), 0) + 1024, MAX_OUTPUT_BYTES);
+
+/**
+ * A run's chunks in order (one step's with `step`: `task/step` or `step`), a batch per
+ * query, each batch decoded in parallel while the previous one is sent. Memory stays at
+ * two batches whatever the log size; the first batch is small, so that the first bytes
+ * leave soon.
+ */
+async function* chunks<T>(
+  db: Database,
+  runId: string,
+  step: string | undefined,
+  decode: (row: ChunkRow) => Promise<T>,
+): AsyncGenerator<T> {
+  const [task, name] = step?.includes('/') ? step.split('/', 2) : [undefined, step];
+  const batch = async (after: number, size: number) => {
+    const result = await db.query<ChunkRow>(
+      `SELECT seq, task, step, bytes, data, crc32 FROM mintmaker_log_chunks
+       WHERE run_id = $1 AND seq > $2 AND ($3::text IS NULL OR task = $3) AND ($4::text IS NULL OR step = $4)
+       ORDER BY seq LIMIT $5`,
+      [runId, after, task ?? null, name ?? null, size],
+    );
+    const decoded = await Promise.all(result.rows.map(decode));
+    return { last: result.rows.at(-1)?.seq, decoded };
+  };
+  let next = batch(-1, FIRST_READ_BATCH);
+  for (;;) {
+    const current = await next;
+    if (current.last === undefined) return;
+    next = batch(current.last, READ_BATCH);
+    // An unhandled rejection of the read-ahead would crash; it is awaited next turn.
+    next.catch(() => undefined);
+    yield* current.decoded;
+  }
 }

@@ -6,6 +6,7 @@
 import type { Database } from './database.js';
 import {
   INITIAL_SCHEMA,
+  LOG_SEGMENTS_SCHEMA,
   MINTMAKER_LOGS_SCHEMA,
   REDACTION_FINGERPRINT_SCHEMA,
   RUN_ORDER_SCHEMA,
@@ -22,6 +23,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'run order and run dedup', sql: RUN_ORDER_SCHEMA },
   { version: 3, name: 'MintMaker run log archive', sql: MINTMAKER_LOGS_SCHEMA },
   { version: 4, name: 'redaction fingerprint of archived logs', sql: REDACTION_FINGERPRINT_SCHEMA },
+  { version: 5, name: 'archived logs as joinable DEFLATE segments', sql: LOG_SEGMENTS_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */

@@ -198,3 +198,13 @@ CREATE TABLE mintmaker_log_chunks (
 export const REDACTION_FINGERPRINT_SCHEMA = `
 ALTER TABLE mintmaker_log_chunks ADD COLUMN redaction text
 `;
+
+/**
+ * Migration 5: the CRC-32 of each archived chunk's text. Chunks stored since are raw
+ * DEFLATE segments ending with a sync flush, which join into one gzip body without
+ * being decompressed (src/logs/gzip-segments.ts); chunks without a CRC-32 were stored
+ * before, as whole gzip members, and are still read as such.
+ */
+export const LOG_SEGMENTS_SCHEMA = `
+ALTER TABLE mintmaker_log_chunks ADD COLUMN crc32 bigint
+`;

@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { get, type IncomingHttpHeaders } from 'node:http';
+import { crc32, gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
+import { SEGMENT } from '../../src/logs/gzip-segments.js';
 import { after, before, describe, it } from 'node:test';
 import { startKubeApiDouble, type KubeApiDouble } from '../support/kube-api.js';
 import { addMintmakerPeople } from '../support/mintmaker-people.js';
@@ -32,6 +34,21 @@ async function upload(run: Record<string, unknown>, steps: [string, string, stri
     );
     assert.equal(response.status, 200, await response.text());
   }
+}
+
+/** A GET whose body is kept as sent (fetch would decode gzip). */
+function rawGet(
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get(`${server.url}${path}`, { headers }, (response) => {
+      const parts: Buffer[] = [];
+      response.on('data', (part: Buffer) => parts.push(part));
+      response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(parts) }));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
 }
 
 const logsOf = (name: string, token: string, query = '') =>
@@ -105,14 +122,17 @@ describe('MintMaker run logs', () => {
     const text = await (await logsOf('renovate-a1', 'token-alice')).text();
     assert.ok(!text.includes(TOKEN), text);
     assert.match(text, /x-access-token:\*\*REDACTED\*\*@github\.com/);
-    const stored = await server.db.query<{ data: Uint8Array }>(
-      'SELECT data FROM mintmaker_log_chunks',
+    const stored = await server.db.query<{ data: Uint8Array; crc32: string }>(
+      `SELECT data, crc32 FROM mintmaker_log_chunks
+       WHERE run_id = (SELECT id FROM mintmaker_runs WHERE run_name = 'renovate-a1')`,
     );
+    assert.equal(stored.rows.length, 2);
     for (const row of stored.rows) {
-      assert.ok(
-        !gunzipSync(row.data).toString('utf8').includes(TOKEN),
-        'nothing stored holds the token',
-      );
+      // Stored as a DEFLATE segment with the CRC-32 of its text.
+      const kept = inflateRawSync(row.data, SEGMENT);
+      assert.equal(Number(row.crc32), crc32(kept));
+      assert.ok(!kept.toString('utf8').includes(TOKEN), 'nothing stored holds the token');
+      assert.match(kept.toString('utf8'), /\*\*REDACTED\*\*/);
     }
   });
 
@@ -129,7 +149,7 @@ describe('MintMaker run logs', () => {
     );
     // As if stored by an older release whose rules missed this token.
     await server.db.query(
-      `UPDATE mintmaker_log_chunks SET data = $1, redaction = 'older-rules'
+      `UPDATE mintmaker_log_chunks SET data = $1, redaction = 'older-rules', crc32 = NULL
        WHERE run_id = (SELECT id FROM mintmaker_runs WHERE run_name = 'renovate-legacy')`,
       [gzipSync(`pushed with ${TOKEN}\n`)],
     );
@@ -149,13 +169,23 @@ describe('MintMaker run logs', () => {
     assert.equal(unknownStep.status, 404);
   });
 
-  it('answers gzip to clients that accept it', async () => {
-    const response = await fetch(`${server.url}/api/v1/mintmaker/runs/renovate-a1/logs`, {
-      headers: { ...as('token-alice'), 'accept-encoding': 'gzip' },
-    });
-    assert.equal(response.headers.get('content-encoding'), 'gzip');
-    // fetch decodes it: the text is the same log.
-    assert.match(await response.text(), /==> task renovate, step run <==/);
+  it('answers gzip to clients that accept it: one gzip body of exactly the text served plain', async () => {
+    for (const [run, query] of [
+      ['renovate-a1', ''],
+      ['renovate-a1', '?step=renovate/run'],
+      ['renovate-a1', '?format=text'],
+      // Stored before segments (whole gzip members) and under other rules.
+      ['renovate-legacy', ''],
+    ] as const) {
+      const plain = await (await logsOf(run, 'token-alice', query)).text();
+      const raw = await rawGet(`/api/v1/mintmaker/runs/${run}/logs${query}`, {
+        ...as('token-alice'),
+        'accept-encoding': 'gzip',
+      });
+      assert.equal(raw.headers['content-encoding'], 'gzip');
+      // gunzipSync checks the trailer (CRC-32 and length) and refuses trailing bytes.
+      assert.equal(gunzipSync(raw.body).toString(), plain, `${run}${query}`);
+    }
   });
 
   it("a user of team-b gets 404 for team-a's run, the same as for no run, and does not see it listed", async () => {

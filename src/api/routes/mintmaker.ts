@@ -18,7 +18,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AccessControl } from '../../auth/access.js';
 import { NotFoundError } from '../../domain/errors.js';
-import type { ArchivedRun, LogArchive } from '../../logs/archive.js';
+import type { ArchivedRun, LogArchive, LogSegment } from '../../logs/archive.js';
+import { GzipJoiner } from '../../logs/gzip-segments.js';
 import type { Redactor } from '../../logs/redact.js';
 import type { LiveCluster, LiveRun } from '../../logs/live.js';
 import { renovateLine } from '../../logs/renovate-format.js';
@@ -247,9 +248,12 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
       const wanted = query.step;
       const matches = (step: { task: string; step: string }) =>
         !wanted || step.step === wanted || `${step.task}/${step.step}` === wanted;
+      const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
       let source: Readable;
       let from: 'live' | 'archive' | 'kubearchive';
       let alreadyRedacted = false;
+      /** The source is the gzip body itself (stored segments joined as they are). */
+      let encoded = false;
       const live = deps.live;
       const liveRun = found.live;
       const liveSteps = liveRun && live ? await live.steps(liveRun) : [];
@@ -270,16 +274,18 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
         from = 'live';
       } else if (found.archived) {
         const archived = found.archived;
-        const [steps, sameRules] = await Promise.all([
+        const [steps, storage] = await Promise.all([
           wanted ? deps.archive.steps(archived.id) : [],
-          deps.archive.redactedWith(archived.id, deps.redactor.fingerprint),
+          deps.archive.storage(archived.id, deps.redactor.fingerprint),
         ]);
         if (wanted && !steps.some(matches))
           throw new NotFoundError(`Run ${name} has no step ${wanted}`);
-        source = Readable.from(archiveSections(deps.archive, archived, wanted));
+        // Stored redacted under today's rules: no second pass needed; and to a gzip
+        // client, the stored segments go out as they are, never decompressed.
+        alreadyRedacted = storage.redacted;
+        encoded = gzip && storage.redacted && storage.segments && query.format !== 'text';
+        source = Readable.from(archiveSections(deps.archive, archived, wanted, encoded));
         from = 'archive';
-        // Stored redacted under today's rules: no second pass needed.
-        alreadyRedacted = sameRules;
       } else if (found.kept && deps.kubearchive) {
         const kubearchive = deps.kubearchive;
         if (wanted && !(await kubearchive.steps(found.kept)).some(matches)) {
@@ -290,18 +296,28 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
       } else {
         throw new NotFoundError(NOT_FOUND);
       }
-      const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
       void reply.header('content-type', 'text/plain; charset=utf-8');
       void reply.header('vary', 'accept-encoding');
       void reply.header('x-kite-log-source', from);
       if (gzip) void reply.header('content-encoding', 'gzip');
       // pipeline, not pipe: a source that fails (a pod log connection cut) ends the
       // response instead of leaving it hanging.
-      const stages: NodeJS.ReadWriteStream[] = alreadyRedacted ? [] : [deps.redactor.stream()];
-      if (query.format === 'text') stages.push(linewise(renovateLine));
-      // Following, every piece is flushed at once so lines arrive as they are written.
-      if (gzip)
-        stages.push(createGzip(query.follow === true ? { flush: zlibConstants.Z_SYNC_FLUSH } : {}));
+      const stages: NodeJS.ReadWriteStream[] = [];
+      if (!encoded) {
+        if (!alreadyRedacted) stages.push(deps.redactor.stream());
+        if (query.format === 'text') stages.push(linewise(renovateLine));
+        // Compressed on the fly at the fastest level: a log is repetitive enough that
+        // it still shrinks tens of times. Following, every piece is flushed at once so
+        // lines arrive as they are written.
+        if (gzip) {
+          stages.push(
+            createGzip({
+              level: zlibConstants.Z_BEST_SPEED,
+              ...(query.follow === true ? { flush: zlibConstants.Z_SYNC_FLUSH } : {}),
+            }),
+          );
+        }
+      }
       const body = stages.reduce<NodeJS.ReadableStream>(
         (previous, stage) =>
           pipeline(previous, stage, (error) => {
@@ -443,23 +459,34 @@ function linewise(render: (line: string) => string): Transform {
 const header = (task: string, step: string, first: boolean) =>
   `${first ? '' : '\n'}==> task ${task}, step ${step} <==\n`;
 
+/**
+ * The archived log, each step headed. With `gzip`, the gzip body itself: the stored
+ * segments as they are, joined with the headings compressed here.
+ */
 async function* archiveSections(
   archive: LogArchive,
   run: ArchivedRun,
   step: string | undefined,
+  gzip: boolean,
 ): AsyncGenerator<Buffer> {
+  const joiner = gzip ? new GzipJoiner() : undefined;
+  const text = (value: string) => (joiner ? joiner.text(value) : Buffer.from(value));
+  if (joiner) yield joiner.header();
   if (run.truncated) {
-    yield Buffer.from('[kite] the archived log was over the size cap: its beginning was dropped\n');
+    yield text('[kite] the archived log was over the size cap: its beginning was dropped\n');
   }
   let current = '';
-  for await (const chunk of archive.read(run.id, step)) {
+  const chunks: AsyncIterable<{ task: string; step: string; data: Buffer } & Partial<LogSegment>> =
+    joiner ? archive.readSegments(run.id, step) : archive.read(run.id, step);
+  for await (const chunk of chunks) {
     const section = `${chunk.task}/${chunk.step}`;
     if (section !== current) {
-      yield Buffer.from(header(chunk.task, chunk.step, current === ''));
+      yield text(header(chunk.task, chunk.step, current === ''));
       current = section;
     }
-    yield chunk.data;
+    yield joiner ? joiner.segment(chunk.data, chunk.crc32 ?? 0, chunk.bytes ?? 0) : chunk.data;
   }
+  if (joiner) yield joiner.end();
 }
 
 /**
