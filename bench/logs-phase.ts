@@ -7,7 +7,8 @@
  * memory growth while serving it.
  * Targets: throughput ≥ 30% of the file read, memory growth < 50 MB.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -70,6 +71,10 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
   kube.grants.push(
     { user: 'reader', verb: 'get', ...RBAC, namespace: 'team-a' },
     { user: 'operator', verb: 'create', ...RBAC },
+  );
+  const proxy = await startBareProxy(
+    `${kube.url}/api/v1/namespaces/mintmaker/pods/live-pod/log?container=step-run`,
+    SERVICE_ACCOUNT_TOKEN,
   );
   const kite = await startKite(databaseUrl, {
     KITE_AUTH_MODE: 'kubernetes',
@@ -183,7 +188,13 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
       }
       return median(rates);
     };
-    const rows: { file: number; paths: number[]; source: number; growth: number }[] = [];
+    const rows: {
+      file: number;
+      paths: number[];
+      source: number;
+      proxied: number;
+      growth: number;
+    }[] = [];
     for (let round = 1; round <= rounds; round += 1) {
       const fileRead = await rate(`file://${logFile}`, []);
       const before = sampleRss(kite.child.pid ?? 0, 20);
@@ -199,8 +210,16 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
         `${kube.url}/api/v1/namespaces/mintmaker/pods/live-pod/log?container=step-run`,
         ['-H', `authorization: Bearer ${SERVICE_ACCOUNT_TOKEN}`],
       );
+      // The ceiling of any live path in Node here: a bare proxy of that pod log.
+      const proxied = await rate(proxy.url, []);
       rss.stop();
-      rows.push({ file: fileRead, paths: served, source, growth: rss.peakMiB() - baseline });
+      rows.push({
+        file: fileRead,
+        paths: served,
+        source,
+        proxied,
+        growth: rss.peakMiB() - baseline,
+      });
       console.log(
         `logs round ${round}: file ${fmt(fileRead, 0)} MB/s, ${paths.map((p, i) => `${p.source}${p.gzip ? ' gzip' : ''} ${fmt(served[i] ?? 0, 0)}`).join(', ')} MB/s, server RSS growth ${fmt(rss.peakMiB() - baseline)} MiB`,
       );
@@ -219,11 +238,47 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
     console.log(
       `| the pod log straight from the API double (the live path's source) | ${fmt(sourceRate, 0)} | ${fmt(sourceRate / fileRate, 2)} |`,
     );
+    const proxiedRate = median(rows.map((r) => r.proxied));
+    console.log(
+      `| a bare Node proxy of that pod log (no authorization, no redaction, a process of its own) | ${fmt(proxiedRate, 0)} | ${fmt(proxiedRate / fileRate, 2)} |`,
+    );
     console.log(
       `\nserver RSS growth while serving: ${fmt(median(rows.map((r) => r.growth)))} MiB (target < 50 MB); throughput target >= 0.30`,
     );
   } finally {
     await kite.stop();
+    await proxy.stop();
     await kube.close();
   }
+}
+
+/**
+ * A bare HTTP proxy in its own Node process: every request gets `target` piped through,
+ * nothing else. What a live log path costs before any of KITE's own work.
+ */
+async function startBareProxy(
+  target: string,
+  token: string,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const script = `
+    const http = require('node:http');
+    const server = http.createServer((req, res) => {
+      http.get(process.env.TARGET, { headers: { authorization: 'Bearer ' + process.env.TOKEN } }, (up) => {
+        res.writeHead(up.statusCode, { 'content-type': 'text/plain' });
+        up.pipe(res);
+      });
+    });
+    server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+  const child = spawn(process.execPath, ['-e', script], {
+    env: { ...process.env, TARGET: target, TOKEN: token },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [port] = (await once(child.stdout, 'data')) as [Buffer];
+  return {
+    url: `http://127.0.0.1:${port.toString().trim()}/`,
+    stop: async () => {
+      child.kill();
+      await once(child, 'exit');
+    },
+  };
 }

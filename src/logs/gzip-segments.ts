@@ -8,7 +8,11 @@
  * the trailer (CRC-32 and length of the whole text) after them make a gzip body. The
  * CRC-32 of the whole is combined from the chunks' own, stored with them.
  */
-import { constants, crc32, deflateRawSync } from 'node:zlib';
+import { Transform, type TransformCallback } from 'node:stream';
+import { promisify } from 'node:util';
+import { constants, crc32, deflateRaw as deflateRawCb, deflateRawSync } from 'node:zlib';
+
+const deflateRaw = promisify(deflateRawCb);
 
 /** Inflate and deflate options for segments that end with a sync flush, not a final block. */
 export const SEGMENT = { finishFlush: constants.Z_SYNC_FLUSH } as const;
@@ -73,9 +77,14 @@ export class GzipJoiner {
 
   /** A stored segment holding `bytes` bytes of text whose CRC-32 is `crc`. */
   segment(data: Buffer, crc: number, bytes: number): Buffer {
+    this.account(crc, bytes);
+    return data;
+  }
+
+  /** Counts a segment in the trailer, in its place, before its data is at hand. */
+  account(crc: number, bytes: number): void {
     this.crc = crc32Combine(this.crc, crc, bytes);
     this.size += bytes;
-    return data;
   }
 
   /** A text of the server's own (a heading, a notice), compressed here. */
@@ -91,4 +100,60 @@ export class GzipJoiner {
     trailer.writeUInt32LE(this.size % 2 ** 32, 4);
     return Buffer.concat([FINAL_BLOCK, trailer]);
   }
+}
+
+/**
+ * gzip on the fly, several segments at once: the text is cut into segments of at least
+ * `segmentBytes`, compressed on the thread pool `parallel` at a time and joined in order
+ * into one gzip body. A single zlib stream compresses on one thread, far slower than the
+ * rest of a log's way out; this one is not the bottleneck. Not for following a log (a
+ * segment waits for `segmentBytes` of text): that takes a sync-flushing zlib stream.
+ */
+export function parallelGzip(
+  options: { level?: number; parallel?: number; segmentBytes?: number } = {},
+): Transform {
+  const level = options.level ?? constants.Z_BEST_SPEED;
+  const parallel = options.parallel ?? 4;
+  const segmentBytes = options.segmentBytes ?? 256 * 1024;
+  const joiner = new GzipJoiner();
+  let started = false;
+  let pending: Buffer[] = [];
+  let size = 0;
+  /** Segments being compressed, in output order. */
+  const inFlight: Promise<Buffer>[] = [];
+  const start = (stream: Transform) => {
+    if (!started) stream.push(joiner.header());
+    started = true;
+  };
+  const dispatch = () => {
+    const text = Buffer.concat(pending, size);
+    pending = [];
+    size = 0;
+    joiner.account(crc32(text), text.length);
+    const segment = deflateRaw(text, { ...SEGMENT, level });
+    // Awaited in order below; until then a failure must not count as unhandled.
+    segment.catch(() => undefined);
+    inFlight.push(segment);
+  };
+  /** Sends finished segments in order, waiting while more than `keep` are in flight. */
+  const send = async (stream: Transform, keep: number) => {
+    while (inFlight.length > keep) stream.push(await inFlight.shift());
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      start(this);
+      pending.push(chunk);
+      size += chunk.length;
+      if (size >= segmentBytes) dispatch();
+      send(this, parallel - 1).then(() => callback(), callback);
+    },
+    flush(callback: TransformCallback) {
+      start(this);
+      if (size > 0) dispatch();
+      send(this, 0).then(() => {
+        this.push(joiner.end());
+        callback();
+      }, callback);
+    },
+  });
 }

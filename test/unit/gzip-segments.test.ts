@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import { crc32, gunzipSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
-import { crc32Combine, deflateSegment, GzipJoiner, SEGMENT } from '../../src/logs/gzip-segments.js';
+import {
+  crc32Combine,
+  deflateSegment,
+  GzipJoiner,
+  parallelGzip,
+  SEGMENT,
+} from '../../src/logs/gzip-segments.js';
 
 describe('gzip out of separately compressed segments', () => {
   it('the combined CRC-32 of two texts is the CRC-32 of the two together', () => {
@@ -60,5 +68,23 @@ describe('gzip out of separately compressed segments', () => {
       joiner.end(),
     ]);
     assert.throws(() => gunzipSync(body), /incorrect data check/);
+  });
+});
+
+describe('gzip on the fly, several segments at once', () => {
+  it('gives one gzip body of exactly its input however the input is chunked', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ maxLength: 5000 }), { maxLength: 30 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (pieces, parallel) => {
+          const input = Buffer.concat(pieces);
+          const gzip = parallelGzip({ parallel, segmentBytes: 4096 });
+          const body = await buffer(Readable.from(pieces.map((p) => Buffer.from(p))).pipe(gzip));
+          assert.deepEqual(gunzipSync(body), input);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });

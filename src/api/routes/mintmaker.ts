@@ -19,7 +19,7 @@ import { Type } from 'typebox';
 import type { AccessControl } from '../../auth/access.js';
 import { NotFoundError } from '../../domain/errors.js';
 import type { ArchivedRun, LogArchive, LogSegment } from '../../logs/archive.js';
-import { GzipJoiner } from '../../logs/gzip-segments.js';
+import { GzipJoiner, parallelGzip } from '../../logs/gzip-segments.js';
 import type { Redactor } from '../../logs/redact.js';
 import type { LiveCluster, LiveRun } from '../../logs/live.js';
 import { renovateLine } from '../../logs/renovate-format.js';
@@ -306,15 +306,14 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
       if (!encoded) {
         if (!alreadyRedacted) stages.push(deps.redactor.stream());
         if (query.format === 'text') stages.push(linewise(renovateLine));
-        // Compressed on the fly at the fastest level: a log is repetitive enough that
-        // it still shrinks tens of times. Following, every piece is flushed at once so
-        // lines arrive as they are written.
+        // Compressed on the fly at the fastest level (a log is repetitive enough that it
+        // still shrinks tens of times), several segments at once. Following, a zlib
+        // stream flushes every piece so that lines arrive as they are written.
         if (gzip) {
           stages.push(
-            createGzip({
-              level: zlibConstants.Z_BEST_SPEED,
-              ...(query.follow === true ? { flush: zlibConstants.Z_SYNC_FLUSH } : {}),
-            }),
+            query.follow === true
+              ? createGzip({ level: zlibConstants.Z_BEST_SPEED, flush: zlibConstants.Z_SYNC_FLUSH })
+              : parallelGzip(),
           );
         }
       }
