@@ -18,18 +18,25 @@ import { fmt, median, sampleRss, startKite } from './support.js';
 
 const MEGABYTES = Number(process.env.KITE_BENCH_LOG_MB ?? 50);
 /** Reads per figure per round (their median is the round's figure). */
-const REPEATS = Number(process.env.KITE_BENCH_LOG_REPEATS ?? 3);
+const REPEATS = Number(process.env.KITE_BENCH_LOG_REPEATS ?? 5);
 const RBAC = { apiGroup: 'kite.konflux-ci.dev', resource: 'issues' };
 
-/** Realistic Renovate JSON log lines. */
+/**
+ * Realistic Renovate JSON log lines: one in 50 an error with its stack, one in 20 a
+ * registry URL, one in 100 mentions a token (words the redaction has to look at twice).
+ */
 function renovateLog(bytes: number): Buffer {
   const lines: string[] = [];
   let size = 0;
   for (let i = 0; size < bytes; i += 1) {
     const line =
-      i % 50 === 0
-        ? `{"name":"renovate","hostname":"renovate-job","pid":7,"level":50,"logContext":"a1b2c3","repository":"acme/frontend","err":{"message":"Request failed with status code 404","stack":"Error: Request failed\\n    at got (node_modules/got/dist/source/as-promise/index.js:117:42)"},"msg":"Failed to look up npm package left-pad-${i}","time":"2026-11-22T04:00:00.000Z","v":0}`
-        : `{"name":"renovate","hostname":"renovate-job","pid":7,"level":20,"logContext":"a1b2c3","repository":"acme/frontend","dependency":"@types/node","currentValue":"20.19.${i % 100}","newValue":"24.0.${i % 10}","msg":"Found update for dependency ${i}","time":"2026-11-22T04:00:00.000Z","v":0}`;
+      i % 20 === 10
+        ? `{"name":"renovate","hostname":"renovate-job","pid":7,"level":20,"logContext":"a1b2c3","repository":"acme/frontend","url":"https://registry.npmjs.org/left-pad-${i}","msg":"GET https://registry.npmjs.org/left-pad-${i} = (code=200, statusCode=200 retryCount=0, duration=${i % 300})","time":"2026-11-22T04:00:00.000Z","v":0}`
+        : i % 100 === 1
+          ? `{"name":"renovate","hostname":"renovate-job","pid":7,"level":20,"logContext":"a1b2c3","repository":"acme/frontend","msg":"Using token for github.com authentication (hostType github)","time":"2026-11-22T04:00:00.000Z","v":0}`
+          : i % 50 === 0
+            ? `{"name":"renovate","hostname":"renovate-job","pid":7,"level":50,"logContext":"a1b2c3","repository":"acme/frontend","err":{"message":"Request failed with status code 404","stack":"Error: Request failed\\n    at got (node_modules/got/dist/source/as-promise/index.js:117:42)"},"msg":"Failed to look up npm package left-pad-${i}","time":"2026-11-22T04:00:00.000Z","v":0}`
+            : `{"name":"renovate","hostname":"renovate-job","pid":7,"level":20,"logContext":"a1b2c3","repository":"acme/frontend","dependency":"@types/node","currentValue":"20.19.${i % 100}","newValue":"24.0.${i % 10}","msg":"Found update for dependency ${i}","time":"2026-11-22T04:00:00.000Z","v":0}`;
     lines.push(line);
     size += line.length + 1;
   }

@@ -24,8 +24,8 @@ const gunzip = promisify(gunzipCb);
 
 /** Raw bytes per stored chunk. */
 export const CHUNK_BYTES = 256 * 1024;
-/** Chunks read per query when serving (4 MiB raw); the first query reads fewer. */
-const READ_BATCH = 16;
+/** Chunks read per query when serving (2 MiB raw); the first query reads fewer. */
+const READ_BATCH = 8;
 const FIRST_READ_BATCH = 2;
 /** The largest output buffer a chunk's decompression starts with. */
 const MAX_OUTPUT_BYTES = 4 * CHUNK_BYTES;
