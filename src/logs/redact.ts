@@ -171,7 +171,8 @@ export function createRedactor(extra: readonly string[] = []): Redactor {
        * ASCII, which UTF-8 never uses inside a multi-byte character, so a Latin-1 view
        * (byte offsets = character offsets) is scanned once for candidates; only the lines
        * holding one are decoded and redacted, and the bytes between pass through as they
-       * are. Extra patterns may match anything: with them, every line is redacted.
+       * are. Extra patterns may match anything: with them, the whole block is decoded and
+       * redacted.
        */
       const block = (bytes: Buffer): Buffer[] => {
         if (extra.length > 0) {

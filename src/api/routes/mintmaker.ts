@@ -18,7 +18,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AccessControl } from '../../auth/access.js';
 import { NotFoundError } from '../../domain/errors.js';
-import type { ArchivedRun, LogArchive, LogSegment } from '../../logs/archive.js';
+import type { ArchivedRun, LogArchive } from '../../logs/archive.js';
 import { GzipJoiner, parallelGzip } from '../../logs/gzip-segments.js';
 import type { Redactor } from '../../logs/redact.js';
 import type { LiveCluster, LiveRun } from '../../logs/live.js';
@@ -475,15 +475,24 @@ async function* archiveSections(
     yield text('[kite] the archived log was over the size cap: its beginning was dropped\n');
   }
   let current = '';
-  const chunks: AsyncIterable<{ task: string; step: string; data: Buffer } & Partial<LogSegment>> =
-    joiner ? archive.readSegments(run.id, step) : archive.read(run.id, step);
-  for await (const chunk of chunks) {
+  /** The heading of a step, before its first chunk. */
+  const heading = (chunk: { task: string; step: string }) => {
     const section = `${chunk.task}/${chunk.step}`;
-    if (section !== current) {
-      yield text(header(chunk.task, chunk.step, current === ''));
-      current = section;
+    if (section === current) return [];
+    const first = current === '';
+    current = section;
+    return [text(header(chunk.task, chunk.step, first))];
+  };
+  if (joiner) {
+    for await (const segment of archive.readSegments(run.id, step)) {
+      yield* heading(segment);
+      yield joiner.segment(segment.data, segment.crc32, segment.bytes);
     }
-    yield joiner ? joiner.segment(chunk.data, chunk.crc32 ?? 0, chunk.bytes ?? 0) : chunk.data;
+  } else {
+    for await (const chunk of archive.read(run.id, step)) {
+      yield* heading(chunk);
+      yield chunk.data;
+    }
   }
   if (joiner) yield joiner.end();
 }
