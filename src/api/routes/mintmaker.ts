@@ -23,6 +23,7 @@ import { GzipJoiner, parallelGzip } from '../../logs/gzip-segments.js';
 import type { Redactor } from '../../logs/redact.js';
 import type { LiveCluster, LiveRun } from '../../logs/live.js';
 import { renovateLine } from '../../logs/renovate-format.js';
+import { acceptsGzip } from '../content-coding.js';
 import type { Guard } from '../guard.js';
 import { ErrorSchema } from '../schemas.js';
 
@@ -248,7 +249,7 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
       const wanted = query.step;
       const matches = (step: { task: string; step: string }) =>
         !wanted || step.step === wanted || `${step.task}/${step.step}` === wanted;
-      const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+      const gzip = acceptsGzip(request.headers['accept-encoding']);
       let source: Readable;
       let from: 'live' | 'archive' | 'kubearchive';
       let alreadyRedacted = false;
