@@ -13,6 +13,19 @@ const secrets: [string, string][] = [
   ['a configured pattern', 'ACME-123456'],
 ];
 
+/** `input` cut into pieces of the given lengths, the rest as the last piece. */
+function cut(input: Buffer, lengths: readonly number[]): Buffer[] {
+  const pieces: Buffer[] = [];
+  let at = 0;
+  for (const length of lengths) {
+    if (at >= input.length) break;
+    pieces.push(input.subarray(at, at + length));
+    at += length;
+  }
+  if (at < input.length) pieces.push(input.subarray(at));
+  return pieces;
+}
+
 describe('log redaction', () => {
   for (const [what, secret] of secrets) {
     it(`redacts ${what}`, () => {
@@ -86,15 +99,7 @@ describe('log redaction', () => {
         fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 12 }),
         async (cuts) => {
           const input = Buffer.from(`line one\npush with ${token} done\n€ multi-byte ✓\nlast`);
-          const chunks: Buffer[] = [];
-          let at = 0;
-          for (const cut of cuts) {
-            if (at >= input.length) break;
-            chunks.push(input.subarray(at, at + cut));
-            at += cut;
-          }
-          if (at < input.length) chunks.push(input.subarray(at));
-          const out = await readText(Readable.from(chunks).pipe(redactor.stream()));
+          const out = await readText(Readable.from(cut(input, cuts)).pipe(redactor.stream()));
           assert.ok(!out.includes(token));
           assert.equal(out, `line one\npush with ${REDACTED} done\n€ multi-byte ✓\nlast`);
         },
@@ -127,15 +132,7 @@ describe('log redaction', () => {
       fc.asyncProperty(
         fc.array(fc.integer({ min: 1, max: 120 }), { minLength: 1, maxLength: 20 }),
         async (cuts) => {
-          const chunks: Buffer[] = [];
-          let at = 0;
-          for (const cut of cuts) {
-            if (at >= input.length) break;
-            chunks.push(input.subarray(at, at + cut));
-            at += cut;
-          }
-          if (at < input.length) chunks.push(input.subarray(at));
-          const out = await readText(Readable.from(chunks).pipe(builtin.stream()));
+          const out = await readText(Readable.from(cut(input, cuts)).pipe(builtin.stream()));
           assert.equal(out, expected);
         },
       ),
