@@ -188,6 +188,28 @@ describe('MintMaker run logs, live and archived', () => {
     assert.equal(kube.openPodLogs(), 0, 'the pod log is still being read for nobody');
   });
 
+  it('a pod log connection cut midway fails the response rather than ending it as if complete', async () => {
+    const response = await logs('token-alice', '?follow=true&step=renovate');
+    assert.equal(response.status, 200);
+    const reader = response.body?.getReader();
+    assert.ok(reader);
+    assert.match(new TextDecoder().decode((await reader.read()).value), /step renovate/);
+    kube.cutPodLogs();
+    const outcome = await Promise.race([
+      (async () => {
+        try {
+          while (!(await reader.read()).done);
+          return 'ended as if complete';
+        } catch {
+          return 'failed';
+        }
+      })(),
+      new Promise((resolve) => setTimeout(() => resolve('still hanging'), 5000)),
+    ]);
+    assert.equal(outcome, 'failed');
+    assert.equal(kube.openPodLogs(), 0);
+  });
+
   it(
     'follow mode delivers lines written after the request started, until the run ends',
     { timeout: 20_000 },

@@ -156,6 +156,8 @@ export interface KubeApiDouble {
   endPodLog(namespace: string, pod: string, container: string): void;
   /** Log responses being sent, following or not. */
   openPodLogs(): number;
+  /** The connections of every log response break, as when the API server becomes unreachable. */
+  cutPodLogs(): void;
   close(): Promise<void>;
 }
 
@@ -288,6 +290,7 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
     | 'appendPodLog'
     | 'endPodLog'
     | 'openPodLogs'
+    | 'cutPodLogs'
   > = {
     users: new Map(),
     grants: [],
@@ -898,6 +901,12 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
       for (const stream of [...log.followers]) finishLog(stream);
     },
     openPodLogs: () => logStreams.size,
+    cutPodLogs() {
+      for (const stream of [...logStreams]) {
+        dropLogStream(stream);
+        stream.res.destroy();
+      }
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const w of [...watches]) end(w);

@@ -757,6 +757,26 @@ describe('pod logs on the Kubernetes API double, through client-node', () => {
     assert.equal(double.openPodLogs(), 0);
   });
 
+  it('cutPodLogs cuts the log responses at the connection and nothing else', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    podWith('team-a', 'build', ['step']);
+    const reading = core.readNamespacedPodLog({ name: 'build', namespace: 'team-a', follow: true });
+    await until('the open follow stream', () => double.openPodLogs() === 1);
+
+    double.cutPodLogs();
+
+    await assert.rejects(
+      within('the follow request to fail', reading),
+      (e: unknown) => e instanceof FetchError && /Premature close/.test(e.message),
+    );
+    assert.equal(double.openPodLogs(), 0);
+    // The API server itself still answers.
+    assert.equal(
+      (await core.readNamespacedPod({ name: 'build', namespace: 'team-a' })).metadata?.name,
+      'build',
+    );
+  });
+
   it('a 5 MB log arrives intact: byte for byte through Log, as the same text through readNamespacedPodLog', async () => {
     const core = kc.makeApiClient(CoreV1Api);
     podWith('team-a', 'build', ['binary', 'text']);
