@@ -14,7 +14,7 @@ import {
   gunzip as gunzipCb,
   inflateRaw as inflateRawCb,
 } from 'node:zlib';
-import { ConflictError } from '../domain/errors.js';
+import { ConflictError, InputError } from '../domain/errors.js';
 import type { Database } from '../store/database.js';
 import { SEGMENT } from './gzip-segments.js';
 
@@ -24,6 +24,8 @@ const gunzip = promisify(gunzipCb);
 
 /** Raw bytes per stored chunk. */
 export const CHUNK_BYTES = 256 * 1024;
+/** seq values per step: a chunk's seq is its step's position × this + its index. */
+const STEP_SEQS = 1_000_000;
 /** Chunks read per query when serving (2 MiB raw); the first query reads fewer. */
 const READ_BATCH = 8;
 const FIRST_READ_BATCH = 2;
@@ -265,27 +267,41 @@ export function createLogArchive(db: Database): LogArchive {
     },
 
     async writeStep(runId, step, source, capBytes, redaction) {
-      await db.query(
-        'DELETE FROM mintmaker_log_chunks WHERE run_id = $1 AND task = $2 AND step = $3',
-        [runId, step.task, step.step],
-      );
+      // The step is written aside (negative seq, which no reader sees) and swapped in
+      // whole once complete: an upload that fails midway leaves the step as it was.
+      const first = step.position * STEP_SEQS;
+      const aside = (index: number) => -1 - (first + index);
+      const clearAside = () =>
+        db.query('DELETE FROM mintmaker_log_chunks WHERE run_id = $1 AND seq BETWEEN $2 AND $3', [
+          runId,
+          aside(STEP_SEQS - 1),
+          aside(0),
+        ]);
+      // What an upload that died with its process left aside.
+      await clearAside();
+      // Chunks beyond the cap are dropped while writing (the oldest first).
+      const keep = Math.ceil(capBytes / CHUNK_BYTES) + 1;
       let buffered: Buffer[] = [];
       let size = 0;
       let written = 0;
       let chunkIndex = 0;
       const flush = async () => {
         if (size === 0) return;
+        if (chunkIndex >= STEP_SEQS) {
+          throw new InputError(
+            `A step's log is limited to ${STEP_SEQS} chunks of ${CHUNK_BYTES} bytes`,
+          );
+        }
         const raw = Buffer.concat(buffered, size);
         buffered = [];
         size = 0;
         const data = await deflateRaw(raw, SEGMENT);
-        // seq orders chunks: the step's position, then the chunk within the step.
         await db.query(
           `INSERT INTO mintmaker_log_chunks (run_id, seq, task, step, bytes, data, redaction, crc32)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
           [
             runId,
-            step.position * 1_000_000 + chunkIndex,
+            aside(chunkIndex),
             step.task,
             step.step,
             raw.length,
@@ -294,44 +310,69 @@ export function createLogArchive(db: Database): LogArchive {
             crc32(raw),
           ],
         );
+        if (chunkIndex >= keep) {
+          await db.query('DELETE FROM mintmaker_log_chunks WHERE run_id = $1 AND seq = $2', [
+            runId,
+            aside(chunkIndex - keep),
+          ]);
+        }
         chunkIndex += 1;
         written += raw.length;
       };
-      for await (const piece of source) {
-        const bytes =
-          typeof piece === 'string'
-            ? Buffer.from(piece)
-            : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-        buffered.push(bytes);
-        size += bytes.length;
-        while (size >= CHUNK_BYTES) {
-          const all = Buffer.concat(buffered, size);
-          buffered = [all.subarray(0, CHUNK_BYTES)];
-          size = CHUNK_BYTES;
-          const rest = all.subarray(CHUNK_BYTES);
-          await flush();
-          buffered = rest.length ? [Buffer.from(rest)] : [];
-          size = rest.length;
+      try {
+        for await (const piece of source) {
+          const bytes =
+            typeof piece === 'string'
+              ? Buffer.from(piece)
+              : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+          buffered.push(bytes);
+          size += bytes.length;
+          while (size >= CHUNK_BYTES) {
+            const all = Buffer.concat(buffered, size);
+            buffered = [all.subarray(0, CHUNK_BYTES)];
+            size = CHUNK_BYTES;
+            const rest = all.subarray(CHUNK_BYTES);
+            await flush();
+            buffered = rest.length ? [Buffer.from(rest)] : [];
+            size = rest.length;
+          }
         }
+        await flush();
+      } catch (error) {
+        await clearAside().catch(() => undefined);
+        throw error;
       }
-      await flush();
-      // Enforce the cap: drop the oldest chunks of the run until it fits.
-      const result = await db.query<{ total: string | number; truncated: boolean }>(
-        `WITH sized AS (
-           SELECT seq, sum(bytes) OVER (ORDER BY seq DESC) AS tail FROM mintmaker_log_chunks WHERE run_id = $1
-         ), dropped AS (
-           DELETE FROM mintmaker_log_chunks c USING sized
-           WHERE c.run_id = $1 AND c.seq = sized.seq AND sized.tail > $2
-           RETURNING c.bytes
-         )
-         UPDATE mintmaker_runs SET
-           log_bytes = (SELECT coalesce(sum(bytes), 0) FROM mintmaker_log_chunks WHERE run_id = $1)
-                       - (SELECT coalesce(sum(bytes), 0) FROM dropped),
-           truncated = truncated OR EXISTS (SELECT 1 FROM dropped)
-         WHERE id = $1
-         RETURNING log_bytes AS total, truncated`,
-        [runId, capBytes],
-      );
+      const droppedWhileWriting = chunkIndex > keep;
+      // In one transaction: the old log of the step out, the new one in (seq -1 - s
+      // becomes s, the chunk's place in the run), and the run back under the cap by
+      // dropping its oldest chunks.
+      const result = await db.transaction(async (tx) => {
+        await tx.query(
+          'DELETE FROM mintmaker_log_chunks WHERE run_id = $1 AND task = $2 AND step = $3 AND seq >= 0',
+          [runId, step.task, step.step],
+        );
+        await tx.query(
+          'UPDATE mintmaker_log_chunks SET seq = -1 - seq WHERE run_id = $1 AND seq BETWEEN $2 AND $3',
+          [runId, aside(STEP_SEQS - 1), aside(0)],
+        );
+        return tx.query<{ total: string | number; truncated: boolean }>(
+          `WITH sized AS (
+             SELECT seq, sum(bytes) OVER (ORDER BY seq DESC) AS tail FROM mintmaker_log_chunks
+             WHERE run_id = $1 AND seq >= 0
+           ), dropped AS (
+             DELETE FROM mintmaker_log_chunks c USING sized
+             WHERE c.run_id = $1 AND c.seq = sized.seq AND sized.tail > $2
+             RETURNING c.bytes
+           )
+           UPDATE mintmaker_runs SET
+             log_bytes = (SELECT coalesce(sum(bytes), 0) FROM mintmaker_log_chunks WHERE run_id = $1 AND seq >= 0)
+                         - (SELECT coalesce(sum(bytes), 0) FROM dropped),
+             truncated = truncated OR $3 OR EXISTS (SELECT 1 FROM dropped)
+           WHERE id = $1
+           RETURNING log_bytes AS total, truncated`,
+          [runId, capBytes, droppedWhileWriting],
+        );
+      });
       return { bytes: written, truncated: result.rows[0]?.truncated ?? false };
     },
 
@@ -339,7 +380,7 @@ export function createLogArchive(db: Database): LogArchive {
       const result = await db.query<{ redacted: boolean; segments: boolean }>(
         `SELECT coalesce(bool_and(redaction IS NOT DISTINCT FROM $2), true) AS redacted,
                 coalesce(bool_and(crc32 IS NOT NULL), true) AS segments
-         FROM mintmaker_log_chunks WHERE run_id = $1`,
+         FROM mintmaker_log_chunks WHERE run_id = $1 AND seq >= 0`,
         [runId, fingerprint],
       );
       const row = result.rows[0];
@@ -354,7 +395,7 @@ export function createLogArchive(db: Database): LogArchive {
         bytes: string | number;
       }>(
         `SELECT min(seq) / 1000000 AS position, task, step, sum(bytes) AS bytes FROM mintmaker_log_chunks
-         WHERE run_id = $1 GROUP BY task, step ORDER BY min(seq)`,
+         WHERE run_id = $1 AND seq >= 0 GROUP BY task, step ORDER BY min(seq)`,
         [runId],
       );
       return result.rows.map((r) => ({

@@ -86,6 +86,31 @@ describe('the MintMaker log archive', () => {
     assert.equal(await readAll(saved.id), 'new text\n');
   });
 
+  it('an upload that fails midway leaves the step as it was, and nothing of itself', async () => {
+    const saved = await run('b2', 1);
+    const step = { position: 0, task: 't', step: 's' };
+    await archive.writeStep(saved.id, step, ['old text\n'], 1e6);
+    const chunksBefore = await db.query('SELECT seq FROM mintmaker_log_chunks WHERE run_id = $1', [
+      saved.id,
+    ]);
+    let readMidway = '';
+    async function* cutShort() {
+      // Three chunks' worth reach the archive before the upload breaks.
+      yield* lines('new', 12_000);
+      readMidway = await readAll(saved.id);
+      throw new Error('the connection broke');
+    }
+    await assert.rejects(archive.writeStep(saved.id, step, cutShort(), 1e6), /connection broke/);
+    assert.equal(readMidway, 'old text\n', 'readers never see a step half written');
+    assert.equal(await readAll(saved.id), 'old text\n');
+    const chunksAfter = await db.query('SELECT seq FROM mintmaker_log_chunks WHERE run_id = $1', [
+      saved.id,
+    ]);
+    assert.deepEqual(chunksAfter.rows, chunksBefore.rows);
+    const found = await archive.findRun('mintmaker', saved.runName);
+    assert.equal(found?.logBytes, 'old text\n'.length);
+  });
+
   it('a run over the size cap keeps its tail and says it was truncated', async () => {
     const saved = await run('c', 1);
     const cap = 2 * CHUNK_BYTES;
