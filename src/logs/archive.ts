@@ -217,12 +217,7 @@ export function createLogArchive(db: Database): LogArchive {
           return toRun(row);
         })
         .catch((error: unknown) => {
-          if (
-            typeof error === 'object' &&
-            error !== null &&
-            'code' in error &&
-            error.code === '23505'
-          ) {
+          if (isUniqueViolation(error)) {
             throw new ConflictError('Another run of this name is archived for another namespace');
           }
           throw error;
@@ -346,17 +341,18 @@ export function createLogArchive(db: Database): LogArchive {
       // In one transaction: the old log of the step out, the new one in (seq -1 - s
       // becomes s, the chunk's place in the run), and the run back under the cap by
       // dropping its oldest chunks.
-      const result = await db.transaction(async (tx) => {
-        await tx.query(
-          'DELETE FROM mintmaker_log_chunks WHERE run_id = $1 AND task = $2 AND step = $3 AND seq >= 0',
-          [runId, step.task, step.step],
-        );
-        await tx.query(
-          'UPDATE mintmaker_log_chunks SET seq = -1 - seq WHERE run_id = $1 AND seq BETWEEN $2 AND $3',
-          [runId, aside(STEP_SEQS - 1), aside(0)],
-        );
-        return tx.query<{ total: string | number; truncated: boolean }>(
-          `WITH sized AS (
+      const result = await db
+        .transaction(async (tx) => {
+          await tx.query(
+            'DELETE FROM mintmaker_log_chunks WHERE run_id = $1 AND task = $2 AND step = $3 AND seq >= 0',
+            [runId, step.task, step.step],
+          );
+          await tx.query(
+            'UPDATE mintmaker_log_chunks SET seq = -1 - seq WHERE run_id = $1 AND seq BETWEEN $2 AND $3',
+            [runId, aside(STEP_SEQS - 1), aside(0)],
+          );
+          return tx.query<{ total: string | number; truncated: boolean }>(
+            `WITH sized AS (
              SELECT seq, sum(bytes) OVER (ORDER BY seq DESC) AS tail FROM mintmaker_log_chunks
              WHERE run_id = $1 AND seq >= 0
            ), dropped AS (
@@ -370,9 +366,18 @@ export function createLogArchive(db: Database): LogArchive {
              truncated = truncated OR $3 OR EXISTS (SELECT 1 FROM dropped)
            WHERE id = $1
            RETURNING log_bytes AS total, truncated`,
-          [runId, capBytes, droppedWhileWriting],
-        );
-      });
+            [runId, capBytes, droppedWhileWriting],
+          );
+        })
+        .catch(async (error: unknown) => {
+          await clearAside().catch(() => undefined);
+          if (isUniqueViolation(error)) {
+            throw new ConflictError(
+              `Another step of this run is archived at position ${step.position}`,
+            );
+          }
+          throw error;
+        });
       return { bytes: written, truncated: result.rows[0]?.truncated ?? false };
     },
 
@@ -494,3 +499,6 @@ async function* chunks<T>(
     yield* current.decoded;
   }
 }
+
+const isUniqueViolation = (error: unknown) =>
+  typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';

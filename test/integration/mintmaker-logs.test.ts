@@ -235,6 +235,20 @@ describe('MintMaker run logs', () => {
     assert.doesNotMatch(text, /overwrite/);
   });
 
+  it('a second step at a position already taken is refused with 409 and changes nothing', async () => {
+    const before = await (await logsOf('renovate-a1', 'token-alice')).text();
+    const put = await fetch(
+      `${server.url}/api/v1/mintmaker/runs/renovate-a1/steps/other/step?position=0`,
+      {
+        method: 'PUT',
+        headers: { ...as('token-operator'), 'content-type': 'text/plain' },
+        body: 'a step of its own\n',
+      },
+    );
+    assert.equal(put.status, 409, await put.text());
+    assert.equal(await (await logsOf('renovate-a1', 'token-alice')).text(), before);
+  });
+
   it("the analyzer's mintmaker-custom report links to the latest run of its repository and branch", async () => {
     const answer = await api().post(
       '/api/v1/webhooks/mintmaker-custom',
