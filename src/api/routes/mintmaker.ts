@@ -407,6 +407,7 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
             401: ErrorSchema,
             403: ErrorSchema,
             404: ErrorSchema,
+            409: ErrorSchema,
             503: ErrorSchema,
           },
         },
