@@ -169,6 +169,37 @@ describe('MintMaker run logs', () => {
     assert.equal(unknownStep.status, 404);
   });
 
+  it('?format=text passes through lines it cannot render, never splits a character, and the server stays up', async () => {
+    const nested = `{"msg":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    const overlong = 'y'.repeat(3_000_000);
+    // A three-byte character straddling the first 256 KiB chunk boundary of the archive.
+    const head = '{"level":30,"msg":"';
+    const filler = 'f'.repeat(262_144 - 2 - head.length);
+    const straddling = `${head}${filler}€ ok"}`;
+    await upload(
+      {
+        name: 'renovate-odd',
+        uid: 'uid-odd',
+        namespace: 'team-a',
+        component: 'odd',
+        status: 'Failed',
+      },
+      [['renovate', 'run', `${straddling}\n${nested}\n${overlong}\n{"level":40,"msg":"after"}\n`]],
+    );
+    const response = await logsOf('renovate-odd', 'token-alice', '?format=text');
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.ok(
+      text.includes(`INFO  ${filler}€ ok\n`),
+      'the character split between chunks is whole',
+    );
+    assert.ok(!text.includes('\uFFFD'));
+    assert.ok(text.includes(`${nested}\n`), 'a line render fails on passes as it is');
+    assert.ok(text.includes(`\n${overlong}\n`), 'an overlong line passes as it is');
+    assert.match(text, /WARN  after\n$/);
+    assert.equal((await logsOf('renovate-a1', 'token-alice')).status, 200);
+  });
+
   it('answers gzip to clients that accept it: one gzip body of exactly the text served plain', async () => {
     for (const [run, query] of [
       ['renovate-a1', ''],

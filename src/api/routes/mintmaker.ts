@@ -13,6 +13,7 @@
  */
 import { PassThrough, pipeline, Readable, Transform } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { constants as zlibConstants, createGzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -439,19 +440,46 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
   });
 }
 
-/** A transform applying `render` to every line of a text stream. */
+/** Lines longer than this pass through `linewise` as they are, in pieces. */
+const MAX_RENDERED_LINE = 1024 * 1024;
+
+/**
+ * A transform applying `render` to every line of a UTF-8 text stream (characters split
+ * between chunks decoded whole). A line `render` fails on, and a line longer than
+ * MAX_RENDERED_LINE, pass as they are: memory stays bounded and no text stops the stream.
+ */
 function linewise(render: (line: string) => string): Transform {
+  const decoder = new StringDecoder('utf8');
   let pending = '';
+  /** In the middle of an overlong line, already passed on in pieces. */
+  let overlong = false;
+  const safely = (line: string) => {
+    try {
+      return render(line);
+    } catch {
+      return line;
+    }
+  };
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      pending += chunk.toString('utf8');
+      pending += decoder.write(chunk);
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      if (lines.length > 0) this.push(lines.map((l) => `${render(l)}\n`).join(''));
+      const out = lines.map((line, index) =>
+        index === 0 && overlong ? `${line}\n` : `${safely(line)}\n`,
+      );
+      if (lines.length > 0) overlong = false;
+      if (pending.length > MAX_RENDERED_LINE) {
+        out.push(pending);
+        pending = '';
+        overlong = true;
+      }
+      if (out.length > 0) this.push(out.join(''));
       callback();
     },
     flush(callback) {
-      if (pending) this.push(render(pending));
+      pending += decoder.end();
+      if (pending) this.push(overlong ? pending : safely(pending));
       callback();
     },
   });
