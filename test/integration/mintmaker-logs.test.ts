@@ -196,7 +196,7 @@ describe('MintMaker run logs', () => {
     assert.ok(!text.includes('\uFFFD'));
     assert.ok(text.includes(`${nested}\n`), 'a line render fails on passes as it is');
     assert.ok(text.includes(`\n${overlong}\n`), 'an overlong line passes as it is');
-    assert.match(text, /WARN  after\n$/);
+    assert.match(text, /WARN {2}after\n$/);
     assert.equal((await logsOf('renovate-a1', 'token-alice')).status, 200);
   });
 
