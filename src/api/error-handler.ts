@@ -45,7 +45,11 @@ export function installErrorHandling(app: FastifyInstance): void {
       });
     }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply.code(415).send({ error: 'Unsupported content type: send application/json' });
+      // A route that takes something else than JSON names it in its config.
+      const { accepts } = request.routeOptions.config as { accepts?: string };
+      return reply
+        .code(415)
+        .send({ error: `Unsupported content type: send ${accepts ?? 'application/json'}` });
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       // Malformed JSON, empty JSON body and the like: Fastify's message is safe and useful.

@@ -266,6 +266,29 @@ describe('MintMaker run logs', () => {
     assert.doesNotMatch(text, /overwrite/);
   });
 
+  it('a step upload that is not text is refused with 415 naming what to send, and changes nothing', async () => {
+    const before = await (await logsOf('renovate-a1', 'token-alice')).text();
+    for (const [type, body] of [
+      ['application/json', '{"not":"a log"}'],
+      ['application/json', '"a JSON string"'],
+      ['application/x-www-form-urlencoded', 'a=b'],
+    ]) {
+      const put = await fetch(
+        `${server.url}/api/v1/mintmaker/runs/renovate-a1/steps/renovate/run?position=1`,
+        {
+          method: 'PUT',
+          headers: { ...as('token-operator'), 'content-type': type ?? '' },
+          body,
+        },
+      );
+      assert.equal(put.status, 415, type);
+      assert.deepEqual(await put.json(), {
+        error: 'Unsupported content type: send text/plain or application/octet-stream',
+      });
+    }
+    assert.equal(await (await logsOf('renovate-a1', 'token-alice')).text(), before);
+  });
+
   it('a second step at a position already taken is refused with 409 and changes nothing', async () => {
     const before = await (await logsOf('renovate-a1', 'token-alice')).text();
     const put = await fetch(

@@ -387,6 +387,8 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
 
   // Log uploads are streamed through redaction into the archive, never buffered whole.
   void app.register((scope, _options, done) => {
+    // Only text, as a stream: not JSON or anything else the rest of the API parses.
+    scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(
       ['text/plain', 'application/octet-stream'],
       (_request, payload, parsed) => parsed(null, payload),
@@ -394,6 +396,7 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
     scope.put(
       '/api/v1/mintmaker/runs/:run/steps/:task/:step',
       {
+        config: { accepts: 'text/plain or application/octet-stream' },
         schema: {
           tags: ['mintmaker'],
           summary: "Archive one step's log of a run (text/plain, streamed)",
@@ -409,6 +412,7 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
             403: ErrorSchema,
             404: ErrorSchema,
             409: ErrorSchema,
+            415: ErrorSchema,
             503: ErrorSchema,
           },
         },
