@@ -26,6 +26,18 @@ let server: TestServer;
 let operator: RunningOperator;
 
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Reads a response body until its text so far matches `pattern`. */
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, pattern: RegExp) {
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!pattern.test(text)) {
+    const next = await reader.read();
+    if (next.done) assert.fail(`the body ended before ${String(pattern)}: ${text}`);
+    text += decoder.decode(next.value, { stream: true });
+  }
+  return text;
+}
 const logs = (token: string, query = '') =>
   fetch(`${server.url}/api/v1/mintmaker/runs/${RUN}/logs${query}`, { headers: as(token) });
 
@@ -178,7 +190,8 @@ describe('MintMaker run logs, live and archived', () => {
     assert.equal(response.status, 200);
     const reader = response.body?.getReader();
     assert.ok(reader);
-    assert.match(new TextDecoder().decode((await reader.read()).value), /step renovate/);
+    // The pod's own text has arrived: its log is open (the heading alone comes before).
+    await readUntil(reader, /Repository started/);
     assert.equal(kube.openPodLogs(), 1);
     await reader.cancel();
     const deadline = Date.now() + 5000;
@@ -193,7 +206,7 @@ describe('MintMaker run logs, live and archived', () => {
     assert.equal(response.status, 200);
     const reader = response.body?.getReader();
     assert.ok(reader);
-    assert.match(new TextDecoder().decode((await reader.read()).value), /step renovate/);
+    await readUntil(reader, /Repository started/);
     kube.cutPodLogs();
     const outcome = await Promise.race([
       (async () => {
