@@ -22,7 +22,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { ArchivedRun, LogArchive } from '../../logs/archive.js';
 import { GzipJoiner, parallelGzip } from '../../logs/gzip-segments.js';
 import type { Redactor } from '../../logs/redact.js';
-import type { LiveCluster, LiveRun } from '../../logs/live.js';
+import type { LiveCluster, LiveRun, LiveStep } from '../../logs/live.js';
 import { renovateLine } from '../../logs/renovate-format.js';
 import { acceptsGzip } from '../content-coding.js';
 import type { Guard } from '../guard.js';
@@ -272,7 +272,7 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
         if (wanted && !liveSteps.some(matches) && query.follow !== true) {
           throw new NotFoundError(`Run ${name} has no step ${wanted}`);
         }
-        source = liveSections(live, liveRun, matches, query.follow === true);
+        source = liveSections(live, liveRun, matches, query.follow === true, liveSteps);
         from = 'live';
       } else if (found.archived) {
         const archived = found.archived;
@@ -290,10 +290,11 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
         from = 'archive';
       } else if (found.kept && deps.kubearchive) {
         const kubearchive = deps.kubearchive;
-        if (wanted && !(await kubearchive.steps(found.kept)).some(matches)) {
+        const keptSteps = await kubearchive.steps(found.kept);
+        if (wanted && !keptSteps.some(matches)) {
           throw new NotFoundError(`Run ${name} has no step ${wanted}`);
         }
-        source = liveSections(kubearchive, found.kept, matches, false);
+        source = liveSections(kubearchive, found.kept, matches, false, keptSteps);
         from = 'kubearchive';
       } else {
         throw new NotFoundError(NOT_FOUND);
@@ -542,6 +543,8 @@ function liveSections(
   run: LiveRun,
   matches: (step: { task: string; step: string }) => boolean,
   follow: boolean,
+  /** The run's steps as the caller just read them, for the first round. */
+  known?: LiveStep[],
 ): Readable {
   const body = new PassThrough();
   /** Writes with backpressure; fails once the client has gone. */
@@ -556,11 +559,14 @@ function liveSections(
       body.once('drain', done).once('close', done);
     });
   };
+  let firstRound = known;
   const produce = async () => {
     const seen = new Set<string>();
     while (!body.destroyed) {
       let progressed = false;
-      for (const step of await live.steps(run)) {
+      const steps = firstRound ?? (await live.steps(run));
+      firstRound = undefined;
+      for (const step of steps) {
         const key = `${step.task}/${step.step}`;
         if (seen.has(key) || !matches(step)) continue;
         await write(header(step.task, step.step, seen.size === 0));
