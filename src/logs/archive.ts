@@ -399,7 +399,7 @@ export function createLogArchive(db: Database): LogArchive {
         step: string;
         bytes: string | number;
       }>(
-        `SELECT min(seq) / 1000000 AS position, task, step, sum(bytes) AS bytes FROM mintmaker_log_chunks
+        `SELECT min(seq) / ${STEP_SEQS} AS position, task, step, sum(bytes) AS bytes FROM mintmaker_log_chunks
          WHERE run_id = $1 AND seq >= 0 GROUP BY task, step ORDER BY min(seq)`,
         [runId],
       );
