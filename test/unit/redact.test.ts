@@ -139,4 +139,66 @@ describe('log redaction', () => {
       { numRuns: 300 },
     );
   });
+
+  it('the stream hides exactly what the text rules hide, for any lines of anchors, near misses and other text', async () => {
+    const builtin = createRedactor();
+    const anchors = [
+      ...['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+      ...['glpat-', 'glptt-', 'gldt-', 'glrt-', 'glsoat-', 'glcbt-', 'glimt-', 'glagent-'],
+      ...['gloas-', 'glft-', 'glwt-', 'bearer ', 'basic ', 'auth', 'passw', 'token', 'secret'],
+      ...['api_key', 'apikey', '://', '-----BEGIN ', 'PRIVATE KEY-----', '-----END '],
+    ];
+    const fragment = fc.oneof(
+      fc
+        .tuple(fc.constantFrom(...anchors), fc.array(fc.boolean(), { maxLength: 12 }))
+        .map(([anchor, upper]) =>
+          [...anchor].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(''),
+        ),
+      fc.constantFrom(
+        'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8',
+        'eyJhbGciOiJSUzI1NiJ9.abc.def',
+        '"password":"hunter22"',
+        '=abcd1234',
+        ': "s3cr3tvalue"',
+        'u:p4ss@',
+        'only-user@',
+        'https://bot:pàss@h/x',
+        'automerge',
+        'baseBranch',
+        'github.com',
+        '€',
+        ' ',
+        '"',
+      ),
+      fc.string({ maxLength: 12 }),
+      fc.string({ unit: 'grapheme', maxLength: 6 }),
+    );
+    const line = fc.array(fragment, { maxLength: 12 }).map((parts) => parts.join(''));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 8 }),
+        async (lines, cuts) => {
+          const input = Buffer.from(lines.join('\n'));
+          const out = await readText(Readable.from(cut(input, cuts)).pipe(builtin.stream()));
+          assert.equal(out, builtin.text(input.toString('utf8')));
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('a secret anywhere around the edge of the 256 KiB the scan copies at a time is redacted', async () => {
+    const builtin = createRedactor();
+    const token = secrets[0]?.[1] ?? '';
+    const filler = `${'{"level":20,"msg":"Found update for dependency"}'.padEnd(99, ' ')}\n`;
+    for (let shift = -40; shift <= 4; shift += 1) {
+      const head = filler.repeat(2700).slice(0, 262144 + shift);
+      const input = Buffer.from(`${head} ${token} done\n${filler}`);
+      // One chunk: the stream sees it as one block, larger than the scan's window.
+      const out = await readText(Readable.from([input]).pipe(builtin.stream()));
+      assert.ok(!out.includes(token), `token at ${262144 + shift + 1} survived`);
+      assert.equal(out, builtin.text(input.toString('utf8')));
+    }
+  });
 });
