@@ -4,17 +4,18 @@
  * double), each through redaction, plain and gzip (`curl --compressed`: the same text
  * reaches the client), as a ratio to reading the same bytes from a local file with the
  * same client (curl, a separate process, `file://` for the file); and the server's
- * memory growth while serving it.
+ * memory growth while serving it. For the live path, the CPU time each process spends per
+ * read (server, API double, curl) against what two cores can give at the target's pace.
  * Targets: throughput ≥ 30% of the file read, memory growth < 50 MB.
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVICE_ACCOUNT_TOKEN, startKubeApiDouble } from '../test/support/kube-api.js';
-import { fmt, median, sampleRss, startKite } from './support.js';
+import { cpuMs, fmt, median, sampleRss, startKite } from './support.js';
 
 const MEGABYTES = Number(process.env.KITE_BENCH_LOG_MB ?? 50);
 /** Reads per figure per round (their median is the round's figure). */
@@ -61,6 +62,21 @@ function curl(
           bytes: Number(lines.at(-1)),
           headers: lines.slice(0, -1).join('\n').toLowerCase(),
         });
+      },
+    );
+  });
+}
+
+/** The CPU time (user + system, ms) curl spends fetching `url`, untimed otherwise. */
+function curlCpuMs(url: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'bash',
+      ['-c', 'TIMEFORMAT="%3U %3S"; time curl -sS -o /dev/null "$@"', 'curl', ...args, url],
+      (error, _stdout, stderr) => {
+        if (error) return reject(new Error(`curl ${url}: ${error.message}`));
+        const [user, system] = stderr.trim().split(/\s+/).slice(-2).map(Number);
+        resolve(((user ?? NaN) + (system ?? NaN)) * 1000);
       },
     );
   });
@@ -186,21 +202,35 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
     // The client is curl, a separate native process, for the file read as well: this
     // process also runs the API double, and must not be what is measured. Each figure
     // is the median of REPEATS reads, whole requests with curl's start and exit.
-    const rate = async (target: string, args: string[]) => {
+    /**
+     * The median MB/s of REPEATS reads; and, per read, the CPU ms of the server (whole and
+     * its main thread) and of this process (the API double and the benchmark's own work).
+     */
+    const measure = async (target: string, args: string[], server?: number) => {
+      const clocks = (): number[] =>
+        server === undefined ? [] : [cpuMs(server), cpuMs(server, true), cpuMs(process.pid)];
       const rates: number[] = [];
+      const before = clocks();
       for (let i = 0; i < REPEATS; i += 1) {
         const started = performance.now();
         await curl(target, args);
         rates.push(log.length / 1e6 / ((performance.now() - started) / 1000));
       }
-      return median(rates);
+      const cpu = clocks().map((after, i) => (after - (before[i] ?? 0)) / REPEATS);
+      return { rate: median(rates), cpu };
     };
+    const rate = async (target: string, args: string[]) => (await measure(target, args)).rate;
+    const kitePid = kite.child.pid ?? 0;
     const rows: {
       file: number;
       paths: number[];
       source: number;
       proxied: number;
       growth: number;
+      /** CPU ms per read on the live path: the server, its main thread, this process. */
+      liveCpu: number[];
+      /** The same for the bare proxy. */
+      proxiedCpu: number[];
     }[] = [];
     for (let round = 1; round <= rounds; round += 1) {
       const fileRead = await rate(`file://${logFile}`, []);
@@ -209,8 +239,15 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
       before.stop();
       const rss = sampleRss(kite.child.pid ?? 0, 20);
       const served: number[] = [];
+      let liveCpu: number[] = [];
       for (const path of paths) {
-        served.push(await rate(url(path.run), [...reader, ...(path.gzip ? ['--compressed'] : [])]));
+        const measured = await measure(
+          url(path.run),
+          [...reader, ...(path.gzip ? ['--compressed'] : [])],
+          kitePid,
+        );
+        served.push(measured.rate);
+        if (path.source === 'live' && !path.gzip) liveCpu = measured.cpu;
       }
       // What the live path starts from: the same pod log straight from the API double.
       const source = await rate(
@@ -218,7 +255,8 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
         ['-H', `authorization: Bearer ${SERVICE_ACCOUNT_TOKEN}`],
       );
       // The ceiling of any live path in Node here: a bare proxy of that pod log.
-      const proxied = await rate(proxy.url, []);
+      const proxiedRun = await measure(proxy.url, [], proxy.pid);
+      const proxied = proxiedRun.rate;
       rss.stop();
       rows.push({
         file: fileRead,
@@ -226,6 +264,8 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
         source,
         proxied,
         growth: rss.peakMiB() - baseline,
+        liveCpu,
+        proxiedCpu: proxiedRun.cpu,
       });
       console.log(
         `logs round ${round}: file ${fmt(fileRead, 0)} MB/s, ${paths.map((p, i) => `${p.source}${p.gzip ? ' gzip' : ''} ${fmt(served[i] ?? 0, 0)}`).join(', ')} MB/s, server RSS growth ${fmt(rss.peakMiB() - baseline)} MiB`,
@@ -252,6 +292,36 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
     console.log(
       `\nserver RSS growth while serving: ${fmt(median(rows.map((r) => r.growth)))} MiB (target < 50 MB); throughput target >= 0.30`,
     );
+    // Where the live path's time goes: every process of it shares this machine's cores.
+    const curlCpu = async (target: string, args: string[]) =>
+      median([
+        await curlCpuMs(target, args),
+        await curlCpuMs(target, args),
+        await curlCpuMs(target, args),
+      ]);
+    const fileCurl = await curlCpu(`file://${logFile}`, []);
+    const cpuOf = (pick: (r: (typeof rows)[number]) => number[], i: number) =>
+      median(rows.map((r) => pick(r)[i] ?? NaN));
+    const budget = (name: string, pick: (r: (typeof rows)[number]) => number[], client: number) => {
+      const [server, main, double] = [0, 1, 2].map((i) => cpuOf(pick, i)) as [
+        number,
+        number,
+        number,
+      ];
+      return `${name}: server ${fmt(server, 0)} (main thread ${fmt(main, 0)}) + API double ${fmt(double, 0)} + curl ${fmt(client, 0)} = ${fmt(server + double + client, 0)}`;
+    };
+    const cores = availableParallelism();
+    const deadline = (MEGABYTES / (0.3 * fileRate)) * 1000;
+    console.log(
+      `\nCPU ms per ${MEGABYTES} MB read (user + system; "API double" is the benchmark process, which runs it): ` +
+        `file read: curl ${fmt(fileCurl, 0)}; ` +
+        `${budget('live', (r) => r.liveCpu, await curlCpu(url('live-run'), reader))}; ` +
+        `${budget('bare proxy', (r) => r.proxiedCpu, await curlCpu(proxy.url, []))}.`,
+    );
+    console.log(
+      `At 0.30 of the file read, a read takes at most ${fmt(deadline, 0)} ms: its processes together get at most ` +
+        `${cores} cores x ${fmt(deadline, 0)} ms = ${fmt(cores * deadline, 0)} ms of CPU, and a main thread at most ${fmt(deadline, 0)} ms.`,
+    );
   } finally {
     await kite.stop();
     await proxy.stop();
@@ -266,7 +336,7 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
 async function startBareProxy(
   target: string,
   token: string,
-): Promise<{ url: string; stop: () => Promise<void> }> {
+): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const script = `
     const http = require('node:http');
     const server = http.createServer((req, res) => {
@@ -283,6 +353,7 @@ async function startBareProxy(
   const [port] = (await once(child.stdout, 'data')) as [Buffer];
   return {
     url: `http://127.0.0.1:${port.toString().trim()}/`,
+    pid: child.pid ?? 0,
     stop: async () => {
       child.kill();
       await once(child, 'exit');

@@ -1,8 +1,9 @@
 /**
  * Benchmark plumbing: a scratch database on the local PostgreSQL, the real `kite serve`
- * process, an RSS sampler for it, a tight driver loop for baselines, and statistics.
+ * process, an RSS sampler and a CPU clock for processes, a tight driver loop for
+ * baselines, and statistics.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { createScratchDatabase } from '../test/support/scratch-database.js';
@@ -50,6 +51,22 @@ export function startKite(
     child.stdout?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`kite exited with ${code}: ${output}`)));
   });
+}
+
+/** Clock ticks per second of the CPU times in /proc (USER_HZ). */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/**
+ * The CPU time (user + system) a process has used so far, in milliseconds (Linux /proc);
+ * with `mainThread`, only its main thread's (where a Node process runs JavaScript).
+ */
+export function cpuMs(pid: number, mainThread = false): number {
+  const stat = readFileSync(
+    mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`,
+    'utf8',
+  );
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
 /** Samples a process's resident set size (Linux /proc) until stopped; returns the peak in MiB. */
