@@ -229,8 +229,9 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
       growth: number;
       /** CPU ms per read on the live path: the server, its main thread, this process. */
       liveCpu: number[];
-      /** The same for the bare proxy. */
+      /** The same for the bare proxy, and for the archive (PostgreSQL's own not counted). */
       proxiedCpu: number[];
+      archiveCpu: number[];
     }[] = [];
     for (let round = 1; round <= rounds; round += 1) {
       const fileRead = await rate(`file://${logFile}`, []);
@@ -240,6 +241,7 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
       const rss = sampleRss(kite.child.pid ?? 0, 20);
       const served: number[] = [];
       let liveCpu: number[] = [];
+      let archiveCpu: number[] = [];
       for (const path of paths) {
         const measured = await measure(
           url(path.run),
@@ -248,6 +250,7 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
         );
         served.push(measured.rate);
         if (path.source === 'live' && !path.gzip) liveCpu = measured.cpu;
+        if (path.source === 'archive' && !path.gzip) archiveCpu = measured.cpu;
       }
       // What the live path starts from: the same pod log straight from the API double.
       const source = await rate(
@@ -266,6 +269,7 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
         growth: rss.peakMiB() - baseline,
         liveCpu,
         proxiedCpu: proxiedRun.cpu,
+        archiveCpu,
       });
       console.log(
         `logs round ${round}: file ${fmt(fileRead, 0)} MB/s, ${paths.map((p, i) => `${p.source}${p.gzip ? ' gzip' : ''} ${fmt(served[i] ?? 0, 0)}`).join(', ')} MB/s, server RSS growth ${fmt(rss.peakMiB() - baseline)} MiB`,
@@ -310,13 +314,18 @@ export async function logsPhase(databaseUrl: string, rounds: number): Promise<vo
       ];
       return `${name}: server ${fmt(server, 0)} (main thread ${fmt(main, 0)}) + API double ${fmt(double, 0)} + curl ${fmt(client, 0)} = ${fmt(server + double + client, 0)}`;
     };
+    const archived = (client: number) => {
+      const [server, main] = [0, 1].map((i) => cpuOf((r) => r.archiveCpu, i)) as [number, number];
+      return `archive: server ${fmt(server, 0)} (main thread ${fmt(main, 0)}) + curl ${fmt(client, 0)}, PostgreSQL not counted`;
+    };
     const cores = availableParallelism();
     const deadline = (MEGABYTES / (0.3 * fileRate)) * 1000;
     console.log(
       `\nCPU ms per ${MEGABYTES} MB read (user + system; "API double" is the benchmark process, which runs it): ` +
         `file read: curl ${fmt(fileCurl, 0)}; ` +
         `${budget('live', (r) => r.liveCpu, await curlCpu(url('live-run'), reader))}; ` +
-        `${budget('bare proxy', (r) => r.proxiedCpu, await curlCpu(proxy.url, []))}.`,
+        `${budget('bare proxy', (r) => r.proxiedCpu, await curlCpu(proxy.url, []))}; ` +
+        `${archived(await curlCpu(url('archived-run'), reader))}.`,
     );
     console.log(
       `At 0.30 of the file read, a read takes at most ${fmt(deadline, 0)} ms: its processes together get at most ` +
