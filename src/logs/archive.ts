@@ -7,6 +7,7 @@
  * cap drops the oldest chunks (the tail is where a failure is) and marks the run
  * truncated.
  */
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import {
   crc32,
@@ -26,6 +27,13 @@ const gunzip = promisify(gunzipCb);
 export const CHUNK_BYTES = 256 * 1024;
 /** seq values per step: a chunk's seq is its step's position × this + its index. */
 const STEP_SEQS = 1_000_000;
+/** A claim on an upload not renewed for this long is taken to be its dead process's. */
+const CLAIM_EXPIRES_SECONDS = 120;
+const UPLOAD_IN_PROGRESS = 'Another upload of this step is in progress';
+const UPLOAD_TAKEN_OVER =
+  'This upload stalled and another upload of the step took over; the step is theirs';
+const RELEASE_CLAIM =
+  'DELETE FROM mintmaker_log_uploads WHERE run_id = $1 AND position = $2 AND token = $3 RETURNING token';
 /** Chunks read per query when serving (2 MiB raw); the first query reads fewer. */
 const READ_BATCH = 8;
 const FIRST_READ_BATCH = 2;
@@ -264,16 +272,30 @@ export function createLogArchive(db: Database): LogArchive {
     async writeStep(runId, step, source, capBytes, redaction) {
       // The step is written aside (negative seq, which no reader sees) and swapped in
       // whole once complete: an upload that fails midway leaves the step as it was.
+      // The aside range is the step's position's, so one upload of a position at a time
+      // may write it: the upload claims it, proves the claim with every chunk it writes
+      // (which renews it), and gives it up with the swap.
       const first = step.position * STEP_SEQS;
       const aside = (index: number) => -1 - (first + index);
-      const clearAside = () =>
-        db.query('DELETE FROM mintmaker_log_chunks WHERE run_id = $1 AND seq BETWEEN $2 AND $3', [
-          runId,
-          aside(STEP_SEQS - 1),
-          aside(0),
-        ]);
-      // What an upload that died with its process left aside.
-      await clearAside();
+      const token = randomUUID();
+      const claimed = await db.query(
+        `INSERT INTO mintmaker_log_uploads (run_id, position, token) VALUES ($1, $2, $3)
+         ON CONFLICT (run_id, position) DO UPDATE SET token = EXCLUDED.token, renewed_at = now()
+         WHERE mintmaker_log_uploads.renewed_at < now() - $4::interval
+         RETURNING token`,
+        [runId, step.position, token, `${CLAIM_EXPIRES_SECONDS} seconds`],
+      );
+      if (claimed.rows.length === 0) throw new ConflictError(UPLOAD_IN_PROGRESS);
+      /** Gives the claim up and clears what is aside, if the claim is still this upload's. */
+      const abandon = () =>
+        db.transaction(async (tx) => {
+          const released = await tx.query(RELEASE_CLAIM, [runId, step.position, token]);
+          if (released.rows.length === 0) return;
+          await tx.query(
+            'DELETE FROM mintmaker_log_chunks WHERE run_id = $1 AND seq BETWEEN $2 AND $3',
+            [runId, aside(STEP_SEQS - 1), aside(0)],
+          );
+        });
       // Chunks beyond the cap are dropped while writing (the oldest first).
       const keep = Math.ceil(capBytes / CHUNK_BYTES) + 1;
       let buffered: Buffer[] = [];
@@ -291,9 +313,19 @@ export function createLogArchive(db: Database): LogArchive {
         buffered = [];
         size = 0;
         const data = await deflateRaw(raw, SEGMENT);
-        await db.query(
-          `INSERT INTO mintmaker_log_chunks (run_id, seq, task, step, bytes, data, redaction, crc32)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        // Written only while the claim is this upload's (renewing it); the chunk the cap
+        // lets go of is dropped by the same statement.
+        const inserted = await db.query(
+          `WITH claim AS (
+             UPDATE mintmaker_log_uploads SET renewed_at = now()
+             WHERE run_id = $1 AND position = $9 AND token = $10 RETURNING run_id
+           ), dropped AS (
+             DELETE FROM mintmaker_log_chunks c USING claim
+             WHERE c.run_id = claim.run_id AND c.seq = $11
+           )
+           INSERT INTO mintmaker_log_chunks (run_id, seq, task, step, bytes, data, redaction, crc32)
+           SELECT claim.run_id, $2, $3, $4, $5, $6, $7, $8 FROM claim
+           RETURNING seq`,
           [
             runId,
             aside(chunkIndex),
@@ -303,18 +335,22 @@ export function createLogArchive(db: Database): LogArchive {
             data,
             redaction ?? null,
             crc32(raw),
+            step.position,
+            token,
+            chunkIndex >= keep ? aside(chunkIndex - keep) : null,
           ],
         );
-        if (chunkIndex >= keep) {
-          await db.query('DELETE FROM mintmaker_log_chunks WHERE run_id = $1 AND seq = $2', [
-            runId,
-            aside(chunkIndex - keep),
-          ]);
-        }
+        if (inserted.rows.length === 0) throw new ConflictError(UPLOAD_TAKEN_OVER);
         chunkIndex += 1;
         written += raw.length;
       };
       try {
+        // What an upload that died with its process left aside.
+        await db.query(
+          `DELETE FROM mintmaker_log_chunks WHERE run_id = $1 AND seq BETWEEN $2 AND $3
+           AND EXISTS (SELECT 1 FROM mintmaker_log_uploads WHERE run_id = $1 AND position = $4 AND token = $5)`,
+          [runId, aside(STEP_SEQS - 1), aside(0), step.position, token],
+        );
         for await (const piece of source) {
           const bytes =
             typeof piece === 'string'
@@ -334,15 +370,17 @@ export function createLogArchive(db: Database): LogArchive {
         }
         await flush();
       } catch (error) {
-        await clearAside().catch(() => undefined);
+        await abandon().catch(() => undefined);
         throw error;
       }
       const droppedWhileWriting = chunkIndex > keep;
-      // In one transaction: the old log of the step out, the new one in (seq -1 - s
-      // becomes s, the chunk's place in the run), and the run back under the cap by
-      // dropping its oldest chunks.
+      // In one transaction: the claim given up, the old log of the step out, the new one
+      // in (seq -1 - s becomes s, the chunk's place in the run), and the run back under
+      // the cap by dropping its oldest chunks.
       const result = await db
         .transaction(async (tx) => {
+          const released = await tx.query(RELEASE_CLAIM, [runId, step.position, token]);
+          if (released.rows.length === 0) throw new ConflictError(UPLOAD_TAKEN_OVER);
           await tx.query(
             'DELETE FROM mintmaker_log_chunks WHERE run_id = $1 AND task = $2 AND step = $3 AND seq >= 0',
             [runId, step.task, step.step],
@@ -370,7 +408,8 @@ export function createLogArchive(db: Database): LogArchive {
           );
         })
         .catch(async (error: unknown) => {
-          await clearAside().catch(() => undefined);
+          if (error instanceof ConflictError) throw error;
+          await abandon().catch(() => undefined);
           if (isUniqueViolation(error)) {
             throw new ConflictError(
               `Another step of this run is archived at position ${step.position}`,

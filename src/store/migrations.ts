@@ -7,6 +7,7 @@ import type { Database } from './database.js';
 import {
   INITIAL_SCHEMA,
   LOG_SEGMENTS_SCHEMA,
+  LOG_UPLOAD_CLAIMS_SCHEMA,
   MINTMAKER_LOGS_SCHEMA,
   REDACTION_FINGERPRINT_SCHEMA,
   RUN_ORDER_SCHEMA,
@@ -24,6 +25,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'MintMaker run log archive', sql: MINTMAKER_LOGS_SCHEMA },
   { version: 4, name: 'redaction fingerprint of archived logs', sql: REDACTION_FINGERPRINT_SCHEMA },
   { version: 5, name: 'archived logs as joinable DEFLATE segments', sql: LOG_SEGMENTS_SCHEMA },
+  { version: 6, name: 'claims on MintMaker log uploads', sql: LOG_UPLOAD_CLAIMS_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */

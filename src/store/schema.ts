@@ -208,3 +208,19 @@ ALTER TABLE mintmaker_log_chunks ADD COLUMN redaction text
 export const LOG_SEGMENTS_SCHEMA = `
 ALTER TABLE mintmaker_log_chunks ADD COLUMN crc32 bigint
 `;
+
+/**
+ * Migration 6: who is uploading a step of an archived run. An upload writes its step
+ * aside before swapping it in (src/logs/archive.ts); the claim keeps a second upload of
+ * the same step from writing into, or clearing, the same aside range at the same time.
+ * A claim not renewed for a while (its process died) may be taken over.
+ */
+export const LOG_UPLOAD_CLAIMS_SCHEMA = `
+CREATE TABLE mintmaker_log_uploads (
+  run_id uuid NOT NULL REFERENCES mintmaker_runs (id) ON DELETE CASCADE,
+  position integer NOT NULL,
+  token uuid NOT NULL,
+  renewed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (run_id, position)
+)
+`;

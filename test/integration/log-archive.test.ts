@@ -42,6 +42,35 @@ async function readAll(runId: string, step?: string): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
+/** What uploads of a run left behind: chunks written aside, claims not given up. */
+async function leftovers(runId: string): Promise<{ aside: number; claims: number }> {
+  const result = await db.query<{ aside: string | number; claims: string | number }>(
+    `SELECT (SELECT count(*) FROM mintmaker_log_chunks WHERE run_id = $1 AND seq < 0) AS aside,
+            (SELECT count(*) FROM mintmaker_log_uploads WHERE run_id = $1) AS claims`,
+    [runId],
+  );
+  return { aside: Number(result.rows[0]?.aside), claims: Number(result.rows[0]?.claims) };
+}
+
+/**
+ * A point where an upload's source waits: `reached` once it waits there (everything it
+ * gave before is written), until `release`.
+ */
+function paused() {
+  let reach: () => void = () => undefined;
+  let release: () => void = () => undefined;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return {
+    reached,
+    release: () => release(),
+    here: () => {
+      reach();
+      return released;
+    },
+  };
+}
+
 function* lines(prefix: string, count: number) {
   for (let i = 0; i < count; i += 1) yield `${prefix} line ${i} ${'x'.repeat(60)}\n`;
 }
@@ -109,6 +138,61 @@ describe('the MintMaker log archive', () => {
     assert.deepEqual(chunksAfter.rows, chunksBefore.rows);
     const found = await archive.findRun('mintmaker', saved.runName);
     assert.equal(found?.logBytes, 'old text\n'.length);
+  });
+
+  it('of two uploads of one step at once, the second is refused and the first is stored whole', async () => {
+    const saved = await run('b3', 1);
+    const step = { position: 0, task: 't', step: 's' };
+    await archive.writeStep(saved.id, step, ['old text\n'], 50e6);
+    const pause = paused();
+    async function* first() {
+      // Two chunks' worth are written aside, then the upload waits (as a slow client would).
+      yield* lines('first', 8000);
+      await pause.here();
+      yield* lines('first again', 8000);
+    }
+    const firstUpload = archive.writeStep(saved.id, step, first(), 50e6);
+    await pause.reached;
+    await assert.rejects(
+      archive.writeStep(saved.id, step, lines('second', 8000), 50e6),
+      (error: Error) => error.name === 'ConflictError' && /in progress/.test(error.message),
+    );
+    assert.equal(await readAll(saved.id), 'old text\n', 'nothing changed while the first goes on');
+    pause.release();
+    const stored = await firstUpload;
+    const expected = [...lines('first', 8000), ...lines('first again', 8000)].join('');
+    assert.equal(stored.bytes, expected.length);
+    assert.equal(await readAll(saved.id), expected);
+    assert.equal((await archive.findRun('mintmaker', saved.runName))?.logBytes, expected.length);
+    assert.deepEqual(await leftovers(saved.id), { aside: 0, claims: 0 });
+  });
+
+  it('an upload that stalled past its claim is taken over, and stops without touching the new log', async () => {
+    const saved = await run('b4', 1);
+    const step = { position: 0, task: 't', step: 's' };
+    const pause = paused();
+    async function* stalled() {
+      yield* lines('stalled', 8000);
+      await pause.here();
+      yield* lines('stalled again', 8000);
+    }
+    const stalledUpload = archive.writeStep(saved.id, step, stalled(), 50e6);
+    await pause.reached;
+    // As if its process had died: the claim was last renewed long ago.
+    await db.query(
+      "UPDATE mintmaker_log_uploads SET renewed_at = now() - interval '1 hour' WHERE run_id = $1",
+      [saved.id],
+    );
+    await archive.writeStep(saved.id, step, lines('new', 8000), 50e6);
+    pause.release();
+    await assert.rejects(
+      stalledUpload,
+      (error: Error) => error.name === 'ConflictError' && /took over/.test(error.message),
+    );
+    const expected = [...lines('new', 8000)].join('');
+    assert.equal(await readAll(saved.id), expected);
+    assert.equal((await archive.findRun('mintmaker', saved.runName))?.logBytes, expected.length);
+    assert.deepEqual(await leftovers(saved.id), { aside: 0, claims: 0 });
   });
 
   it('a run over the size cap keeps its tail and says it was truncated', async () => {

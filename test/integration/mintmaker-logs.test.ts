@@ -303,6 +303,66 @@ describe('MintMaker run logs', () => {
     assert.equal(await (await logsOf('renovate-a1', 'token-alice')).text(), before);
   });
 
+  it('an upload of a step while another of it is in progress is refused with 409, and the first lands whole', async () => {
+    await upload(
+      {
+        name: 'renovate-a3',
+        uid: 'uid-a3',
+        namespace: 'team-a',
+        component: 'api',
+        status: 'Failed',
+      },
+      [['renovate', 'run', 'old log\n']],
+    );
+    const path = '/api/v1/mintmaker/runs/renovate-a3/steps/renovate/run?position=0';
+    const first = `${'first upload line\n'.repeat(40_000)}`;
+    // The first upload sends most of its body, then waits (as a slow client would).
+    let finish: (bytes: Uint8Array) => void = () => undefined;
+    let sent: () => void = () => undefined;
+    const halfSent = new Promise<void>((resolve) => (sent = resolve));
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(first.slice(0, 600_000)));
+        sent();
+        finish = (bytes) => {
+          controller.enqueue(bytes);
+          controller.close();
+        };
+      },
+    });
+    const firstPut = fetch(`${server.url}${path}`, {
+      method: 'PUT',
+      headers: { ...as('token-operator'), 'content-type': 'text/plain' },
+      body,
+      duplex: 'half',
+    });
+    await halfSent;
+    // Until the server has written part of it aside, the second could still come first.
+    for (let tries = 0; tries < 200; tries += 1) {
+      const second = await fetch(`${server.url}${path}`, {
+        method: 'PUT',
+        headers: { ...as('token-operator'), 'content-type': 'text/plain' },
+        body: 'second upload\n',
+      });
+      if (second.status === 409) {
+        assert.deepEqual(await second.json(), {
+          error: 'Another upload of this step is in progress',
+        });
+        break;
+      }
+      assert.equal(second.status, 200, 'a second upload is either refused or done first');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.ok(tries < 199, 'the first upload never claimed the step');
+    }
+    finish(new TextEncoder().encode(first.slice(600_000)));
+    const done = await firstPut;
+    assert.equal(done.status, 200, await done.text());
+    assert.equal(
+      await (await logsOf('renovate-a3', 'token-alice')).text(),
+      `==> task renovate, step run <==\n${first}`,
+    );
+  });
+
   it("the analyzer's mintmaker-custom report links to the latest run of its repository and branch", async () => {
     const answer = await api().post(
       '/api/v1/webhooks/mintmaker-custom',
