@@ -196,7 +196,8 @@ export function createRedactor(extra: readonly string[] = []): Redactor {
         state.inKey = false;
         return text.replace(/^.*?(-----END)/, `${REDACTED}$1`);
       }
-      return REDACTED;
+      // An empty line hides nothing (and the end of a text is not a line to mark).
+      return text === '' ? '' : REDACTED;
     }
     const begin = KEY_BEGIN.exec(text);
     if (begin) {

@@ -76,6 +76,19 @@ describe('log redaction', () => {
     assert.match(out, /-----END OPENSSH PRIVATE KEY-----\nafter$/);
   });
 
+  it('an empty line inside a key block stays empty, in a text and in a stream alike', async () => {
+    const builtin = createRedactor();
+    const input = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n\nkqhkiG9w0BAQEF\n';
+    const expected = `-----BEGIN PRIVATE KEY-----\n${REDACTED}\n\n${REDACTED}\n`;
+    assert.equal(builtin.text(input), expected);
+    assert.equal(
+      await readText(Readable.from([Buffer.from(input)]).pipe(builtin.stream())),
+      expected,
+    );
+    // A text that ends inside the block ends there: nothing is added after it.
+    assert.equal(builtin.text('-----BEGIN PRIVATE KEY-----\n'), '-----BEGIN PRIVATE KEY-----\n');
+  });
+
   it('finds key/value secrets whatever their case', () => {
     for (const text of [
       'PASSWORD=hunter22',
