@@ -26,6 +26,8 @@ export interface LeaderElectionOptions {
 
 export class LeaderElector {
   private timer: NodeJS.Timeout | undefined;
+  /** The round of acquiring or renewing under way, if any. */
+  private round: Promise<void> | undefined;
   private leading = false;
   private lastRenewed = 0;
   private stopped = false;
@@ -41,13 +43,24 @@ export class LeaderElector {
 
   start(): void {
     this.stopped = false;
-    void this.tick();
+    this.round = this.tick();
   }
 
-  /** Stops campaigning; a leader gives the lease up so another replica takes over at once. */
+  /**
+   * Stops campaigning; a leader gives the lease up so another replica takes over at once.
+   * A round under way is waited for first (for a retry period at most: the API may hang):
+   * it may just have taken the lease, which is then given up too. A lease taken after
+   * stop() is never reported as leadership.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.round,
+      new Promise((resolve) => (waited = setTimeout(resolve, this.options.retryPeriodMs))),
+    ]);
+    clearTimeout(waited);
     if (!this.leading) return;
     this.setLeading(false);
     try {
@@ -71,7 +84,11 @@ export class LeaderElector {
     // A leader that could not renew in time must assume another replica took over.
     const deadline = this.lastRenewed + this.options.leaseDurationSeconds * 1000 * (2 / 3);
     if (this.leading && Date.now() > deadline) this.setLeading(false);
-    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.options.retryPeriodMs);
+    if (!this.stopped) {
+      this.timer = setTimeout(() => {
+        this.round = this.tick();
+      }, this.options.retryPeriodMs);
+    }
   }
 
   private async tryAcquireOrRenew(): Promise<void> {
@@ -135,6 +152,8 @@ export class LeaderElector {
 
   private setLeading(leading: boolean): void {
     this.leading = leading;
+    // A lease taken by a round that ended after stop() is only held to be given up.
+    if (leading && this.stopped) return;
     this.options.log.info(
       { identity: this.options.identity, lease: `${this.options.namespace}/${this.options.name}` },
       leading ? 'became the leader: reporting' : 'not the leader: standing by',

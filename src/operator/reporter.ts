@@ -57,8 +57,9 @@ export class Reporter {
 
   constructor(private readonly options: ReporterOptions) {}
 
+  /** Runs not delivered yet: queued, being sent, or parked until a retry. */
   get depth(): number {
-    return this.queue.size;
+    return this.queue.size + this.inFlight + this.parked.size;
   }
 
   /** Queues a run unless it was already delivered at this version; false when full. */

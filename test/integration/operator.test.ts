@@ -627,6 +627,33 @@ describe('leader election', () => {
       await Promise.all(replicas.map((r) => r.close()));
     }
   });
+
+  it('a replica closed while a round of the election is in flight never reports, and leaves the Lease free', async () => {
+    await operator.close();
+    kube.apply(
+      pipelineRun({
+        namespace: 'op-closing',
+        name: 'closing-1',
+        type: 'build',
+        component: 'closing',
+        completedAt: 1,
+      }),
+    );
+    const config = await operatorConfig({ leaderElection: true, leaseDurationSeconds: 2 });
+    const held = kube.hold('leases');
+    const replica = await startOperator(config, { log: quiet() });
+    await within(replica.synced, 'the informers to sync');
+    await eventually(() => (held.waiting() > 0 ? true : undefined), 'a round in flight');
+    const closing = replica.close();
+    // The round goes on after close() began: it may take the Lease, never the reporting.
+    held.release();
+    await within(closing, 'the replica to close');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(replica.leading, false);
+    assert.deepEqual(await issues('op-closing'), [], 'a closed replica reports nothing');
+    const lease = kube.get('coordination.k8s.io/v1', 'Lease', 'kite', config.leaseName) as any;
+    assert.ok(!lease?.spec?.holderIdentity, `the Lease is free: ${JSON.stringify(lease?.spec)}`);
+  });
 });
 
 function freePort(): Promise<number> {

@@ -158,6 +158,11 @@ export interface KubeApiDouble {
   openPodLogs(): number;
   /** The connections of every log response break, as when the API server becomes unreachable. */
   cutPodLogs(): void;
+  /**
+   * Holds the requests for objects of `plural` (e.g. `leases`) unanswered, as a slow API
+   * server would, until `release`; `waiting` counts those held now.
+   */
+  hold(plural: string): { waiting(): number; release(): void };
   close(): Promise<void>;
 }
 
@@ -273,6 +278,8 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
   const logs = new Map<string, Map<string, ContainerLog>>();
   const logStreams = new Set<LogStream>();
   let down = false;
+  /** Resources whose requests wait, by plural. */
+  const holds = new Map<string, { released: Promise<void>; waiting: number; release(): void }>();
 
   const double: Omit<
     KubeApiDouble,
@@ -291,6 +298,7 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
     | 'endPodLog'
     | 'openPodLogs'
     | 'cutPodLogs'
+    | 'hold'
   > = {
     users: new Map(),
     grants: [],
@@ -408,6 +416,12 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
       return serveLog(req, res, namespace, pod, url.searchParams);
     }
     const route = routeOf(url.pathname);
+    const held = route && holds.get(route.resource.plural);
+    if (held) {
+      held.waiting += 1;
+      await held.released;
+      held.waiting -= 1;
+    }
     if (route) return serveObjects(req, res, url, route);
     send(
       res,
@@ -907,8 +921,22 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
         stream.res.destroy();
       }
     },
+    hold(plural: string) {
+      let open: () => void = () => undefined;
+      const held = {
+        released: new Promise<void>((resolve) => (open = resolve)),
+        waiting: 0,
+        release: () => {
+          if (holds.get(plural) === held) holds.delete(plural);
+          open();
+        },
+      };
+      holds.set(plural, held);
+      return { waiting: () => held.waiting, release: held.release };
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const held of [...holds.values()]) held.release();
         for (const w of [...watches]) end(w);
         for (const s of [...logStreams]) {
           dropLogStream(s);

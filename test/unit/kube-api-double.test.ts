@@ -356,6 +356,26 @@ describe('the Kubernetes API double, through client-node', () => {
     assert.deepEqual(errors, []);
   });
 
+  it('hold keeps the requests for one resource unanswered until released, and only those', async () => {
+    const leases = kc.makeApiClient(CoordinationV1Api);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const held = double.hold('leases');
+    let answered = false;
+    const reading = leases
+      .listNamespacedLease({ namespace: 'kite' })
+      .then((list) => ((answered = true), list));
+    await until('the lease request to wait', () => held.waiting() === 1);
+    // Other resources are served meanwhile.
+    await custom.listClusterCustomObject({ ...TEKTON });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(answered, false);
+    held.release();
+    assert.deepEqual((await within('the held request', reading)).items, []);
+    assert.equal(held.waiting(), 0);
+    // Once released, requests are answered at once again.
+    await within('a later request', leases.listNamespacedLease({ namespace: 'kite' }));
+  });
+
   it('a Lease replace with a stale resourceVersion is refused with 409 Conflict through CoordinationV1Api', async () => {
     const leases = kc.makeApiClient(CoordinationV1Api);
     const lease = (holderIdentity: string, resourceVersion?: string) => ({
