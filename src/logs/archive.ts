@@ -9,19 +9,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import {
-  crc32,
-  deflateRaw as deflateRawCb,
-  gunzip as gunzipCb,
-  inflateRaw as inflateRawCb,
-} from 'node:zlib';
+import { crc32, deflateRaw as deflateRawCb, gunzipSync, inflateRawSync } from 'node:zlib';
 import { ConflictError, InputError } from '../domain/errors.js';
 import type { Database } from '../store/database.js';
 import { SEGMENT } from './gzip-segments.js';
 
 const deflateRaw = promisify(deflateRawCb);
-const inflateRaw = promisify(inflateRawCb);
-const gunzip = promisify(gunzipCb);
 
 /** Raw bytes per stored chunk. */
 export const CHUNK_BYTES = 256 * 1024;
@@ -451,28 +444,29 @@ export function createLogArchive(db: Database): LogArchive {
     },
 
     read(runId, step) {
-      return chunks(db, runId, step, async (row) => ({
+      // Inflated on this thread, into one buffer of the chunk's known size (with room for
+      // zlib to see the end): a chunk takes well under a millisecond, and a hand-off to
+      // the thread pool per chunk cost more CPU than the inflating itself.
+      return chunks(db, runId, step, (row) => ({
         task: row.task,
         step: row.step,
-        // Into one buffer of the chunk's known size (with room for zlib to see the end):
-        // one pass on the thread pool, no 16 KiB pieces to concatenate.
         data:
           row.crc32 === null
-            ? await gunzip(row.data, { chunkSize: outputSize(row.bytes) })
-            : await inflateRaw(row.data, { ...SEGMENT, chunkSize: outputSize(row.bytes) }),
+            ? gunzipSync(row.data, { chunkSize: outputSize(row.bytes) })
+            : inflateRawSync(row.data, { ...SEGMENT, chunkSize: outputSize(row.bytes) }),
       }));
     },
 
     readSegments(runId, step) {
       return chunks(db, runId, step, (row) => {
         if (row.crc32 === null) throw new Error('a chunk stored before segments cannot be joined');
-        return Promise.resolve({
+        return {
           task: row.task,
           step: row.step,
           data: Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength),
           crc32: Number(row.crc32),
           bytes: Number(row.bytes),
-        });
+        };
       });
     },
 
@@ -506,16 +500,16 @@ const outputSize = (bytes: number | string) =>
   Math.min(Math.max(Number(bytes), 0) + 1024, MAX_OUTPUT_BYTES);
 
 /**
- * A run's chunks in order (one step's with `step`: `task/step` or `step`), a batch per
- * query, each batch decoded in parallel while the previous one is sent. Memory stays at
- * two batches whatever the log size; the first batch is small, so that the first bytes
- * leave soon.
+ * A run's chunks in order (one step's with `step`: `task/step` or `step`), a batch of
+ * stored rows per query, each row decoded as it is sent; while one batch is sent the
+ * next is read. Memory stays at two batches of stored rows and one decoded chunk whatever
+ * the log size; the first batch is small, so that the first bytes leave soon.
  */
 async function* chunks<T>(
   db: Database,
   runId: string,
   step: string | undefined,
-  decode: (row: ChunkRow) => Promise<T>,
+  decode: (row: ChunkRow) => T,
 ): AsyncGenerator<T> {
   const [task, name] = step?.includes('/') ? step.split('/', 2) : [undefined, step];
   const batch = async (after: number, size: number) => {
@@ -525,17 +519,20 @@ async function* chunks<T>(
        ORDER BY seq LIMIT $5`,
       [runId, after, task ?? null, name ?? null, size],
     );
-    const decoded = await Promise.all(result.rows.map(decode));
-    return { last: result.rows.at(-1)?.seq, decoded };
+    return { rows: result.rows, full: result.rows.length === size };
   };
   let next = batch(-1, FIRST_READ_BATCH);
   for (;;) {
     const current = await next;
-    if (current.last === undefined) return;
-    next = batch(current.last, READ_BATCH);
-    // An unhandled rejection of the read-ahead would crash; it is awaited next turn.
-    next.catch(() => undefined);
-    yield* current.decoded;
+    const last = current.rows.at(-1)?.seq;
+    if (last === undefined) return;
+    if (current.full) {
+      next = batch(last, READ_BATCH);
+      // An unhandled rejection of the read-ahead would crash; it is awaited next turn.
+      next.catch(() => undefined);
+    }
+    for (const row of current.rows) yield decode(row);
+    if (!current.full) return;
   }
 }
 

@@ -108,6 +108,26 @@ describe('the MintMaker log archive', () => {
     assert.equal(found?.truncated, false);
   });
 
+  it('reads a log back whole and in order whatever its count of chunks (each edge of the read batches)', async () => {
+    // Read batches of 2, then 8: counts on each side of where a batch ends and the next
+    // query finds nothing, or one chunk more.
+    for (const [index, chunks] of [1, 2, 3, 10, 11, 18, 19].entries()) {
+      const saved = await run(`edges-${chunks}`, 40 + index, 'team-edges');
+      const size = chunks * CHUNK_BYTES - (chunks === 3 ? 1 : 0);
+      const numbered = [...lines(`n${chunks}`, Math.ceil(size / 70))].join('');
+      const text = numbered.slice(0, size);
+      await archive.writeStep(
+        saved.id,
+        { position: 0, task: 'renovate', step: 'run' },
+        [text.slice(0, size >> 1), text.slice(size >> 1)],
+        50e6,
+      );
+      const read = await readAll(saved.id);
+      assert.equal(read.length, text.length, `${chunks} chunks: the length`);
+      assert.ok(read === text, `${chunks} chunks: the bytes, in order`);
+    }
+  });
+
   it('uploading a step again replaces it', async () => {
     const saved = await run('b', 1);
     await archive.writeStep(saved.id, { position: 0, task: 't', step: 's' }, ['old text\n'], 1e6);
