@@ -425,7 +425,6 @@ export async function startOperator(
   let elector: LeaderElector | undefined;
   let leading = false;
   const lead = (now: boolean) => {
-    if (now && stopped) return; // closed: never starts reporting again
     leading = now;
     leaderGauge.set(now ? 1 : 0);
     if (now) {
