@@ -7,6 +7,7 @@ import type { Redactor } from '../logs/redact.js';
 import type { LiveCluster } from '../logs/live.js';
 import { mintmakerRoutes } from './routes/mintmaker.js';
 import { createRunLinker } from '../logs/run-links.js';
+import { createCleanRuns } from './clean-runs.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, {
   LogController,
@@ -120,6 +121,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   webhookRoutes(app, {
     store: deps.store,
     enrich: createRunLinker({
+      archive: deps.archive,
+      live: deps.live,
+      mintmakerNamespace: deps.mintmakerNamespace,
+    }),
+    clearRun: createCleanRuns({
+      store: deps.store,
       archive: deps.archive,
       live: deps.live,
       mintmakerNamespace: deps.mintmakerNamespace,
