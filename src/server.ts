@@ -90,6 +90,7 @@ export async function startServer(
         : undefined,
     redactor,
     mintmakerNamespace: config.mintmakerNamespace,
+    publicUrl: config.publicUrl,
     logCapBytes: config.logCapBytes,
     logger: options.logger === false ? false : { level: config.logLevel },
   });

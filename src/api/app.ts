@@ -49,6 +49,8 @@ export interface AppDeps {
   kubearchive: LiveCluster | undefined;
   redactor: Redactor;
   mintmakerNamespace: string;
+  /** KITE_PUBLIC_URL: makes the links KITE creates absolute. */
+  publicUrl?: string | undefined;
   logCapBytes: number;
   /** pino options, or false to log nothing (tests). */
   logger: { level: string } | false;
@@ -124,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       archive: deps.archive,
       live: deps.live,
       mintmakerNamespace: deps.mintmakerNamespace,
+      publicUrl: deps.publicUrl,
     }),
     clearRun: createCleanRuns({
       store: deps.store,
