@@ -247,7 +247,7 @@ export function createIssueStore(db: Database): IssueStore {
           run_id: string | null;
         }>(
           `SELECT id::text, issue_id, kind, at, summary, run_id FROM issue_events
-           WHERE issue_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`,
+           WHERE issue_id = $1 ORDER BY issue_events.id DESC LIMIT $2 OFFSET $3`,
           [id, page.limit, page.offset],
         ),
         db.query<{ total: number }>(
