@@ -194,7 +194,7 @@ function reportOf(body: unknown): { namespace: string; pipeline: string | undefi
 /**
  * The client's address: the TCP peer's, or, when the peer is a trusted proxy, the
  * right-most X-Forwarded-For entry that is not itself a trusted proxy. Undefined when
- * that entry is not an IP address.
+ * that entry is not an IP address or there is none.
  */
 export function sourceAddress(
   request: Pick<FastifyRequest, 'raw'>,
@@ -206,6 +206,8 @@ export function sourceAddress(
       .flatMap((value) => value.split(','))
       .map((hop) => normalizeAddress(hop.trim()));
     while (trustedProxies.has(address) && hops.length > 0) address = hops.pop() ?? '';
+    // Only proxies on the way: who sent it is unknown.
+    if (trustedProxies.has(address)) return undefined;
   }
   return isIP(address) ? address : undefined;
 }

@@ -25,7 +25,7 @@ let kube: KubeApiDouble;
 let server: TestServer;
 
 /** A request as the analyzer's Go client makes it, from `address`. */
-function analyzer(address: string) {
+function analyzer(address: string, extraHeaders: Record<string, string> = {}) {
   const send = (method: string, path: string, body?: unknown) =>
     new Promise<Answer<any>>((resolve, reject) => {
       const url = new URL(path, server.url);
@@ -36,7 +36,7 @@ function analyzer(address: string) {
           path: `${url.pathname}${url.search}`,
           method,
           localAddress: address,
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...extraHeaders },
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -160,6 +160,7 @@ before(async () => {
       // Every request asks the cluster again, so a finished run is refused at once.
       KITE_POD_REPORTER_CACHE_TTL: '1ms',
       KITE_PUBLIC_URL: `${PUBLIC_URL}/`,
+      KITE_TRUSTED_PROXIES: '127.0.0.7',
     },
   });
 });
@@ -298,6 +299,15 @@ describe("the analyzer's requests without a token (KITE_POD_REPORTERS=true)", ()
       401,
       REFUSED,
     ]);
+  });
+
+  it('believes X-Forwarded-For only from a trusted proxy', async () => {
+    startRun('renovate-frontend-6', '127.0.0.6');
+    const via = (peer: string) =>
+      analyzer(peer, { 'x-forwarded-for': '127.0.0.6' }).custom('team-a', 'info', ['x']);
+    assert.equal((await via('127.0.0.7')).status, 201, 'through the trusted proxy');
+    assert.deepEqual(await bodyOf(via(OTHER_IP)), [401, REFUSED]);
+    finishRun('renovate-frontend-6', true);
   });
 
   it('fails closed with 503 when the cluster cannot be asked', async () => {
