@@ -332,6 +332,40 @@ describe("the analyzer's requests without a token (KITE_POD_REPORTERS=true)", ()
   });
 });
 
+describe('pod lookups', () => {
+  it('are reused for KITE_POD_REPORTER_CACHE_TTL: one pod list and one run read for a run of reports', async () => {
+    const cached = await startTestServer({
+      env: {
+        KITE_AUTH_MODE: 'kubernetes',
+        KUBECONFIG: kube.kubeconfig,
+        KITE_POD_REPORTERS: 'true',
+        KITE_POD_REPORTER_CACHE_TTL: '10m',
+      },
+    });
+    const main = server;
+    try {
+      server = cached;
+      startRun('renovate-frontend-8', '127.0.0.8');
+      const lists = kube.calls.lists.pods ?? 0;
+      const pod = analyzer('127.0.0.8');
+      const answers = await Promise.all([
+        pod.custom('team-a', 'error', ['e']),
+        pod.custom('team-a', 'warning', ['w']),
+      ]);
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [201, 201],
+      );
+      assert.equal((await pod.success('team-a')).status, 200);
+      assert.equal((kube.calls.lists.pods ?? 0) - lists, 1);
+      finishRun('renovate-frontend-8', true);
+    } finally {
+      server = main;
+      await cached.stop();
+    }
+  });
+});
+
 describe('MintMaker issues clear when a later run is clean (with a token)', () => {
   const pipeline = 'gitlab.com/acme/api@release-1';
   const report = (type: string) =>
