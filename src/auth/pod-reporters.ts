@@ -91,31 +91,28 @@ export function withPodReporters(inner: AccessControl, options: PodReporterOptio
     const runName = running[0]?.metadata?.labels?.[PIPELINE_RUN_LABEL];
     // Two running pods with one IP cannot both be the sender: believe neither.
     if (running.length !== 1 || !runName) return null;
-    let run: {
-      metadata?: { labels?: Record<string, string> };
-      status?: { startTime?: string; completionTime?: string };
-    };
+    let run: unknown;
     try {
-      run = (await objects.getNamespacedCustomObject({
+      run = await objects.getNamespacedCustomObject({
         group: 'tekton.dev',
         version: 'v1',
         namespace: options.namespace,
         plural: 'pipelineruns',
         name: runName,
-      })) as typeof run;
+      });
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) return null;
       throw unreachable(error);
     }
-    const labels = run.metadata?.labels ?? {};
+    const { labels, status } = runFields(run);
     const namespace = labels[MINTMAKER_LABELS.namespace];
-    if (!namespace || run.status?.completionTime) return null;
+    if (!namespace || status.completed) return null;
     return {
       name: runName,
       runNamespace: options.namespace,
       namespace,
       repoBranchHash: labels[MINTMAKER_LABELS.repoBranchHash],
-      startedAt: run.status?.startTime,
+      startedAt: status.startTime,
     };
   }
 
@@ -176,6 +173,36 @@ export function withPodReporters(inner: AccessControl, options: PodReporterOptio
 
     readableNamespaces(caller) {
       return caller.run ? Promise.resolve([]) : inner.readableNamespaces(caller);
+    },
+  };
+}
+
+/** The labels and times of a PipelineRun as the API returned it (untyped: a custom object). */
+function runFields(run: unknown): {
+  labels: Record<string, string>;
+  status: { startTime?: string; completed: boolean };
+} {
+  const object = (typeof run === 'object' && run !== null ? run : {}) as {
+    metadata?: { labels?: unknown };
+    status?: Record<string, unknown>;
+  };
+  const labels = object.metadata?.labels;
+  const text = (key: string) => {
+    const value = object.status?.[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const startTime = text('startTime');
+  const conditions = Array.isArray(object.status?.conditions)
+    ? (object.status.conditions as { type?: unknown; status?: unknown }[])
+    : [];
+  const succeeded = conditions.find((c) => c?.type === 'Succeeded')?.status;
+  return {
+    labels: typeof labels === 'object' && labels !== null ? (labels as Record<string, string>) : {},
+    status: {
+      ...(startTime !== undefined ? { startTime } : {}),
+      // Complete: a completion time, or a Succeeded condition that is no longer Unknown.
+      completed:
+        text('completionTime') !== undefined || succeeded === 'True' || succeeded === 'False',
     },
   };
 }

@@ -301,6 +301,24 @@ describe("the analyzer's requests without a token (KITE_POD_REPORTERS=true)", ()
     ]);
   });
 
+  it('a pod still running after its PipelineRun is done does not count', async () => {
+    startRun('renovate-frontend-10', '127.0.0.10');
+    const pod = analyzer('127.0.0.10');
+    assert.equal((await pod.custom('team-a', 'info', ['x'])).status, 201);
+    const run = kube.get('tekton.dev/v1', 'PipelineRun', 'mintmaker', 'renovate-frontend-10');
+    assert.ok(run);
+    // Cancelled: the condition is final before Tekton sets a completion time.
+    kube.apply({
+      ...run,
+      status: {
+        ...(run.status as object),
+        conditions: [{ type: 'Succeeded', status: 'False', reason: 'Cancelled' }],
+      },
+    });
+    assert.deepEqual(await bodyOf(pod.custom('team-a', 'info', ['x'])), [401, REFUSED]);
+    finishRun('renovate-frontend-10', false);
+  });
+
   it('believes X-Forwarded-For only from a trusted proxy', async () => {
     startRun('renovate-frontend-6', '127.0.0.6');
     const via = (peer: string) =>
