@@ -95,7 +95,17 @@ export async function startServer(
     logger: options.logger === false ? false : { level: config.logLevel },
   });
   warn = (message) => app.log.warn(message);
-  app.log.info({ authMode: chosen.mode }, 'access control');
+  app.log.info(
+    {
+      authMode: chosen.mode,
+      // Tokenless reports only mean something where callers are otherwise authenticated.
+      podReporters: chosen.mode === 'kubernetes' && config.podReporters,
+    },
+    'access control',
+  );
+  if (config.podReporters && chosen.mode !== 'kubernetes') {
+    app.log.warn('KITE_POD_REPORTERS is ignored outside KITE_AUTH_MODE=kubernetes');
+  }
   if ('warning' in chosen && chosen.warning) app.log.warn(chosen.warning);
   if (config.demo) {
     const seeded = await seedDemo(db, store);
