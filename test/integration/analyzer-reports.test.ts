@@ -57,6 +57,7 @@ function analyzer(address: string, extraHeaders: Record<string, string> = {}) {
   const webhook = (name: string, namespace: string, body: Record<string, unknown>) =>
     send('POST', `/api/v1/webhooks/${name}?namespace=${namespace}`, { ...body, namespace });
   return {
+    webhook,
     health: () => send('GET', '/api/v1/health'),
     custom: (namespace: string, type: string, logs: string[], pipelineId = PIPELINE) =>
       webhook('mintmaker-custom', namespace, { pipelineId, type, logs }),
@@ -214,6 +215,13 @@ describe("the analyzer's requests without a token (KITE_POD_REPORTERS=true)", ()
     const stranger = analyzer(OTHER_IP);
     assert.deepEqual(await bodyOf(stranger.custom('team-a', 'error', ['x'])), [401, REFUSED]);
     assert.deepEqual(await bodyOf(stranger.success('team-a')), [401, REFUSED]);
+    // Only the configured webhooks: the running pod may not call another one.
+    const other = await pod.webhook('build-failure', 'team-a', {
+      componentName: 'frontend',
+      errorMessage: 'x',
+    });
+    assert.equal(other.status, 401);
+    assert.match(other.body.error, /^Authentication required: send Authorization: Bearer <token>$/);
     // A tokenless caller may report, nothing else.
     assert.equal((await pod.health()).status, 200);
     assert.equal(
