@@ -13,6 +13,7 @@ import type { VersionInfo } from './api/routes/health.js';
 import type { AccessControl } from './auth/access.js';
 import { chooseAccess } from './auth/choose-access.js';
 import type { ServeConfig } from './config.js';
+import { InputError } from './domain/errors.js';
 import { seedDemo } from './demo.js';
 import { schedulePruning } from './retention.js';
 import { startChangeFeed } from './store/change-feed.js';
@@ -55,6 +56,14 @@ export async function startServer(
     ? { access: options.access, mode: 'custom' }
     : chooseAccess(config, options.env ?? {});
   const webhooks = await loadWebhooks(config.webhooksFile);
+  const unknown = config.podReporterWebhooks.filter(
+    (name) => !webhooks.some((w) => w.definition.name === name),
+  );
+  if (config.podReporters && unknown.length > 0) {
+    throw new InputError(
+      `KITE_POD_REPORTER_WEBHOOKS names unknown webhooks: ${unknown.join(', ')}`,
+    );
+  }
   const redactor = createRedactor(await loadRedactPatterns(config.redactPatternsFile));
   const db = await openConfiguredDatabase(config);
   try {

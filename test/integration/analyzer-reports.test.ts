@@ -13,7 +13,13 @@ import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { repoBranchHash } from '../../src/logs/run-links.js';
 import { startKubeApiDouble, type KubeApiDouble } from '../support/kube-api.js';
-import { client, startTestServer, type Answer, type TestServer } from '../support/test-server.js';
+import {
+  client,
+  createTestDatabase,
+  startTestServer,
+  type Answer,
+  type TestServer,
+} from '../support/test-server.js';
 
 const RBAC = { apiGroup: 'kite.konflux-ci.dev', resource: 'issues' };
 const PUBLIC_URL = 'https://console.example.com/api/k8s/plugins/kite';
@@ -355,6 +361,28 @@ describe("the analyzer's requests without a token (KITE_POD_REPORTERS=true)", ()
       kube.down = false;
     }
     finishRun('renovate-frontend-5', true);
+  });
+});
+
+describe('start-up', () => {
+  it('refuses KITE_POD_REPORTER_WEBHOOKS naming a webhook that does not exist', async () => {
+    const database = await createTestDatabase();
+    try {
+      await assert.rejects(
+        startTestServer({
+          database,
+          env: {
+            KITE_AUTH_MODE: 'kubernetes',
+            KUBECONFIG: kube.kubeconfig,
+            KITE_POD_REPORTERS: 'true',
+            KITE_POD_REPORTER_WEBHOOKS: 'mintmaker-custom,mintmaker-customs',
+          },
+        }),
+        /KITE_POD_REPORTER_WEBHOOKS names unknown webhooks: mintmaker-customs/,
+      );
+    } finally {
+      await database.drop();
+    }
   });
 });
 
