@@ -2,6 +2,7 @@
  * Every setting of `kite serve`, typed and read once at start-up: flags win over
  * environment variables, which win over defaults. Nothing else reads `process.env`.
  */
+import { isIP } from 'node:net';
 import { InputError } from './domain/errors.js';
 
 export interface ServeConfig {
@@ -46,6 +47,21 @@ export interface ServeConfig {
   /** KubeArchive's API, read for runs neither the cluster nor the archive still has. */
   kubearchiveUrl: string | undefined;
   kubearchiveCaFile: string | undefined;
+  /**
+   * Reports without a token from a running MintMaker run's pod (identified by its pod IP,
+   * looked up in `podReportersNamespace`); off by default (docs/auth.md).
+   */
+  podReporters: boolean;
+  /** The webhooks such reports may call. */
+  podReporterWebhooks: string[];
+  /** Where the reporters' pods run; default: the MintMaker namespace. */
+  podReportersNamespace: string;
+  /** How long a pod-IP lookup is reused. */
+  podReporterCacheTtlMs: number;
+  /** Proxies whose `X-Forwarded-For` is believed (exact IP addresses). */
+  trustedProxies: string[];
+  /** Base URL of the API as users reach it; makes the links KITE creates absolute. */
+  publicUrl: string | undefined;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean | undefined>>;
@@ -81,7 +97,16 @@ const ENV_NAMES: Record<keyof ServeConfig, string> = {
   logRunsPerComponent: 'KITE_LOG_RUNS_PER_COMPONENT',
   kubearchiveUrl: 'KITE_KUBEARCHIVE_URL',
   kubearchiveCaFile: 'KITE_KUBEARCHIVE_CA_FILE',
+  podReporters: 'KITE_POD_REPORTERS',
+  podReporterWebhooks: 'KITE_POD_REPORTER_WEBHOOKS',
+  podReportersNamespace: 'KITE_POD_REPORTERS_NAMESPACE',
+  podReporterCacheTtlMs: 'KITE_POD_REPORTER_CACHE_TTL',
+  trustedProxies: 'KITE_TRUSTED_PROXIES',
+  publicUrl: 'KITE_PUBLIC_URL',
 };
+
+/** The webhooks MintMaker's Renovate log analyzer calls. */
+export const ANALYZER_WEBHOOKS = ['mintmaker-custom', 'pipeline-success', 'pipeline-failure'];
 
 export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
   const pick = (key: keyof ServeConfig): string | undefined => {
@@ -93,6 +118,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new InputError(`${ENV_NAMES.databaseUrl} must be a postgres:// URL`);
   }
+  const mintmakerNamespace = pick('mintmakerNamespace') ?? 'mintmaker';
   return {
     host: pick('host') ?? '127.0.0.1',
     port: integer('port', pick('port') ?? '8080', 0, 65535),
@@ -119,7 +145,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     rbacReadVerb: pick('rbacReadVerb') ?? 'get',
     rbacWriteVerb: pick('rbacWriteVerb') ?? 'update',
     rbacReportVerb: pick('rbacReportVerb') ?? 'create',
-    mintmakerNamespace: pick('mintmakerNamespace') ?? 'mintmaker',
+    mintmakerNamespace,
     logCapBytes: byteSize(pick('logCapBytes') ?? '50Mi', 'log cap'),
     redactPatternsFile: pick('redactPatternsFile'),
     logRetentionMs: duration('log retention', pick('logRetentionMs') ?? '30d'),
@@ -131,7 +157,62 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     ),
     kubearchiveUrl: kubearchiveUrl(pick('kubearchiveUrl')),
     kubearchiveCaFile: pick('kubearchiveCaFile'),
+    podReporters: boolean('podReporters', pick('podReporters') ?? 'false'),
+    podReporterWebhooks: list(pick('podReporterWebhooks')) ?? ANALYZER_WEBHOOKS,
+    podReportersNamespace: pick('podReportersNamespace') || mintmakerNamespace,
+    podReporterCacheTtlMs: duration(
+      'pod reporter cache TTL',
+      pick('podReporterCacheTtlMs') ?? '5s',
+    ),
+    trustedProxies: trustedProxies(pick('trustedProxies')),
+    publicUrl: publicUrl(ENV_NAMES.publicUrl, pick('publicUrl')),
   };
+}
+
+function boolean(name: keyof ServeConfig, text: string): boolean {
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new InputError(`${ENV_NAMES[name]} must be true or false, got "${text}"`);
+}
+
+/** A comma-separated list; undefined when not given or empty. */
+function list(text: string | undefined): string[] | undefined {
+  const items = (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+function trustedProxies(text: string | undefined): string[] {
+  const addresses = list(text) ?? [];
+  for (const address of addresses) {
+    if (isIP(address) === 0) {
+      throw new InputError(
+        `KITE_TRUSTED_PROXIES must be IP addresses separated by commas, got "${address}"`,
+      );
+    }
+  }
+  return addresses;
+}
+
+/**
+ * The public base URL (`KITE_PUBLIC_URL` / the operator's `publicUrl`): an http(s) URL
+ * with a host, no query or fragment; kept without its trailing slashes.
+ */
+export function publicUrl(name: string, text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || !url.host || url.search || url.hash) {
+    throw new InputError(
+      `${name} must be an http(s):// URL without a query or fragment, e.g. https://console.example.com/api/k8s/plugins/kite, got "${text}"`,
+    );
+  }
+  return text.replace(/\/+$/, '');
 }
 
 function kubearchiveUrl(url: string | undefined): string | undefined {

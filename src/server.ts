@@ -13,6 +13,7 @@ import type { VersionInfo } from './api/routes/health.js';
 import type { AccessControl } from './auth/access.js';
 import { chooseAccess } from './auth/choose-access.js';
 import type { ServeConfig } from './config.js';
+import { InputError } from './domain/errors.js';
 import { seedDemo } from './demo.js';
 import { schedulePruning } from './retention.js';
 import { startChangeFeed } from './store/change-feed.js';
@@ -55,6 +56,14 @@ export async function startServer(
     ? { access: options.access, mode: 'custom' }
     : chooseAccess(config, options.env ?? {});
   const webhooks = await loadWebhooks(config.webhooksFile);
+  const unknown = config.podReporterWebhooks.filter(
+    (name) => !webhooks.some((w) => w.definition.name === name),
+  );
+  if (config.podReporters && unknown.length > 0) {
+    throw new InputError(
+      `KITE_POD_REPORTER_WEBHOOKS names unknown webhooks: ${unknown.join(', ')}`,
+    );
+  }
   const redactor = createRedactor(await loadRedactPatterns(config.redactPatternsFile));
   const db = await openConfiguredDatabase(config);
   try {
@@ -90,11 +99,22 @@ export async function startServer(
         : undefined,
     redactor,
     mintmakerNamespace: config.mintmakerNamespace,
+    publicUrl: config.publicUrl,
     logCapBytes: config.logCapBytes,
     logger: options.logger === false ? false : { level: config.logLevel },
   });
   warn = (message) => app.log.warn(message);
-  app.log.info({ authMode: chosen.mode }, 'access control');
+  app.log.info(
+    {
+      authMode: chosen.mode,
+      // Tokenless reports only mean something where callers are otherwise authenticated.
+      podReporters: chosen.mode === 'kubernetes' && config.podReporters,
+    },
+    'access control',
+  );
+  if (config.podReporters && chosen.mode !== 'kubernetes') {
+    app.log.warn('KITE_POD_REPORTERS is ignored outside KITE_AUTH_MODE=kubernetes');
+  }
   if ('warning' in chosen && chosen.warning) app.log.warn(chosen.warning);
   if (config.demo) {
     const seeded = await seedDemo(db, store);

@@ -7,6 +7,7 @@ import type { Redactor } from '../logs/redact.js';
 import type { LiveCluster } from '../logs/live.js';
 import { mintmakerRoutes } from './routes/mintmaker.js';
 import { createRunLinker } from '../logs/run-links.js';
+import { createCleanRuns } from './clean-runs.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, {
   LogController,
@@ -48,6 +49,8 @@ export interface AppDeps {
   kubearchive: LiveCluster | undefined;
   redactor: Redactor;
   mintmakerNamespace: string;
+  /** KITE_PUBLIC_URL: makes the links KITE creates absolute. */
+  publicUrl?: string | undefined;
   logCapBytes: number;
   /** pino options, or false to log nothing (tests). */
   logger: { level: string } | false;
@@ -120,6 +123,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   webhookRoutes(app, {
     store: deps.store,
     enrich: createRunLinker({
+      archive: deps.archive,
+      live: deps.live,
+      mintmakerNamespace: deps.mintmakerNamespace,
+      publicUrl: deps.publicUrl,
+    }),
+    clearRun: createCleanRuns({
+      store: deps.store,
       archive: deps.archive,
       live: deps.live,
       mintmakerNamespace: deps.mintmakerNamespace,

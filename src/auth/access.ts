@@ -14,6 +14,24 @@ export interface Caller {
   anonymous: boolean;
   uid?: string;
   extra?: Record<string, string[]>;
+  /**
+   * Set when the caller sent no token and was recognised as the pod of a running
+   * MintMaker run (pod-reporters.ts): it may report in `run.namespace` only.
+   */
+  run?: ReporterRun;
+}
+
+/** The MintMaker run a tokenless report came from, as the cluster shows it. */
+export interface ReporterRun {
+  /** The PipelineRun's name and namespace (MintMaker's). */
+  name: string;
+  runNamespace: string;
+  /** The component's namespace (the run's `mintmaker.appstudio.redhat.com/namespace`). */
+  namespace: string;
+  /** The run's `mintmaker.appstudio.redhat.com/repo-branch-hash`, when labelled. */
+  repoBranchHash: string | undefined;
+  /** The PipelineRun's status.startTime. */
+  startedAt: string | undefined;
 }
 
 export interface AccessControl {

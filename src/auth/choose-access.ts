@@ -1,6 +1,8 @@
 /**
  * Picks the access control `kite serve` runs with, at start-up. `none` serves every
- * caller as anonymous and therefore refuses to listen anywhere but on loopback.
+ * caller as anonymous and therefore refuses to listen anywhere but on loopback. In
+ * `kubernetes` mode, `KITE_POD_REPORTERS=true` adds tokenless reports from MintMaker
+ * run pods (pod-reporters.ts).
  */
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -11,6 +13,7 @@ import type { ServeConfig } from '../config.js';
 import { InputError } from '../domain/errors.js';
 import { allowAll, type AccessControl } from './access.js';
 import { createKubernetesAccess } from './kubernetes-access.js';
+import { withPodReporters } from './pod-reporters.js';
 
 export interface ChosenAccess {
   access: AccessControl;
@@ -50,24 +53,33 @@ export function chooseAccess(
   const kubeConfig = new KubeConfig();
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromDefault();
+  const access = createKubernetesAccess({
+    kubeConfig,
+    rbac: {
+      group: config.rbacGroup,
+      resource: config.rbacResource,
+      verbs: {
+        read: config.rbacReadVerb,
+        write: config.rbacWriteVerb,
+        report: config.rbacReportVerb,
+      },
+    },
+    cacheTtlMs: config.authCacheTtlMs,
+    negativeCacheTtlMs: config.authNegativeCacheTtlMs,
+    cacheSize: config.authCacheSize,
+  });
   return {
     mode,
     kubeConfig,
-    access: createKubernetesAccess({
-      kubeConfig,
-      rbac: {
-        group: config.rbacGroup,
-        resource: config.rbacResource,
-        verbs: {
-          read: config.rbacReadVerb,
-          write: config.rbacWriteVerb,
-          report: config.rbacReportVerb,
-        },
-      },
-      cacheTtlMs: config.authCacheTtlMs,
-      negativeCacheTtlMs: config.authNegativeCacheTtlMs,
-      cacheSize: config.authCacheSize,
-    }),
+    access: config.podReporters
+      ? withPodReporters(access, {
+          kubeConfig,
+          namespace: config.podReportersNamespace,
+          webhooks: config.podReporterWebhooks,
+          cacheTtlMs: config.podReporterCacheTtlMs,
+          trustedProxies: config.trustedProxies,
+        })
+      : access,
   };
 }
 

@@ -58,6 +58,12 @@ databaseOptions(
       new Option('--auth-mode <mode>', 'kubernetes, none (loopback only) or auto (default)').env(
         'KITE_AUTH_MODE',
       ),
+    )
+    .addOption(
+      new Option(
+        '--public-url <url>',
+        'the API as users reach it (e.g. the console proxy prefix): links become absolute',
+      ).env('KITE_PUBLIC_URL'),
     ),
 ).action(async (flags: Record<string, string | boolean | undefined>) => {
   const config = resolveServeConfig(toServeFlags(flags), process.env);
@@ -113,6 +119,12 @@ program
     new Option('--kubeconfig <file>', 'default: in-cluster, else KUBECONFIG or ~/.kube/config'),
   )
   .addOption(
+    new Option(
+      '--public-url <url>',
+      'the API as users reach it (e.g. the console proxy prefix): links become absolute',
+    ).env('KITE_PUBLIC_URL'),
+  )
+  .addOption(
     new Option('--cluster-name <name>', 'label every issue with this cluster name').env(
       'KITE_CLUSTER_NAME',
     ),
@@ -151,6 +163,7 @@ program
         port: text('port'),
         logLevel: text('logLevel'),
         leaseNamespace: text('leaseNamespace'),
+        publicUrl: text('publicUrl'),
         ...(flags.leaderElect === false ? { leaderElect: false } : {}),
       },
       process.env,
@@ -182,6 +195,7 @@ function toServeFlags(flags: Record<string, string | boolean | undefined>): Serv
     logLevel: flags.logLevel,
     demo: flags.demo,
     authMode: flags.authMode,
+    publicUrl: flags.publicUrl,
   };
 }
 

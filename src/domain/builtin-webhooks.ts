@@ -15,6 +15,13 @@ const severityField: FieldSpec = {
 };
 const severityFromPayload = { field: 'severity', default: 'major' } as const;
 
+/** The start of the run a completion is about: MintMaker issues it did not report are cleared. */
+const runStartedAtField: FieldSpec = {
+  type: 'string',
+  description:
+    "RFC 3339: when the run started; a MintMaker run's completion resolves the pipeline's mintmaker-* issues not reported since",
+};
+
 /** What an operator-reported issue is about: the thing a person recognises, never a run. */
 export const RUN_SCOPES = ['component', 'application', 'pipeline', 'repository'] as const;
 
@@ -28,6 +35,7 @@ export const BUILTIN_WEBHOOKS: readonly WebhookDefinition[] = [
       severity: severityField,
       runId: { type: 'string' },
       logsUrl: { type: 'string' },
+      runStartedAt: runStartedAtField,
     },
     scope: { resourceType: 'pipelinerun', resourceName: '{{pipelineName}}' },
     report: {
@@ -47,9 +55,16 @@ export const BUILTIN_WEBHOOKS: readonly WebhookDefinition[] = [
   {
     name: 'pipeline-success',
     description: 'A pipeline run succeeded: resolve the active issues of that pipeline.',
-    fields: { pipelineName: { type: 'string', required: true } },
+    fields: {
+      pipelineName: { type: 'string', required: true },
+      runId: { type: 'string' },
+      runStartedAt: runStartedAtField,
+    },
     scope: { resourceType: 'pipelinerun', resourceName: '{{pipelineName}}' },
-    resolve: { message: 'Resolved {{resolved}} issue(s) for pipeline {{pipelineName}}' },
+    resolve: {
+      runId: '{{runId}}',
+      message: 'Resolved {{resolved}} issue(s) for pipeline {{pipelineName}}',
+    },
   },
   {
     name: 'mintmaker-custom',
@@ -186,6 +201,7 @@ export const BUILTIN_WEBHOOKS: readonly WebhookDefinition[] = [
       runId: { type: 'string', description: 'a run reported twice is counted once' },
       logsUrl: { type: 'string' },
       severity: severityField,
+      runStartedAt: runStartedAtField,
     },
     scope: { resourceType: '{{scopeType}}', resourceName: '{{scopeName}}' },
     report: {
@@ -205,6 +221,7 @@ export const BUILTIN_WEBHOOKS: readonly WebhookDefinition[] = [
       scopeType: { type: 'enum', required: true, values: [...RUN_SCOPES] },
       scopeName: { type: 'string', required: true },
       runId: { type: 'string' },
+      runStartedAt: runStartedAtField,
     },
     scope: { resourceType: '{{scopeType}}', resourceName: '{{scopeName}}' },
     resolve: {

@@ -124,4 +124,6 @@ export interface Resolution {
   /** Issues whose state was decided by a later observation are left alone. Absent: now. */
   occurredAt?: string;
   runId?: string;
+  /** The timeline event's text; default "resolved by a success report". */
+  summary?: string;
 }

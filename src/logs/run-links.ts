@@ -5,6 +5,11 @@
  * `mintmaker.appstudio.redhat.com/repo-branch-hash` = the first 12 hex characters of the
  * SHA-256 of exactly that string: the latest run of the namespace with that hash is the
  * run the report is about.
+ *
+ * Links are relative to the API unless a public base URL is configured (`KITE_PUBLIC_URL`,
+ * e.g. the console proxy's prefix `https://console.example.com/api/k8s/plugins/kite`):
+ * a browser resolves a relative link against the console's origin, where the API's
+ * paths do not exist.
  */
 import { createHash } from 'node:crypto';
 import type { IssueReport } from '../domain/issue.js';
@@ -25,10 +30,17 @@ export function runLogsPath(runName: string, runNamespace: string, mintmakerName
   return `/api/v1/mintmaker/runs/${encodeURIComponent(runName)}/logs${where}`;
 }
 
+/** A link KITE creates: absolute under `publicUrl` when one is set, else as given. */
+export function publicLink(publicUrl: string | undefined, path: string): string {
+  return publicUrl && path.startsWith('/') ? `${publicUrl}${path}` : path;
+}
+
 export function createRunLinker(deps: {
   archive: LogArchive;
   live: LiveCluster | undefined;
   mintmakerNamespace: string;
+  /** KITE_PUBLIC_URL, without a trailing slash. */
+  publicUrl?: string | undefined;
 }): (report: IssueReport) => Promise<IssueReport> {
   return async (report) => {
     const pipelineId = report.labels?.[PIPELINE_ID_LABEL];
@@ -64,7 +76,10 @@ export function createRunLinker(deps: {
         ...(report.links ?? []),
         {
           title: LOGS_LINK_TITLE,
-          url: runLogsPath(latest.name, latest.runNamespace, deps.mintmakerNamespace),
+          url: publicLink(
+            deps.publicUrl,
+            runLogsPath(latest.name, latest.runNamespace, deps.mintmakerNamespace),
+          ),
         },
       ],
     };

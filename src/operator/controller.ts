@@ -42,6 +42,11 @@ export interface Observation {
   runId: string;
   /** When the run completed: the most recent completed run of a scope decides. */
   completedAt: string;
+  /**
+   * When the run started (MintMaker runs): the server resolves the pipeline's MintMaker
+   * issues that were not reported since (docs/decisions/0013).
+   */
+  runStartedAt?: string;
   title: string;
   reason: string;
   logsUrl?: string;

@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { InputError } from '../domain/errors.js';
 import { ISSUE_TYPES, SEVERITIES, type Severity } from '../domain/issue.js';
 import { StringEnum } from '../domain/string-enum.js';
-import { duration } from '../config.js';
+import { duration, publicUrl } from '../config.js';
 import type { Observation } from './controller.js';
 
 const ControllerConfig = Type.Object(
@@ -47,6 +47,11 @@ export const OperatorFile = Type.Object(
      * {name}, {uid}, {component} and {application} are replaced.
      */
     logsUrl: Type.Optional(Type.String()),
+    /**
+     * The API's base URL as users reach it (e.g. the console proxy's prefix): the
+     * server-relative links the operator creates become absolute under it.
+     */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+[^?#]*$' })),
     mintmakerNamespace: Type.Optional(Type.String({ minLength: 1 })),
     resync: Type.Optional(Type.String()),
     queue: Type.Optional(
@@ -84,6 +89,8 @@ export interface OperatorConfig {
   kubeconfig: string | undefined;
   clusterName: string | undefined;
   logsUrlTemplate: string | undefined;
+  /** Base URL that makes relative links absolute (`--public-url`, `KITE_PUBLIC_URL`, `publicUrl`). */
+  publicUrl: string | undefined;
   mintmakerNamespace: string;
   resyncMs: number;
   queueCapacity: number;
@@ -122,6 +129,7 @@ export interface OperatorFlags {
   logLevel?: string;
   leaderElect?: boolean;
   leaseNamespace?: string;
+  publicUrl?: string;
 }
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -157,6 +165,10 @@ export async function resolveOperatorConfig(
     kubeconfig: flags.kubeconfig ?? env.KUBECONFIG,
     clusterName: flags.clusterName ?? env.KITE_CLUSTER_NAME ?? file.clusterName,
     logsUrlTemplate: env.KITE_LOGS_URL ?? file.logsUrl,
+    publicUrl: publicUrl(
+      '--public-url / KITE_PUBLIC_URL / publicUrl',
+      flags.publicUrl ?? env.KITE_PUBLIC_URL ?? file.publicUrl,
+    ),
     mintmakerNamespace: env.KITE_MINTMAKER_NAMESPACE ?? file.mintmakerNamespace ?? 'mintmaker',
     resyncMs: duration('resync', env.KITE_RESYNC ?? file.resync ?? '10m'),
     queueCapacity: file.queue?.capacity ?? 50_000,

@@ -37,6 +37,7 @@ import { LogArchiver } from './log-archiver.js';
 import { SERVICE_ACCOUNT_DIR, severityOf, type OperatorConfig } from './operator-config.js';
 import { Reporter, backoff } from './reporter.js';
 import { CLUSTER_LABEL } from './run-labels.js';
+import { publicLink } from '../logs/run-links.js';
 import { ScopeIndex } from './scope-index.js';
 
 type Watched = Informer<KubeObject> & ObjectCache<KubeObject>;
@@ -281,6 +282,11 @@ export async function startOperator(
       scopeName: observation.scopeName,
       runId: observation.runId,
       occurredAt: observation.completedAt,
+      // A MintMaker run's start and labels (its repo-branch hash) let the server clear the
+      // pipeline's issues the run did not report.
+      ...(observation.runStartedAt
+        ? { runStartedAt: observation.runStartedAt, labels: labels(observation) }
+        : {}),
     };
     if (observation.outcome === 'success') return { webhook: 'run-success', body: common };
     return {
@@ -290,7 +296,9 @@ export async function startOperator(
         title: truncate(observation.title, TITLE_LIMIT),
         reason: truncate(observation.reason, REASON_LIMIT),
         severity: severityOf(config.severity, observation),
-        ...(observation.logsUrl ? { logsUrl: observation.logsUrl } : {}),
+        ...(observation.logsUrl
+          ? { logsUrl: publicLink(config.publicUrl, observation.logsUrl) }
+          : {}),
         labels: labels(observation),
       },
     };

@@ -104,6 +104,7 @@ export function createIssueStore(db: Database): IssueStore {
           issueType ?? null,
           resolution.occurredAt ?? null,
           resolution.runId ?? null,
+          resolution.summary ?? 'resolved by a success report',
         ],
         'kite_resolve_scope',
       );
@@ -246,7 +247,7 @@ export function createIssueStore(db: Database): IssueStore {
           run_id: string | null;
         }>(
           `SELECT id::text, issue_id, kind, at, summary, run_id FROM issue_events
-           WHERE issue_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`,
+           WHERE issue_id = $1 ORDER BY issue_events.id DESC LIMIT $2 OFFSET $3`,
           [id, page.limit, page.offset],
         ),
         db.query<{ total: number }>(
@@ -397,7 +398,7 @@ WITH done AS (
   RETURNING id, last_event, updated_at = now() AS changed
 ), event AS (
   INSERT INTO issue_events (issue_id, kind, summary, run_id)
-  SELECT id, 'resolved', 'resolved by a success report', $7 FROM done WHERE changed
+  SELECT id, 'resolved', $8, $7 FROM done WHERE changed
 )
 SELECT count(*) FILTER (WHERE changed)::int AS resolved FROM done`;
 

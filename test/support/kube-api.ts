@@ -1076,7 +1076,8 @@ function readContinue(token: string): { rv: string; after: string } {
 
 /**
  * `labelSelector` (comma-separated `k=v`, `k==v`, `k!=v`, `k`, `!k`) and `fieldSelector`
- * (`metadata.name` and `metadata.namespace` with `=`, `==`, `!=`) as one predicate.
+ * (`metadata.name` and `metadata.namespace`, and pods' `status.podIP` and `status.phase`,
+ * with `=`, `==`, `!=`) as one predicate.
  */
 function selectorOf(query: URLSearchParams): Matcher {
   const tests: Matcher[] = [];
@@ -1093,6 +1094,14 @@ function selectorOf(query: URLSearchParams): Matcher {
     else tests.push((o) => label(o) === value);
   }
   for (const term of terms(query.get('fieldSelector'))) {
+    const status = /^status\.(podIP|phase)\s*(==|!=|=)\s*(.*)$/.exec(term);
+    if (status) {
+      // Pods' own field selectors, as the API server offers them for pods.
+      const [, field = '', op, value] = status;
+      const read = (o: KubeObject) => (o.status as Record<string, unknown> | undefined)?.[field];
+      tests.push(op === '!=' ? (o) => read(o) !== value : (o) => read(o) === value);
+      continue;
+    }
     const m = /^metadata\.(name|namespace)\s*(==|!=|=)\s*(.*)$/.exec(term);
     if (!m) throw new HttpError(400, 'BadRequest', `field label not supported: "${term}"`);
     const [, field, op, value] = m;

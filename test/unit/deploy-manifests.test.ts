@@ -112,11 +112,12 @@ describe('deploy/server', () => {
     assert.deepEqual(service.spec.selector, deployment.spec.selector.matchLabels);
   });
 
-  it('the MintMaker Role grants exactly get, list on PipelineRuns and TaskRuns and get on pods and pods/log', () => {
+  it('the MintMaker Role grants exactly get, list on PipelineRuns, TaskRuns and pods (tokenless reporters) and get on pods/log', () => {
     const role = only(render('deploy/server'), 'Role', 'kite-server-mintmaker-logs');
     assert.deepEqual(grantsOfRole(role), [
       '/pods/log:get',
       '/pods:get',
+      '/pods:list',
       'tekton.dev/pipelineruns:get',
       'tekton.dev/pipelineruns:list',
       'tekton.dev/taskruns:get',
@@ -613,7 +614,7 @@ describe('deploy (server and operator together)', () => {
     ]);
   });
 
-  it('in the MintMaker namespace the server and the operator get exactly the log reads, nothing else', () => {
+  it('in the MintMaker namespace the server and the operator get exactly the log and reporter-pod reads, nothing else', () => {
     const namespace = resolveServeConfig({}, {}).mintmakerNamespace;
     const there = serviceAccountGrants(docs())
       .filter((grant) => grant.split(' ')[1] === namespace)
@@ -622,6 +623,7 @@ describe('deploy (server and operator together)', () => {
       'kite/kite-operator /pods/log:get',
       'kite/kite-server /pods/log:get',
       'kite/kite-server /pods:get',
+      'kite/kite-server /pods:list',
       'kite/kite-server tekton.dev/pipelineruns:get',
       'kite/kite-server tekton.dev/pipelineruns:list',
       'kite/kite-server tekton.dev/taskruns:get',

@@ -1,10 +1,12 @@
 /**
  * `POST /api/v1/webhooks/<name>`: one route per declarative webhook, each validated by
  * the schema derived from its definition. Reports upsert one issue; success webhooks
- * resolve the active issues of a scope.
+ * resolve the active issues of a scope. A MintMaker run's completion also clears the
+ * pipeline's MintMaker issues that run did not report (src/domain/mintmaker-clean-run.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { cleanRunOf, type CleanRun } from '../../domain/mintmaker-clean-run.js';
 import { runWebhook, type Settings, type WebhookPayload } from '../../domain/webhook-engine.js';
 import type { IssueStore } from '../../store/issue-store.js';
 import type { IssueReport } from '../../domain/issue.js';
@@ -23,6 +25,8 @@ export interface WebhookRouteDeps {
   store: IssueStore;
   /** Adds links a report cannot carry itself (e.g. a MintMaker run's logs); may be absent. */
   enrich?: (report: IssueReport) => Promise<IssueReport>;
+  /** Resolves the MintMaker issues a completed run did not report; may be absent. */
+  clearRun?: (run: CleanRun) => Promise<number>;
   guard: Guard;
   webhooks: RegisteredWebhook[];
   settings: Settings;
@@ -60,6 +64,19 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
         try {
           assertSameNamespace(query.namespace, payload.namespace);
           await deps.guard.requireNamespace(request, 'report', payload.namespace);
+          const caller = await deps.guard.caller(request);
+          // Decided (and its input checked) before anything is written.
+          const cleanRun = deps.clearRun ? cleanRunOf(name, payload, caller.run) : undefined;
+          const clear = async () => {
+            if (!cleanRun || !deps.clearRun) return;
+            const cleared = await deps.clearRun(cleanRun);
+            if (cleared > 0) {
+              request.log.info(
+                { cleared, run: cleanRun.runId, webhook: name },
+                'run cleared issues',
+              );
+            }
+          };
           const action = runWebhook(definition, payload, deps.settings);
           switch (action.kind) {
             case 'skip':
@@ -72,12 +89,14 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
                 action.resolution,
               );
               count('resolved');
+              await clear();
               return reply.code(200).send({ status: 'success', message: action.message(resolved) });
             }
             case 'report': {
               const report = deps.enrich ? await deps.enrich(action.report) : action.report;
               const { issue, outcome } = await deps.store.report(report);
               count(outcome);
+              await clear();
               request.log.info(
                 { issueId: issue.id, outcome, webhook: name },
                 'webhook report stored',

@@ -57,6 +57,7 @@ export const mintmakerController: Controller = {
       scopeName: scope[1],
       runId: run.metadata.uid ?? `${run.metadata.namespace}/${run.metadata.name}`,
       completedAt: completed.at,
+      ...(typeof run.status?.startTime === 'string' ? { runStartedAt: run.status.startTime } : {}),
       ...(logsUrl ? { logsUrl } : {}),
       labels,
     };
