@@ -216,7 +216,8 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
     kind: 'match',
     name: 'github-token',
     matches: 'GitHub tokens of every kind, also glued to the text before them',
-    shape: '`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_` + 36 or more letters or digits; `github_pat_…`',
+    shape:
+      '`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_` + letters or digits (20 or more); `github_pat_…`',
     anchors: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
     pattern: /gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255}/g,
     samples: [
