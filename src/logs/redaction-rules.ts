@@ -351,6 +351,8 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
       sample(fake(86), (s) => `DefaultEndpointsProtocol=https;AccountName=x;AccountKey=${s}==;`),
       sample(fake(30), (s) => `client_secret: ${s}`),
       sample(fake(20), (s) => `Private-Token: ${s}`),
+      sample(fake(20), (s) => `renovate --token=${s} acme/frontend`),
+      sample(fake(16), (s) => `  registry_password: '${s}'`),
     ],
     nearMisses: [
       '{"msg":"Using token for github.com authentication (hostType github)"}',
@@ -396,6 +398,7 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
     ),
     samples: [
       sample(fake(16), (s) => `skopeo copy --dest-password ${s} x y`),
+      sample(fake(16), (s) => `oc login --password ${s} https://api.example.com:6443`),
       sample(fake(20), (s) => `gh auth login --with-token --token '${s}'`),
     ],
     nearMisses: ['docker login --password-stdin', '--token-file /var/run/token'],
