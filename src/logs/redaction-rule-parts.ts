@@ -47,13 +47,14 @@ export const looksRandom = (value: string) =>
 /*
  * The pieces of the assignment rules. A key and its value may be quoted, also escaped
  * (`\"token\":\"…\"`, a JSON document inside a JSON log line), and separated by `:`,
- * `=`, `:=` or `=>`. A value ends at a space, a quote or a separator, and is not a
- * placeholder: an environment or template reference, a mask, `null`, `true`, ….
+ * `=`, `:=` or `=>`. A quoted value runs to its closing quote (spaces and all); another
+ * ends at a space, a quote or a separator. Neither is a placeholder: an environment or
+ * template reference, a mask, `null`, `true`, ….
  */
 export const QUOTE = String.raw`(?:\\*["'])?`;
 export const SEPARATOR = String.raw`${QUOTE}[ \t]*(?:=>|:=|[:=])[ \t]*${QUOTE}`;
 const PLACEHOLDER = String.raw`(?!\*\*REDACTED\*\*|[A-Za-z]+[ \t]+\*\*REDACTED\*\*|\*{3}|\$\{?[A-Za-z_]|%[A-Za-z_]+%|[{[]|<[^>]*>|(?:null|true|false|none|nil|undefined|redacted|masked|hidden)(?![A-Za-z0-9_-]))`;
-export const VALUE = String.raw`${PLACEHOLDER}(?:[^\s"'\x60\\,;&})\]]|\\(?![\\"'nrt])){4,}`;
+export const VALUE = String.raw`${PLACEHOLDER}(?:(?<=")(?:[^"\\\n]|\\(?![\\"nrt])){4,}|(?<=')(?:[^'\\\n]|\\(?![\\'nrt])){4,}|(?<!["'])(?:[^\s"'\x60\\,;&})\]]|\\(?![\\"'nrt])){4,})`;
 /** Names of keys that are secrets whatever their value looks like. */
 const NAMED_KEY = String.raw`(?:(?:api|access|account|secret|private|client|master|auth|signing|encryption|subscription|license|session|app|deploy)[_.-]key|apikey|accesskey|accountkey|secretkey|privatekey|authkey)`;
 export const SECRET_NAME = String.raw`(?:passw(?:or)?d[A-Za-z0-9_]*|secret|token|auth|credentials?|${NAMED_KEY})`;

@@ -344,6 +344,7 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
     samples: [
       sample(fake(12), (s) => `DB_PASSWORD=${s}`),
       sample(fake(12), (s) => `"password": "${s}"`),
+      sample(fake(12), (s) => `password: 'open sesame ${s}'`),
       sample(fake(40), (s) => `aws_secret_access_key=${s}`),
       sample(fake(32), (s) => `X-Api-Key: ${s}`),
       sample(fake(24), (s) => `{"auths":{"quay.io":{"auth":"${s}"}}}`),
