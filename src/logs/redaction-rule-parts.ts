@@ -57,4 +57,4 @@ const PLACEHOLDER = String.raw`(?!\*\*REDACTED\*\*|[A-Za-z]+[ \t]+\*\*REDACTED\*
 export const VALUE = String.raw`${PLACEHOLDER}(?:(?<=")(?:[^"\\\n]|\\(?![\\"nrt])){4,}|(?<=')(?:[^'\\\n]|\\(?![\\'nrt])){4,}|(?<!["'])(?:[^\s"'\x60\\,;&})\]]|\\(?![\\"'nrt])){4,})`;
 /** Names of keys that are secrets whatever their value looks like. */
 const NAMED_KEY = String.raw`(?:(?:api|access|account|secret|private|client|master|auth|signing|encryption|subscription|license|session|app|deploy)[_.-]key|apikey|accesskey|accountkey|secretkey|privatekey|authkey)`;
-export const SECRET_NAME = String.raw`(?:passw(?:or)?d[A-Za-z0-9_]*|secret|token|auth|credentials?|${NAMED_KEY})`;
+export const SECRET_NAME = String.raw`(?:passw(?:or)?d[A-Za-z0-9_]{0,40}|secret|token|auth|credentials?|${NAMED_KEY})`;

@@ -263,7 +263,9 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
     matches: 'JSON Web Tokens (Kubernetes service account tokens, OIDC id tokens, …)',
     shape: '`eyJ…` `.` `eyJ…` `.` signature',
     anchors: ['eyJ'],
-    pattern: /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
+    // Only where a run of base64url begins: a run holding many "eyJ" is searched once,
+    // not once from each (which took time quadratic in the line's length).
+    pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
     samples: [sample(fake(60), (s) => `id_token eyJ${fake(20)}.eyJ${s}.${fake(43)}`)],
     nearMisses: ['eyJhbGciOiJIUzI1NiJ9 alone is only a header'],
   },
@@ -314,7 +316,7 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
     shape: '`docker login -u bot -p …` (also podman, buildah, skopeo, helm, oras)',
     anchors: ['login'],
     pattern: new RegExp(
-      String.raw`(?<keep>\b(?:docker|podman|buildah|skopeo|helm|oras)[ \t]+(?:registry[ \t]+)?login\b[^\n]*?[ \t]-p(?:=|[ \t]+)${QUOTE})(?!-)${VALUE}`,
+      String.raw`(?<keep>\b(?:docker|podman|buildah|skopeo|helm|oras)[ \t]+(?:registry[ \t]+)?login\b[^\n]{0,200}?[ \t]-p(?:=|[ \t]+)${QUOTE})(?!-)${VALUE}`,
       'g',
     ),
     samples: [sample(fake(20), (s) => `podman login -u bot -p ${s} quay.io`)],

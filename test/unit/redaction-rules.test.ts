@@ -190,6 +190,30 @@ describe('redaction rules', () => {
     );
   });
 
+  it('a line built to make a rule backtrack is redacted in time linear in its length', () => {
+    // 256 KiB of one piece repeated: a rule that searches a run again from each anchor in
+    // it (as a JWT rule did: 30 s here) takes seconds; every rule takes milliseconds.
+    const pieces = new Set([
+      'docker login ',
+      'passworda',
+      'eyJaaaaaaaaaaa',
+      "password: '",
+      'authorization: a',
+      'https://a',
+      '-----BEGIN PRIVATE KEY-----\\n',
+    ]);
+    for (const anchor of REDACTION_RULES.flatMap((rule) => rule.anchors)) {
+      for (const tail of ['a', '=a', 'eyJaaaaaaaaaaa', ': "']) pieces.add(anchor + tail);
+    }
+    for (const piece of pieces) {
+      const line = piece.repeat(Math.ceil((256 * 1024) / piece.length));
+      const started = performance.now();
+      redactor.text(line);
+      const took = performance.now() - started;
+      assert.ok(took < 3000, `${JSON.stringify(piece)} repeated took ${Math.round(took)} ms`);
+    }
+  });
+
   it('every sample is hidden whichever byte a chunk ends at', async () => {
     for (const { line, secret } of samples.map((sample) => ({
       line: `{"level":20,"msg":"before"}\n${sample.text}\n{"level":20,"msg":"after"}\n`,
