@@ -1,18 +1,22 @@
 /**
- * Redaction of secrets in run logs, before anything is stored or served: tokens of
- * GitHub and GitLab, bearer and basic credentials, private key blocks, registry auths,
- * passwords in URLs, and any configured pattern become `**REDACTED**`. Defence in depth
- * behind MintMaker's own sanitizer, not a replacement for it.
+ * Redaction of secrets in run logs, before anything is stored or served: what a rule of
+ * the built-in table (redaction-rules.ts: cloud keys, forge, registry and chat tokens,
+ * JWTs, private key blocks, URL credentials, secrets assigned to secret names) or a
+ * configured pattern matches becomes `**REDACTED**`. Defence in depth behind MintMaker's
+ * own sanitizer, not a replacement for it.
  *
  * Logs are redacted line by line, so a stream never holds more than one line (bounded by
  * `maxLineBytes`); a private key block spanning lines is tracked across them. A stream's
- * bytes are first searched with WebAssembly SIMD (trigram-scan.ts) for where a rule could
- * match; only the lines found there are decoded and rewritten.
+ * bytes are first searched with WebAssembly SIMD (trigram-scan.ts) for where a rule's
+ * anchor could be; only the lines found there are decoded and rewritten. A line is only
+ * checked against the rules whose anchors it holds, so `text()` and `stream()` hide the
+ * same (a property test holds them to it).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { InputError } from '../domain/errors.js';
+import { REDACTION_RULES } from './redaction-rules.js';
 import { createTrigramScan, type TrigramScan } from './trigram-scan.js';
 
 export const REDACTED = '**REDACTED**';
@@ -20,83 +24,63 @@ const EMPTY: Buffer = Buffer.alloc(0);
 
 interface Rule {
   pattern: RegExp;
-  /** The replacement; `$1` keeps a prefix such as "Bearer ". */
-  replace: string;
-  /** Built-in rules only run on text where BUILTIN_ANCHORS matches. */
-  builtin?: boolean;
+  /** Says whether a match (but for its `keep` group) is a secret; every match is, if absent. */
+  accept?: (secret: string) => boolean;
+  /** Built-in rules only run on a line holding one of their anchors (case aside). */
+  anchors?: RegExp;
 }
-
-const BUILTIN_RULES: readonly Rule[] = [
-  // GitHub: classic and fine-grained tokens.
-  {
-    pattern: /\bgh[pousr]_[A-Za-z0-9]{20,255}\b/g,
-    replace: REDACTED,
-  },
-  { pattern: /\bgithub_pat_[A-Za-z0-9_]{20,255}\b/g, replace: REDACTED },
-  // GitLab: personal, project, group, deploy, runner, OAuth, … tokens.
-  {
-    pattern: /\bgl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas|ft|wt)-[A-Za-z0-9_-]{20,}/g,
-    replace: REDACTED,
-  },
-  // Authorization headers and the like.
-  {
-    pattern: /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi,
-    replace: `$1${REDACTED}`,
-  },
-  {
-    pattern: /\b(Basic\s+)[A-Za-z0-9+/]{8,}={0,2}/gi,
-    replace: `$1${REDACTED}`,
-  },
-  // Registry auths and passwords in JSON or YAML-ish key/value text.
-  {
-    pattern:
-      /("?(?:auth|password|passwd|token|secret|access_token|refresh_token|client_secret|api_key|apikey)"?\s*[:=]\s*"?)(?!\*\*REDACTED|Bearer\s|Basic\s)[^\s",}]{4,}/gi,
-    replace: `$1${REDACTED}`,
-  },
-];
-
-/** Every match of a built-in rule contains one of these (case aside). */
-const RULE_ANCHORS: readonly string[] = [
-  ...['p', 'o', 'u', 's', 'r'].map((kind) => `gh${kind}_`),
-  'github_pat_',
-  ...['pat', 'ptt', 'dt', 'rt', 'soat', 'cbt', 'imt', 'agent', 'oas', 'ft', 'wt'].map(
-    (kind) => `gl${kind}-`,
-  ),
-  'bearer',
-  'basic',
-  'auth',
-  'passw',
-  'token',
-  'secret',
-  'api_key',
-  'apikey',
-];
-/** Where a match of a built-in rule, a password in a URL or a private key block begins. */
-const CANDIDATE_ANCHORS: readonly string[] = [...RULE_ANCHORS, '://', '-----BEGIN '];
 
 const alternation = (literals: readonly string[]) =>
   literals.map((literal) => literal.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|');
-/** A text without any of these is left to the URL scan alone. */
-const BUILTIN_ANCHORS = new RegExp(alternation(RULE_ANCHORS), 'i');
+const unique = (items: readonly string[]) => [...new Set(items.map((item) => item.toLowerCase()))];
+
+const BUILTIN_RULES: readonly Rule[] = REDACTION_RULES.flatMap((rule) =>
+  rule.kind === 'match'
+    ? [
+        {
+          pattern: rule.pattern,
+          ...(rule.accept ? { accept: rule.accept } : {}),
+          anchors: new RegExp(alternation(unique(rule.anchors)), 'i'),
+        },
+      ]
+    : [],
+);
+/** Where a URL's credentials may follow: `://`, and `:\/\/` escaped once or more. */
+const URL_ANCHORS = unique(
+  REDACTION_RULES.flatMap((rule) => (rule.kind === 'url' ? rule.anchors : [])),
+);
+/** Where any rule's match may be: what the stream looks for before it decodes a line. */
+const CANDIDATE_ANCHORS = unique(REDACTION_RULES.flatMap((rule) => rule.anchors));
 const CANDIDATES = new RegExp(alternation(CANDIDATE_ANCHORS), 'gi');
 
 /**
  * Three characters of every candidate anchor (case aside), for the SIMD trigram scan that
  * finds where a stream's candidates may be (exported for its test). Grouped in the scan's
- * 8 buckets so that little other text passes: about 0.2 reports per KiB that are none of
- * these, measured on READMEs, package.json files and JavaScript. Rare trigrams are taken
+ * 16 buckets so that little other text passes (a bucket accepts the cross product of its
+ * trigrams' nibbles): the grouping was searched for the fewest reports on READMEs,
+ * JavaScript and package.json files from node_modules and the benchmark's Renovate log
+ * (docs/decisions/0018-redaction-rules-of-a-secret-scanner.md). Rare trigrams are taken
  * where an anchor's start is common ("uth", not "aut" as in "automerge"; "b_p" of
- * github_pat_, not "git" as in "github.com").
+ * github_pat_, not "git" as in "github.com"; "-be" of -----BEGIN, not "egi" as in
+ * "registry").
  */
 export const TRIGRAMS: readonly (readonly string[])[] = [
-  ['glp', 'gld', 'glr', 'gls', 'glc', 'gli', 'gla', 'glo', 'glf', 'glw'],
-  ['bea'],
-  ['ecr'],
-  ['pi_', 'pik'],
-  ['b_p', '://'],
-  ['sic', '-be'],
-  ['uth', 'tok'],
-  ['hp_', 'ho_', 'hu_', 'hs_', 'hr_', 'ssw'],
+  ['bia', 'bea', 'b_p'],
+  ['4q~', 'pwd', '0q~', '7q~', '5q~', 'uth', '1q~'],
+  ['sic', 'eyj', 'sia', 'pik'],
+  ['gld', 'glf', 'gls', ':\\\\', 'gla', 'glc', 'gli', 'glr', 'glp', 'glo', ':\\/', 'glw'],
+  ['ede'],
+  ['ogi', 'tek'],
+  ['.ke', '-ke', '-be'],
+  ['cca', 'aid', 'kia'],
+  ['pm_', 'xox', '://'],
+  ['npa', 'r13', 'gpa'],
+  ['ssk', '6q~', 'spx', 'ssw', '3q~'],
+  ['a29', 'ig=', 'aip', 'xap', 'aiz'],
+  ['pka', 'roa', 'tok', '_ke', 'tke'],
+  ['8q~', 'hp_', 'ho_', 'hs_', '2q~', 'hr_', 'hu_', '9q~'],
+  ['k.c', 'i-a'],
+  ['anv', 'ecr', 'ckr'],
 ];
 
 /**
@@ -108,10 +92,9 @@ const CONFIRM_WINDOW = (() => {
   let before = 0;
   let after = 0;
   for (const anchor of CANDIDATE_ANCHORS) {
-    const folded = anchor.toLowerCase();
     let covered = false;
     for (const trigram of TRIGRAMS.flat()) {
-      for (let at = folded.indexOf(trigram); at >= 0; at = folded.indexOf(trigram, at + 1)) {
+      for (let at = anchor.indexOf(trigram); at >= 0; at = anchor.indexOf(trigram, at + 1)) {
         covered = true;
         before = Math.max(before, at);
         after = Math.max(after, anchor.length - at);
@@ -126,34 +109,64 @@ const CONFIRM_WINDOW = (() => {
 let sharedScan: TrigramScan | undefined;
 const trigramScan = (): TrigramScan => (sharedScan ??= createTrigramScan(TRIGRAMS));
 
-/** user:password@ in URLs, found from each `://` (far faster than a regular expression scan). */
-const USERINFO = /[^\s/:@]+:[^\s@/]+@/y;
 /**
- * USERINFO on a Latin-1 view of UTF-8 bytes: only ASCII spaces end it, so that a byte of
- * a multi-byte character (0x85, 0xA0 read as spaces) cannot hide a password.
+ * Every match of `pattern` (global) in `text` becomes REDACTED, but for its `keep` group
+ * and for what `accept` turns down.
  */
-const USERINFO_BYTES = /[^\t\n\v\f\r /:@]+:[^\t\n\v\f\r @/]+@/y;
-
-function redactUrlPasswords(text: string): string {
-  let at = text.indexOf('://');
-  if (at < 0) return text;
+function redactMatches(text: string, { pattern, accept }: Rule): string {
+  pattern.lastIndex = 0;
   let out = '';
   let copied = 0;
-  while (at >= 0) {
-    USERINFO.lastIndex = at + 3;
-    const match = USERINFO.exec(text);
-    if (match) {
-      const userEnd = at + 3 + match[0].indexOf(':') + 1;
-      out += text.slice(copied, userEnd) + REDACTED + '@';
-      copied = at + 3 + match[0].length;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    if (match[0] === '') {
+      pattern.lastIndex += 1;
+      continue;
     }
-    at = text.indexOf('://', Math.max(at + 3, copied));
+    const start = match.index + (match.groups?.keep?.length ?? 0);
+    const end = match.index + match[0].length;
+    if (accept && !accept(text.slice(start, end))) continue;
+    out += text.slice(copied, start) + REDACTED;
+    copied = end;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** Where a URL's credentials would begin: after `://`, also escaped (`:\/\/`, `:\\/\\/`). */
+const SCHEME_END = /:(?:\/\/|\\+\/\\+\/)/g;
+/**
+ * user:password@ in a URL. The password runs to the last `@` before a space, a `/` or a
+ * quote, so that an `@` inside it hides nothing.
+ */
+const USERINFO = /[^\s/:@]+:[^\s/"]+@/y;
+/**
+ * SCHEME_END and USERINFO on a Latin-1 view of UTF-8 bytes, from the anchor on: only
+ * ASCII spaces end it, so that a byte of a multi-byte character (0x85, 0xA0 read as
+ * spaces) cannot hide a password. It says yes wherever USERINFO would.
+ */
+const USERINFO_BYTES = /:(?:\/\/|\\+\/\\+\/)[^\t\n\v\f\r /:@]+:[^\t\n\v\f\r /"]+@/y;
+
+function redactUrlPasswords(text: string): string {
+  if (!text.includes(':/') && !text.includes(':\\')) return text;
+  let out = '';
+  let copied = 0;
+  SCHEME_END.lastIndex = 0;
+  for (let scheme = SCHEME_END.exec(text); scheme; scheme = SCHEME_END.exec(text)) {
+    const from = scheme.index + scheme[0].length;
+    USERINFO.lastIndex = from;
+    const match = USERINFO.exec(text);
+    if (!match) continue;
+    const userEnd = from + match[0].indexOf(':') + 1;
+    out += text.slice(copied, userEnd) + REDACTED + '@';
+    copied = from + match[0].length;
+    SCHEME_END.lastIndex = copied;
   }
   return out + text.slice(copied);
 }
 
-const KEY_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----/;
-const KEY_END = /-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----/;
+const KEY_BEGIN = /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/;
+const KEY_END = /-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/;
+/** A key's body escaped in one line (`\n` for its line breaks), as in a JSON string. */
+const ESCAPED_KEY_BODY = /^\\+[nr](?:[A-Za-z0-9+/= \t]|\\+[nrt])*/;
 
 export interface Redactor {
   /** Redacts one line (no line break inside). `inKey` carries a key block across lines. */
@@ -170,48 +183,55 @@ export interface Redactor {
 }
 
 /** Bump when a built-in rule changes, so archives redacted before are redacted again. */
-const BUILTIN_VERSION = 'kite-redact-1';
+const BUILTIN_VERSION = 'kite-redact-2';
 
 /** `extra`: additional regular expressions (sources); each match becomes `**REDACTED**`. */
 export function createRedactor(extra: readonly string[] = []): Redactor {
   // At start, so that a runtime without WebAssembly SIMD fails here, not while serving.
   const scan = trigramScan();
   const rules: Rule[] = [
-    ...BUILTIN_RULES.map((rule) => ({ ...rule, builtin: true })),
-    ...extra.map((source) => ({ pattern: new RegExp(source, 'g'), replace: REDACTED })),
+    ...BUILTIN_RULES,
+    ...extra.map((source) => ({ pattern: new RegExp(source, 'g') })),
   ];
   /** Every rule that could match somewhere in `text`, then the URL passwords. */
   const redactBlock = (text: string): string => {
     let out = text;
-    const anchored = BUILTIN_ANCHORS.test(text);
     for (const rule of rules) {
-      if (rule.builtin && !anchored) continue;
-      out = out.replace(rule.pattern, rule.replace);
+      if (rule.anchors && !rule.anchors.test(text)) continue;
+      out = redactMatches(out, rule);
     }
     return redactUrlPasswords(out);
   };
+  /**
+   * A private key's body is hidden from its BEGIN line to its END line (`state.inKey`
+   * carries it across lines; an empty line inside stays empty), or within the line when
+   * it is escaped in one (`\n`, as in a service account's JSON); the rest of the line,
+   * before and after, goes through the other rules.
+   */
   const line = (text: string, state: { inKey: boolean }): string => {
-    if (state.inKey) {
-      if (KEY_END.test(text)) {
+    let out = '';
+    let rest = text;
+    for (;;) {
+      if (state.inKey) {
+        const end = KEY_END.exec(rest);
+        if (!end) return out + (rest === '' ? '' : REDACTED);
         state.inKey = false;
-        return text.replace(/^.*?(-----END)/, `${REDACTED}$1`);
+        out += (end.index > 0 ? REDACTED : '') + end[0];
+        rest = rest.slice(end.index + end[0].length);
+        continue;
       }
-      // An empty line hides nothing (and the end of a text is not a line to mark).
-      return text === '' ? '' : REDACTED;
-    }
-    const begin = KEY_BEGIN.exec(text);
-    if (begin) {
-      const after = text.slice(begin.index + begin[0].length);
-      if (KEY_END.test(after)) {
-        return (
-          text.slice(0, begin.index + begin[0].length) +
-          after.replace(/^.*?(-----END)/, `${REDACTED}$1`)
-        );
+      const begin = KEY_BEGIN.exec(rest);
+      if (!begin) return out + redactBlock(rest);
+      out += redactBlock(rest.slice(0, begin.index)) + begin[0];
+      rest = rest.slice(begin.index + begin[0].length);
+      const escaped = ESCAPED_KEY_BODY.exec(rest);
+      if (escaped) {
+        out += REDACTED;
+        rest = rest.slice(escaped[0].length);
+      } else {
+        state.inKey = true;
       }
-      state.inKey = true;
-      return text.slice(0, begin.index + begin[0].length) + (after.length > 0 ? REDACTED : '');
     }
-    return redactBlock(text);
   };
   return {
     fingerprint: createHash('sha256')
@@ -278,8 +298,9 @@ export function createRedactor(extra: readonly string[] = []): Redactor {
           const around = lineText.slice(offset, position - lineStart + CONFIRM_WINDOW.after);
           CANDIDATES.lastIndex = 0;
           for (let found = CANDIDATES.exec(around); found; found = CANDIDATES.exec(around)) {
-            if (found[0] === '://') {
-              USERINFO_BYTES.lastIndex = offset + found.index + 3;
+            if (URL_ANCHORS.includes(found[0].toLowerCase())) {
+              // A URL is a candidate only with credentials in it.
+              USERINFO_BYTES.lastIndex = offset + found.index;
               if (!USERINFO_BYTES.test(lineText)) continue;
             }
             let next = redactLine(lineStart);

@@ -12,12 +12,14 @@
  * letters, and also maps a few other bytes onto the trigrams' punctuation), and a
  * bucket's tables accept every pairing of the nibbles of its bytes.
  *
- * Method (Hyperscan's "Teddy"): the trigrams are spread over at most 8 buckets, one
- * bit each. For position k of a trigram, a table indexed by a byte's low nibble and
- * one indexed by its high nibble give the buckets that byte may belong to; a position p
- * is reported when some bucket's bit survives the AND of its first byte's tables at p,
- * its second's at p + 1 and its third's at p + 2. Sixteen positions are looked up at
- * once with `i8x16.swizzle`.
+ * Method (Hyperscan's "Teddy"): the trigrams are spread over at most 16 buckets, one
+ * bit each in one of two sets of tables (8 buckets a set). For position k of a trigram,
+ * a table indexed by a byte's low nibble and one indexed by its high nibble give the
+ * buckets that byte may belong to; a position p is reported when some bucket's bit
+ * survives the AND of its first byte's tables at p, its second's at p + 1 and its
+ * third's at p + 2. Sixteen positions are looked up at once with `i8x16.swizzle`. More
+ * buckets cost a second set of lookups per step but report far less that is not a
+ * trigram: a bucket's tables accept the cross product of its trigrams' nibbles.
  */
 import { readFileSync } from 'node:fs';
 
@@ -34,12 +36,14 @@ export type TrigramScan = (
 
 /** Where the tables and the data lie in the module's memory (trigram-scan.wat). */
 const TABLES = 0;
-const DATA = 128;
+const DATA = 256;
 /** Bytes copied into the module's memory at a time; it holds DATA + WINDOW + SLACK. */
 const WINDOW = 256 * 1024;
 /** The scan's loads reach this far beyond the end of the data. */
 const SLACK = 18;
-const BUCKETS = 8;
+const BUCKETS = 16;
+/** Bytes of one set of tables (8 buckets, one bit each). */
+const TABLE_SET = 96;
 
 /**
  * The part of Node's WebAssembly global used here (TypeScript types it only in its DOM
@@ -73,12 +77,13 @@ export function createTrigramScan(buckets: readonly (readonly string[])[]): Trig
       if (!/^[\x20-\x7e]{3}$/.test(trigram)) {
         throw new Error(`a trigram is three printable ASCII characters, not ${trigram}`);
       }
+      const set = TABLES + TABLE_SET * Math.floor(bucket / 8);
       for (let k = 0; k < 3; k += 1) {
         const byte = trigram.charCodeAt(k) | 0x20;
-        const low = TABLES + 32 * k + (byte & 0x0f);
-        const high = TABLES + 32 * k + 16 + (byte >> 4);
-        memory[low] = (memory[low] ?? 0) | (1 << bucket);
-        memory[high] = (memory[high] ?? 0) | (1 << bucket);
+        const low = set + 32 * k + (byte & 0x0f);
+        const high = set + 32 * k + 16 + (byte >> 4);
+        memory[low] = (memory[low] ?? 0) | (1 << (bucket % 8));
+        memory[high] = (memory[high] ?? 0) | (1 << (bucket % 8));
       }
     }
   }

@@ -4,6 +4,7 @@ import { text as readText } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createRedactor, REDACTED } from '../../src/logs/redact.js';
+import { REDACTION_RULES } from '../../src/logs/redaction-rules.js';
 
 const redactor = createRedactor(['ACME-[0-9]{6}']);
 const secrets: [string, string][] = [
@@ -155,11 +156,14 @@ describe('log redaction', () => {
 
   it('the stream hides exactly what the text rules hide, for any lines of anchors, near misses and other text', async () => {
     const builtin = createRedactor();
+    // Every anchor of the rule table, and the ends of a key block.
     const anchors = [
-      ...['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
-      ...['glpat-', 'glptt-', 'gldt-', 'glrt-', 'glsoat-', 'glcbt-', 'glimt-', 'glagent-'],
-      ...['gloas-', 'glft-', 'glwt-', 'bearer ', 'basic ', 'auth', 'passw', 'token', 'secret'],
-      ...['api_key', 'apikey', '://', '-----BEGIN ', 'PRIVATE KEY-----', '-----END '],
+      ...new Set(REDACTION_RULES.flatMap((rule) => rule.anchors)),
+      'bearer ',
+      'basic ',
+      'PRIVATE KEY-----',
+      '-----END ',
+      ':\\\\/\\\\/',
     ];
     const fragment = fc.oneof(
       fc
@@ -174,7 +178,12 @@ describe('log redaction', () => {
         '=abcd1234',
         ': "s3cr3tvalue"',
         'u:p4ss@',
+        'u:p@ss@',
         'only-user@',
+        '\\"',
+        '\\n',
+        'QWERTYUIOP234567',
+        '-----END PRIVATE KEY-----\\n',
         'https://bot:pàss@h/x',
         'automerge',
         'baseBranch',
