@@ -91,6 +91,11 @@ export async function startServer(
     redactor,
     mintmakerNamespace: config.mintmakerNamespace,
     logCapBytes: config.logCapBytes,
+    // Without authentication (development mode) there is no identity to check.
+    logUploaders:
+      chosen.mode === 'none' || config.logUploaders.includes('*')
+        ? 'anyone'
+        : new Set(config.logUploaders),
     logger: options.logger === false ? false : { level: config.logLevel },
   });
   warn = (message) => app.log.warn(message);

@@ -5,6 +5,7 @@
 import type { LogArchive } from '../logs/archive.js';
 import type { Redactor } from '../logs/redact.js';
 import type { LiveCluster } from '../logs/live.js';
+import { createRunOwnership, type Uploaders } from '../logs/run-ownership.js';
 import { mintmakerRoutes } from './routes/mintmaker.js';
 import { createRunLinker } from '../logs/run-links.js';
 import { randomUUID } from 'node:crypto';
@@ -49,6 +50,8 @@ export interface AppDeps {
   redactor: Redactor;
   mintmakerNamespace: string;
   logCapBytes: number;
+  /** Who may archive MintMaker run logs (the bridge operator; anyone in development mode). */
+  logUploaders: Uploaders;
   /** pino options, or false to log nothing (tests). */
   logger: { level: string } | false;
 }
@@ -142,6 +145,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     redactor: deps.redactor,
     mintmakerNamespace: deps.mintmakerNamespace,
     logCapBytes: deps.logCapBytes,
+    ownership: createRunOwnership({
+      archive: deps.archive,
+      live: deps.live,
+      uploaders: deps.logUploaders,
+      registry: metrics.registry,
+    }),
   });
   await app.ready();
   return app;

@@ -171,6 +171,11 @@ export interface LogArchive {
   read(runId: string, step?: string): AsyncIterable<{ task: string; step: string; data: Buffer }>;
   /** The stored segments in order, not decompressed (only when `storage` says `segments`). */
   readSegments(runId: string, step?: string): AsyncIterable<LogSegment>;
+  /**
+   * Deletes a run and its logs, only while it is still recorded for `namespace` (a run
+   * the cluster says belongs to someone else: src/logs/run-ownership.ts).
+   */
+  dropRun(runId: string, namespace: string): Promise<void>;
   /** Deletes runs archived before `olderThan`, and all but the newest `keepPerComponent` of each component. */
   prune(options: { olderThan: Date; keepPerComponent: number }): Promise<number>;
 }
@@ -468,6 +473,13 @@ export function createLogArchive(db: Database): LogArchive {
           bytes: Number(row.bytes),
         };
       });
+    },
+
+    async dropRun(runId, namespace) {
+      await db.query('DELETE FROM mintmaker_runs WHERE id = $1 AND namespace = $2', [
+        runId,
+        namespace,
+      ]);
     },
 
     async prune({ olderThan, keepPerComponent }) {
