@@ -5,6 +5,7 @@
 import type { LogArchive } from '../logs/archive.js';
 import type { Redactor } from '../logs/redact.js';
 import type { LiveCluster } from '../logs/live.js';
+import { withMintmakerTies } from '../logs/mintmaker-ties.js';
 import { createRunOwnership, type Uploaders } from '../logs/run-ownership.js';
 import { mintmakerRoutes } from './routes/mintmaker.js';
 import { createRunLinker } from '../logs/run-links.js';
@@ -121,7 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   issueRoutes(app, deps.store, guard);
   webhookRoutes(app, {
-    store: deps.store,
+    store: withMintmakerTies(deps.store, app.log),
     enrich: createRunLinker({
       archive: deps.archive,
       live: deps.live,

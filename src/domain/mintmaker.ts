@@ -12,6 +12,9 @@ export const MINTMAKER_LABELS = {
   repository: 'mintmaker.appstudio.redhat.com/repository',
   branch: 'mintmaker.appstudio.redhat.com/branch',
   repoBranchHash: 'mintmaker.appstudio.redhat.com/repo-branch-hash',
+  application: 'mintmaker.appstudio.redhat.com/application',
+  /** On the Renovate log analyzer's issues: `<git host>/<repository>@<branch>`. */
+  pipelineId: 'mintmaker.appstudio.redhat.com/pipeline-id',
 } as const;
 
 /** The component and the namespace a MintMaker run belongs to; undefined when it is not one. */
