@@ -318,3 +318,25 @@ async function within(probe: () => Promise<boolean>, what: string, ms = 15_000) 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+describe('MintMaker run ownership without authentication (development mode)', () => {
+  it('anyone may register and upload a run when the server runs with KITE_AUTH_MODE=none', async () => {
+    const dev = await startTestServer();
+    try {
+      const created = await client(dev.url).post('/api/v1/mintmaker/runs', {
+        ...claim('renovate-dev-1', 'uid-dev-1'),
+        namespace: 'team-dev',
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.namespace, 'team-dev');
+      const uploaded = await fetch(
+        `${dev.url}/api/v1/mintmaker/runs/renovate-dev-1/steps/renovate/renovate?position=0`,
+        { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'dev log\n' },
+      );
+      assert.equal(uploaded.status, 200);
+      assert.deepEqual(await uploaded.json(), { bytes: 8, truncated: false });
+    } finally {
+      await dev.stop();
+    }
+  });
+});
