@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { crc32, deflateRaw as deflateRawCb, gunzipSync, inflateRawSync } from 'node:zlib';
-import { ConflictError, InputError } from '../domain/errors.js';
+import { ConflictError, InputError, NotFoundError } from '../domain/errors.js';
 import type { Database } from '../store/database.js';
 import { SEGMENT } from './gzip-segments.js';
 
@@ -276,13 +276,20 @@ export function createLogArchive(db: Database): LogArchive {
       const first = step.position * STEP_SEQS;
       const aside = (index: number) => -1 - (first + index);
       const token = randomUUID();
-      const claimed = await db.query(
-        `INSERT INTO mintmaker_log_uploads (run_id, position, token) VALUES ($1, $2, $3)
-         ON CONFLICT (run_id, position) DO UPDATE SET token = EXCLUDED.token, renewed_at = now()
-         WHERE mintmaker_log_uploads.renewed_at < now() - $4::interval
-         RETURNING token`,
-        [runId, step.position, token, `${CLAIM_EXPIRES_SECONDS} seconds`],
-      );
+      const claimed = await db
+        .query(
+          `INSERT INTO mintmaker_log_uploads (run_id, position, token) VALUES ($1, $2, $3)
+           ON CONFLICT (run_id, position) DO UPDATE SET token = EXCLUDED.token, renewed_at = now()
+           WHERE mintmaker_log_uploads.renewed_at < now() - $4::interval
+           RETURNING token`,
+          [runId, step.position, token, `${CLAIM_EXPIRES_SECONDS} seconds`],
+        )
+        .catch((error: unknown) => {
+          // The run was deleted since it was looked up (pruned, or dropped because the
+          // cluster says it is someone else's: src/logs/run-ownership.ts).
+          if (hasCode(error, '23503')) throw new NotFoundError('MintMaker run not found');
+          throw error;
+        });
       if (claimed.rows.length === 0) throw new ConflictError(UPLOAD_IN_PROGRESS);
       /** Gives the claim up and clears what is aside, if the claim is still this upload's. */
       const abandon = () =>
@@ -548,5 +555,6 @@ async function* chunks<T>(
   }
 }
 
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';
+const hasCode = (error: unknown, code: string) =>
+  typeof error === 'object' && error !== null && 'code' in error && error.code === code;
+const isUniqueViolation = (error: unknown) => hasCode(error, '23505');
