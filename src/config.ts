@@ -36,6 +36,11 @@ export interface ServeConfig {
   rbacReportVerb: string;
   /** Where MintMaker runs its PipelineRuns: its readers may read every run's logs. */
   mintmakerNamespace: string;
+  /**
+   * User names that may archive MintMaker run logs (register runs, upload steps); `*`:
+   * anyone with report permission. Ignored without authentication (development mode).
+   */
+  logUploaders: string[];
   /** Largest archived log per run; beyond it the beginning is dropped. */
   logCapBytes: number;
   /** A file of extra redaction patterns (regular expressions, one per line). */
@@ -91,6 +96,7 @@ const ENV_NAMES: Record<keyof ServeConfig, string> = {
   rbacWriteVerb: 'KITE_RBAC_WRITE_VERB',
   rbacReportVerb: 'KITE_RBAC_REPORT_VERB',
   mintmakerNamespace: 'KITE_MINTMAKER_NAMESPACE',
+  logUploaders: 'KITE_LOG_UPLOADERS',
   logCapBytes: 'KITE_LOG_CAP',
   redactPatternsFile: 'KITE_REDACT_PATTERNS_FILE',
   logRetentionMs: 'KITE_LOG_RETENTION',
@@ -146,6 +152,10 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     rbacWriteVerb: pick('rbacWriteVerb') ?? 'update',
     rbacReportVerb: pick('rbacReportVerb') ?? 'create',
     mintmakerNamespace,
+    logUploaders: userList(
+      'KITE_LOG_UPLOADERS',
+      pick('logUploaders') ?? 'system:serviceaccount:kite:kite-operator',
+    ),
     logCapBytes: byteSize(pick('logCapBytes') ?? '50Mi', 'log cap'),
     redactPatternsFile: pick('redactPatternsFile'),
     logRetentionMs: duration('log retention', pick('logRetentionMs') ?? '30d'),
@@ -221,6 +231,15 @@ function kubearchiveUrl(url: string | undefined): string | undefined {
     throw new InputError(`KITE_KUBEARCHIVE_URL must be an http(s):// URL, got "${url}"`);
   }
   return url.replace(/\/+$/, '');
+}
+
+/** A comma-separated list of user names (or `*`), none of them empty. */
+function userList(name: string, text: string): string[] {
+  const names = text.split(',').map((entry) => entry.trim());
+  if (names.some((entry) => entry === '')) {
+    throw new InputError(`${name} must be user names separated by commas (or *), got "${text}"`);
+  }
+  return names;
 }
 
 function authMode(text: string): ServeConfig['authMode'] {

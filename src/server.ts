@@ -101,6 +101,11 @@ export async function startServer(
     mintmakerNamespace: config.mintmakerNamespace,
     publicUrl: config.publicUrl,
     logCapBytes: config.logCapBytes,
+    // Without authentication (development mode) there is no identity to check.
+    logUploaders:
+      chosen.mode === 'none' || config.logUploaders.includes('*')
+        ? 'anyone'
+        : new Set(config.logUploaders),
     logger: options.logger === false ? false : { level: config.logLevel },
   });
   warn = (message) => app.log.warn(message);

@@ -5,6 +5,8 @@
 import type { LogArchive } from '../logs/archive.js';
 import type { Redactor } from '../logs/redact.js';
 import type { LiveCluster } from '../logs/live.js';
+import { withMintmakerTies } from '../logs/mintmaker-ties.js';
+import { createRunOwnership, type Uploaders } from '../logs/run-ownership.js';
 import { mintmakerRoutes } from './routes/mintmaker.js';
 import { createRunLinker } from '../logs/run-links.js';
 import { createCleanRuns } from './clean-runs.js';
@@ -52,6 +54,8 @@ export interface AppDeps {
   /** KITE_PUBLIC_URL: makes the links KITE creates absolute. */
   publicUrl?: string | undefined;
   logCapBytes: number;
+  /** Who may archive MintMaker run logs (the bridge operator; anyone in development mode). */
+  logUploaders: Uploaders;
   /** pino options, or false to log nothing (tests). */
   logger: { level: string } | false;
 }
@@ -121,7 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   issueRoutes(app, deps.store, guard);
   webhookRoutes(app, {
-    store: deps.store,
+    store: withMintmakerTies(deps.store, app.log),
     enrich: createRunLinker({
       archive: deps.archive,
       live: deps.live,
@@ -152,6 +156,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     redactor: deps.redactor,
     mintmakerNamespace: deps.mintmakerNamespace,
     logCapBytes: deps.logCapBytes,
+    ownership: createRunOwnership({
+      archive: deps.archive,
+      live: deps.live,
+      uploaders: deps.logUploaders,
+      registry: metrics.registry,
+    }),
   });
   await app.ready();
   return app;

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { crc32, deflateRaw as deflateRawCb, gunzipSync, inflateRawSync } from 'node:zlib';
-import { ConflictError, InputError } from '../domain/errors.js';
+import { ConflictError, InputError, NotFoundError } from '../domain/errors.js';
 import type { Database } from '../store/database.js';
 import { SEGMENT } from './gzip-segments.js';
 
@@ -171,6 +171,11 @@ export interface LogArchive {
   read(runId: string, step?: string): AsyncIterable<{ task: string; step: string; data: Buffer }>;
   /** The stored segments in order, not decompressed (only when `storage` says `segments`). */
   readSegments(runId: string, step?: string): AsyncIterable<LogSegment>;
+  /**
+   * Deletes a run and its logs, only while it is still recorded for `namespace` (a run
+   * the cluster says belongs to someone else: src/logs/run-ownership.ts).
+   */
+  dropRun(runId: string, namespace: string): Promise<void>;
   /** Deletes runs archived before `olderThan`, and all but the newest `keepPerComponent` of each component. */
   prune(options: { olderThan: Date; keepPerComponent: number }): Promise<number>;
 }
@@ -271,13 +276,20 @@ export function createLogArchive(db: Database): LogArchive {
       const first = step.position * STEP_SEQS;
       const aside = (index: number) => -1 - (first + index);
       const token = randomUUID();
-      const claimed = await db.query(
-        `INSERT INTO mintmaker_log_uploads (run_id, position, token) VALUES ($1, $2, $3)
-         ON CONFLICT (run_id, position) DO UPDATE SET token = EXCLUDED.token, renewed_at = now()
-         WHERE mintmaker_log_uploads.renewed_at < now() - $4::interval
-         RETURNING token`,
-        [runId, step.position, token, `${CLAIM_EXPIRES_SECONDS} seconds`],
-      );
+      const claimed = await db
+        .query(
+          `INSERT INTO mintmaker_log_uploads (run_id, position, token) VALUES ($1, $2, $3)
+           ON CONFLICT (run_id, position) DO UPDATE SET token = EXCLUDED.token, renewed_at = now()
+           WHERE mintmaker_log_uploads.renewed_at < now() - $4::interval
+           RETURNING token`,
+          [runId, step.position, token, `${CLAIM_EXPIRES_SECONDS} seconds`],
+        )
+        .catch((error: unknown) => {
+          // The run was deleted since it was looked up (pruned, or dropped because the
+          // cluster says it is someone else's: src/logs/run-ownership.ts).
+          if (hasCode(error, '23503')) throw new NotFoundError('MintMaker run not found');
+          throw error;
+        });
       if (claimed.rows.length === 0) throw new ConflictError(UPLOAD_IN_PROGRESS);
       /** Gives the claim up and clears what is aside, if the claim is still this upload's. */
       const abandon = () =>
@@ -470,6 +482,13 @@ export function createLogArchive(db: Database): LogArchive {
       });
     },
 
+    async dropRun(runId, namespace) {
+      await db.query('DELETE FROM mintmaker_runs WHERE id = $1 AND namespace = $2', [
+        runId,
+        namespace,
+      ]);
+    },
+
     async prune({ olderThan, keepPerComponent }) {
       const result = await db.query(
         `DELETE FROM mintmaker_runs WHERE id IN (
@@ -536,5 +555,6 @@ async function* chunks<T>(
   }
 }
 
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';
+const hasCode = (error: unknown, code: string) =>
+  typeof error === 'object' && error !== null && 'code' in error && error.code === code;
+const isUniqueViolation = (error: unknown) => hasCode(error, '23505');

@@ -274,4 +274,23 @@ describe('the MintMaker log archive', () => {
     );
     assert.equal(chunks.rows[0]?.n, 0, 'its logs go with it');
   });
+
+  it('dropping a run takes its logs; only while it is recorded for the namespace given; an upload after it is a 404', async () => {
+    const saved = await run('dropped', 1, 'team-z');
+    await archive.writeStep(saved.id, { position: 0, task: 't', step: 's' }, ['planted\n'], 1e6);
+    await archive.dropRun(saved.id, 'team-a');
+    assert.ok(await archive.findRun('mintmaker', saved.runName), 'kept: recorded for team-z');
+    await archive.dropRun(saved.id, 'team-z');
+    assert.equal(await archive.findRun('mintmaker', saved.runName), undefined);
+    assert.deepEqual(await leftovers(saved.id), { aside: 0, claims: 0 });
+    const chunks = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM mintmaker_log_chunks WHERE run_id = $1',
+      [saved.id],
+    );
+    assert.equal(chunks.rows[0]?.n, 0);
+    await assert.rejects(
+      archive.writeStep(saved.id, { position: 0, task: 't', step: 's' }, ['late\n'], 1e6),
+      { name: 'NotFoundError', message: 'MintMaker run not found' },
+    );
+  });
 });

@@ -337,23 +337,27 @@ describe('MintMaker run logs', () => {
       duplex: 'half',
     });
     await halfSent;
-    // Until the server has written part of it aside, the second could still come first.
-    for (let tries = 0; tries < 200; tries += 1) {
-      const second = await fetch(`${server.url}${path}`, {
-        method: 'PUT',
-        headers: { ...as('token-operator'), 'content-type': 'text/plain' },
-        body: 'second upload\n',
-      });
-      if (second.status === 409) {
-        assert.deepEqual(await second.json(), {
-          error: 'Another upload of this step is in progress',
-        });
-        break;
-      }
-      assert.equal(second.status, 200, 'a second upload is either refused or done first');
+    // Once the first upload holds its claim on the step (it has started writing aside),
+    // a second upload of the step is refused.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const claims = await server.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM mintmaker_log_uploads u JOIN mintmaker_runs r ON r.id = u.run_id
+         WHERE r.run_name = 'renovate-a3'`,
+      );
+      if ((claims.rows[0]?.n ?? 0) > 0) break;
+      assert.ok(Date.now() < deadline, 'the first upload never claimed the step');
       await new Promise((resolve) => setTimeout(resolve, 10));
-      assert.ok(tries < 199, 'the first upload never claimed the step');
     }
+    const second = await fetch(`${server.url}${path}`, {
+      method: 'PUT',
+      headers: { ...as('token-operator'), 'content-type': 'text/plain' },
+      body: 'second upload\n',
+    });
+    assert.equal(second.status, 409);
+    assert.deepEqual(await second.json(), {
+      error: 'Another upload of this step is in progress',
+    });
     finish(new TextEncoder().encode(first.slice(600_000)));
     const done = await firstPut;
     assert.equal(done.status, 200, await done.text());

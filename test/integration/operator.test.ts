@@ -296,7 +296,7 @@ describe('MintMaker and Releases', () => {
     assert.equal(issue.scope.resourceType, 'component');
     assert.match(
       issue.title,
-      /Dependency update \(MintMaker\) failed for component x \(acme\/x@main\)/,
+      /Dependency update \(MintMaker\) failed for component x \(acme_x@main\)/,
     );
     assert.deepEqual(await issues('mintmaker'), []);
   });

@@ -34,6 +34,21 @@ describe('serve configuration', () => {
     assert.throws(() => resolveServeConfig({}, { KITE_BODY_LIMIT: 'lots' }), /body limit/);
   });
 
+  it("only the operator's service account archives MintMaker logs unless configured", () => {
+    assert.deepEqual(resolveServeConfig({}, {}).logUploaders, [
+      'system:serviceaccount:kite:kite-operator',
+    ]);
+    assert.deepEqual(
+      resolveServeConfig({}, { KITE_LOG_UPLOADERS: 'system:serviceaccount:a:b, ci-bot' })
+        .logUploaders,
+      ['system:serviceaccount:a:b', 'ci-bot'],
+    );
+    assert.throws(
+      () => resolveServeConfig({}, { KITE_LOG_UPLOADERS: 'a,,b' }),
+      /KITE_LOG_UPLOADERS must be user names separated by commas/,
+    );
+  });
+
   it('reads durations and Kubernetes-style sizes', () => {
     assert.equal(duration('d', '90s'), 90_000);
     assert.equal(duration('d', '15m'), 900_000);

@@ -9,7 +9,8 @@
  * - `GET /api/v1/mintmaker/runs/:run/logs?step=&format=text`: the log as text, step by
  *   step, each section headed by its task and step; gzip when the client accepts it.
  * - `POST /api/v1/mintmaker/runs` and `PUT /api/v1/mintmaker/runs/:run/steps/:task/:step`:
- *   the operator archives a completed run (report permission on the component's namespace).
+ *   the operator archives a completed run (report permission on the component's namespace;
+ *   whose the run is comes from the cluster: src/logs/run-ownership.ts).
  */
 import { PassThrough, pipeline, Readable, Transform } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
@@ -18,11 +19,12 @@ import { constants as zlibConstants, createGzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AccessControl } from '../../auth/access.js';
-import { NotFoundError } from '../../domain/errors.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { ArchivedRun, LogArchive } from '../../logs/archive.js';
 import { GzipJoiner, parallelGzip } from '../../logs/gzip-segments.js';
 import type { Redactor } from '../../logs/redact.js';
 import type { LiveCluster, LiveRun, LiveStep } from '../../logs/live.js';
+import type { RunOwnership } from '../../logs/run-ownership.js';
 import { renovateLine } from '../../logs/renovate-format.js';
 import { acceptsGzip } from '../content-coding.js';
 import type { Guard } from '../guard.js';
@@ -36,6 +38,8 @@ export interface MintmakerRouteDeps {
   kubearchive: LiveCluster | undefined;
   guard: Guard;
   access: AccessControl;
+  /** Whose a run is, from the cluster; who may archive runs. */
+  ownership: RunOwnership;
   redactor: Redactor;
   /** Where MintMaker runs its PipelineRuns; its readers may read every run. */
   mintmakerNamespace: string;
@@ -128,10 +132,12 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
    */
   const readableRun = async (request: FastifyRequest, runNamespace: string, name: string) => {
     const caller = await deps.guard.caller(request);
-    const [live, archived] = await Promise.all([
-      deps.live?.findRun(runNamespace, name),
+    const [live, stored] = await Promise.all([
+      deps.ownership.liveRun(runNamespace, name),
       deps.archive.findRun(runNamespace, name),
     ]);
+    // A stored run the live PipelineRun says is someone else's is never served.
+    const archived = await deps.ownership.reconcile(stored, live, 'read', request.log);
     const kept = live || archived ? undefined : await deps.kubearchive?.findRun(runNamespace, name);
     const owner = live?.namespace ?? archived?.namespace ?? kept?.namespace;
     if (owner === undefined) throw new NotFoundError(NOT_FOUND);
@@ -348,6 +354,7 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
           400: ErrorSchema,
           401: ErrorSchema,
           403: ErrorSchema,
+          409: ErrorSchema,
           503: ErrorSchema,
         },
       },
@@ -367,13 +374,19 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
         startTime?: string;
         completionTime?: string;
       };
+      const runNamespace = body.runNamespace ?? deps.mintmakerNamespace;
       await deps.guard.requireNamespace(request, 'report', body.namespace);
+      deps.ownership.requireUploader(await deps.guard.caller(request));
+      const live = await deps.ownership.checkRegistration(
+        { runNamespace, name: body.name, uid: body.uid, namespace: body.namespace },
+        request.log,
+      );
       const saved = await deps.archive.saveRun({
-        runNamespace: body.runNamespace ?? deps.mintmakerNamespace,
+        runNamespace,
         runName: body.name,
         runUid: body.uid,
         namespace: body.namespace,
-        component: body.component,
+        component: live?.component ?? body.component,
         status: body.status,
         ...(body.gitHost ? { gitHost: body.gitHost } : {}),
         ...(body.repository ? { repository: body.repository } : {}),
@@ -425,9 +438,20 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
           step,
         } = request.params as { run: string; task: string; step: string };
         const query = request.query as { position: number; runNamespace?: string };
-        const run = await deps.archive.findRun(query.runNamespace ?? deps.mintmakerNamespace, name);
-        if (!run) throw new NotFoundError(NOT_FOUND);
-        await deps.guard.requireNamespace(request, 'report', run.namespace);
+        deps.ownership.requireUploader(await deps.guard.caller(request));
+        const runNamespace = query.runNamespace ?? deps.mintmakerNamespace;
+        const [stored, live] = await Promise.all([
+          deps.archive.findRun(runNamespace, name),
+          deps.ownership.liveRun(runNamespace, name),
+        ]);
+        if (!stored) throw new NotFoundError(NOT_FOUND);
+        await deps.guard.requireNamespace(request, 'report', stored.namespace);
+        const run = await deps.ownership.reconcile(stored, live, 'upload', request.log);
+        if (!run) {
+          throw new ConflictError(
+            `Run ${name} in the cluster belongs to another namespace: register it again`,
+          );
+        }
         const redacted = deps.redactor.stream();
         // An upload cut short fails the redaction stream, and so the write, rather than hanging it.
         pipeline(request.body as NodeJS.ReadableStream, redacted, () => undefined);

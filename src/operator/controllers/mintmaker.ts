@@ -1,9 +1,13 @@
 /**
  * MintMaker dependency-update runs: PipelineRuns that MintMaker starts in its own
- * namespace (default `mintmaker`), labelled with the component's namespace and name. The
- * issue belongs to the component's namespace, never to `mintmaker` (who owns a run:
- * `mintmakerOwner`, shared with the log endpoints).
+ * namespace (default `mintmaker`), one per component and repository branch, labelled
+ * with the component's namespace and name, the application, the git host, repository
+ * and branch (as label values) and `repo-branch-hash`. The issue belongs to the
+ * component's namespace, never to `mintmaker` (who owns a run: `mintmakerOwner`, shared
+ * with the log endpoints), and its scope is the component *and* the repo-branch hash:
+ * a success on `release-2.0` says nothing about a failure on `main`.
  */
+import { createHash } from 'node:crypto';
 import {
   labelOf,
   PIPELINE_RUNS,
@@ -15,7 +19,23 @@ import {
 } from '../controller.js';
 import { runLogsPath } from '../../logs/run-links.js';
 import { MINTMAKER_LABELS as MINTMAKER, mintmakerOwner } from '../../domain/mintmaker.js';
+import { gitTargetOf, type GitTarget } from '../../domain/mintmaker-target.js';
 import { completion, failureOf } from './pipelinerun.js';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Labels copied from the run onto the issue, as they are. */
+const KEPT_LABELS = [
+  MINTMAKER.application,
+  MINTMAKER.gitHost,
+  MINTMAKER.repository,
+  MINTMAKER.branch,
+  MINTMAKER.repoBranchHash,
+];
+
+/** `(konflux-ci/my_repo@release/1.x)`: as on the git host when the hash confirms it. */
+const describeTarget = (target: GitTarget | undefined) =>
+  target ? ` (${target.repository}${target.branch ? `@${target.branch}` : ''})` : '';
 
 export const mintmakerController: Controller = {
   name: 'mintmaker',
@@ -33,15 +53,10 @@ export const mintmakerController: Controller = {
     const { namespace, component } = owner;
     const completed = completion(run);
     if (!completed) return undefined;
-    const repository = labelOf(run, MINTMAKER.repository);
-    const branch = labelOf(run, MINTMAKER.branch);
     const labels: Record<string, string> = { 'appstudio.openshift.io/component': component };
-    for (const key of [
-      MINTMAKER.gitHost,
-      MINTMAKER.repository,
-      MINTMAKER.branch,
-      MINTMAKER.repoBranchHash,
-    ]) {
+    const application = labelOf(run, MINTMAKER.application);
+    if (application) labels['appstudio.openshift.io/application'] = application;
+    for (const key of KEPT_LABELS) {
       const value = labelOf(run, key);
       if (value) labels[key] = value;
     }
@@ -49,7 +64,10 @@ export const mintmakerController: Controller = {
     const logsUrl =
       runLink(context.settings.logsUrlTemplate, run) ??
       runLogsPath(run.metadata.name, run.metadata.namespace, context.settings.mintmakerNamespace);
-    const scope: [RunScope, string] = ['component', component];
+    // One scope per component and repository branch; runs of an older MintMaker without
+    // the hash label keep the component's scope.
+    const hash = labelOf(run, MINTMAKER.repoBranchHash);
+    const scope: [RunScope, string] = ['component', hash ? `${component}@${hash}` : component];
     const base = {
       namespace,
       issueType: 'dependency' as const,
@@ -65,13 +83,11 @@ export const mintmakerController: Controller = {
       return { ...base, outcome: 'success', title: '', reason: '' } satisfies Observation;
     }
     const failure = failureOf(run, context);
-    const target = repository
-      ? ` (${repository.replaceAll('_', '/')}${branch ? `@${branch}` : ''})`
-      : '';
+    const target = gitTargetOf(run.metadata.labels, sha256);
     return {
       ...base,
       outcome: 'failure',
-      title: `Dependency update (MintMaker) failed for component ${component}${target}`,
+      title: `Dependency update (MintMaker) failed for component ${component}${describeTarget(target)}`,
       reason: `MintMaker run ${run.metadata.name} failed.\n${failure.reason}`,
       ...(failure.incomplete ? { incomplete: true } : {}),
     } satisfies Observation;
