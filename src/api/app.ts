@@ -23,6 +23,7 @@ import type { IssueStore } from '../store/issue-store.js';
 import type { RegisteredWebhook } from '../webhooks/webhook-registry.js';
 import { installErrorHandling } from './error-handler.js';
 import { installValidation } from './validation.js';
+import { installEmptyQueryValues } from './empty-query.js';
 import { createGuard } from './guard.js';
 import { createApiMetrics, instrumentRequests } from './metrics.js';
 import { eventRoutes } from './routes/events.js';
@@ -112,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   installErrorHandling(app);
   installValidation(app);
+  installEmptyQueryValues(app);
   const metrics = createApiMetrics(deps.db);
   instrumentRequests(app, metrics.registry);
   const guard = createGuard(deps.access, deps.store);
