@@ -46,6 +46,8 @@ export interface ServeConfig {
   /** KubeArchive's API, read for runs neither the cluster nor the archive still has. */
   kubearchiveUrl: string | undefined;
   kubearchiveCaFile: string | undefined;
+  /** How many live event streams one caller may hold open at once. */
+  eventStreamsPerCaller: number;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean | undefined>>;
@@ -81,6 +83,7 @@ const ENV_NAMES: Record<keyof ServeConfig, string> = {
   logRunsPerComponent: 'KITE_LOG_RUNS_PER_COMPONENT',
   kubearchiveUrl: 'KITE_KUBEARCHIVE_URL',
   kubearchiveCaFile: 'KITE_KUBEARCHIVE_CA_FILE',
+  eventStreamsPerCaller: 'KITE_EVENT_STREAMS_PER_CALLER',
 };
 
 export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
@@ -131,6 +134,12 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     ),
     kubearchiveUrl: kubearchiveUrl(pick('kubearchiveUrl')),
     kubearchiveCaFile: pick('kubearchiveCaFile'),
+    eventStreamsPerCaller: integer(
+      'eventStreamsPerCaller',
+      pick('eventStreamsPerCaller') ?? '20',
+      1,
+      100_000,
+    ),
   };
 }
 

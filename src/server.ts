@@ -91,6 +91,7 @@ export async function startServer(
     redactor,
     mintmakerNamespace: config.mintmakerNamespace,
     logCapBytes: config.logCapBytes,
+    eventStreams: { perCaller: config.eventStreamsPerCaller, recheckMs: config.authCacheTtlMs },
     logger: options.logger === false ? false : { level: config.logLevel },
   });
   warn = (message) => app.log.warn(message);

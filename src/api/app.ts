@@ -26,7 +26,7 @@ import { installValidation } from './validation.js';
 import { installEmptyQueryValues } from './empty-query.js';
 import { createGuard } from './guard.js';
 import { createApiMetrics, instrumentRequests } from './metrics.js';
-import { eventRoutes } from './routes/events.js';
+import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { healthRoutes, type VersionInfo } from './routes/health.js';
 import { issueRoutes } from './routes/issues.js';
 import { namespaceRoutes } from './routes/namespaces.js';
@@ -50,6 +50,8 @@ export interface AppDeps {
   redactor: Redactor;
   mintmakerNamespace: string;
   logCapBytes: number;
+  /** Per-caller cap and rights re-check of the live event streams. */
+  eventStreams: EventStreamOptions;
   /** pino options, or false to log nothing (tests). */
   logger: { level: string } | false;
 }
@@ -131,7 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     settings: deps.settings,
     metrics,
   });
-  eventRoutes(app, deps.feed, guard);
+  eventRoutes(app, { feed: deps.feed, guard, access: deps.access, streams: deps.eventStreams });
   namespaceRoutes(app, guard, () => deps.store.namespaces());
   healthRoutes(app, deps.db, deps.version);
   operationRoutes(app, metrics.registry);
