@@ -25,6 +25,7 @@ import { installErrorHandling } from './error-handler.js';
 import { installValidation } from './validation.js';
 import { installEmptyQueryValues } from './empty-query.js';
 import { createGuard } from './guard.js';
+import type { ReadinessCheck } from './readiness.js';
 import { createApiMetrics, instrumentRequests } from './metrics.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { healthRoutes, type VersionInfo } from './routes/health.js';
@@ -50,6 +51,8 @@ export interface AppDeps {
   redactor: Redactor;
   mintmakerNamespace: string;
   logCapBytes: number;
+  /** What `/readyz` checks besides the database (the Kubernetes API in kubernetes mode). */
+  readiness: ReadinessCheck[];
   /** Per-caller cap and rights re-check of the live event streams. */
   eventStreams: EventStreamOptions;
   /** pino options, or false to log nothing (tests). */
@@ -135,7 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   eventRoutes(app, { feed: deps.feed, guard, access: deps.access, streams: deps.eventStreams });
   namespaceRoutes(app, guard, () => deps.store.namespaces());
-  healthRoutes(app, deps.db, deps.version);
+  healthRoutes(app, deps.db, deps.version, deps.readiness);
   operationRoutes(app, metrics.registry);
   mintmakerRoutes(app, {
     archive: deps.archive,
