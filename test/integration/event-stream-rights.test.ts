@@ -168,6 +168,41 @@ describe('an open event stream re-checks its rights', () => {
     }
   });
 
+  it('a cluster-wide reader who loses that right keeps only the namespaces still readable ("*" dropped)', async () => {
+    kube.users.set('token-ivy', { username: 'ivy', groups: ['ivy-group'] });
+    const everywhere: Grant = { group: 'ivy-group', verb: 'get', ...RBAC };
+    kube.grants.push(everywhere, { group: 'ivy-group', verb: 'get', ...RBAC, namespace: 'team-b' });
+    const stream = await openStream('token-ivy');
+    assert.equal(stream.response.status, 200);
+    try {
+      await report('team-c', 'ivy-before-c');
+      await stream.readUntil(
+        (event) => event.event === 'created' && event.data.namespace === 'team-c',
+      );
+      revoke(everywhere);
+      // team-c's own answer may still be cached (as for REST): then it goes in a second step.
+      const seen = await stream.readUntil(
+        (event) => event.event === 'dropped' && !event.data.remaining.includes('team-c'),
+      );
+      const drops = seen.filter((event) => event.event === 'dropped').map((event) => event.data);
+      assert.deepEqual(drops[0].namespaces, ['*']);
+      assert.deepEqual(drops.at(-1).remaining, ['team-b']);
+      assert.deepEqual(
+        drops.flatMap((drop) => drop.namespaces),
+        drops.length === 1 ? ['*'] : ['*', 'team-c'],
+      );
+      await report('team-c', 'ivy-after-c');
+      await report('team-b', 'ivy-after-b');
+      const later = await stream.readUntil((event) => event.event === 'created');
+      assert.deepEqual(
+        later.map((event) => [event.event, event.data.namespace]),
+        [['created', 'team-b']],
+      );
+    } finally {
+      stream.close();
+    }
+  });
+
   it('a stream of named namespaces that lose every grant says so and ends', async () => {
     const [grant] = reader('dave', ['team-c']);
     const stream = await openStream('token-dave', '?namespace=team-c');
