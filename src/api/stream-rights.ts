@@ -24,6 +24,8 @@ export interface StreamRights {
   recheck(): Promise<void>;
 }
 
+const TOLD = new Set(['UnauthenticatedError', 'UnavailableError', 'NotAllowedError', 'InputError']);
+
 export function streamRights(options: {
   access: AccessControl;
   request: FastifyRequest;
@@ -55,7 +57,9 @@ export function streamRights(options: {
     try {
       return await check();
     } catch (error) {
-      end(error instanceof Error ? error.message : 'permissions could not be checked');
+      // Access errors carry messages meant for callers; anything else stays inside.
+      const told = error instanceof Error && TOLD.has(error.name);
+      end(told ? error.message : 'permissions could not be checked');
       return undefined;
     }
   };
