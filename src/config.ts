@@ -67,6 +67,8 @@ export interface ServeConfig {
   trustedProxies: string[];
   /** Base URL of the API as users reach it; makes the links KITE creates absolute. */
   publicUrl: string | undefined;
+  /** How many live event streams one caller may hold open at once. */
+  eventStreamsPerCaller: number;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean | undefined>>;
@@ -109,6 +111,7 @@ const ENV_NAMES: Record<keyof ServeConfig, string> = {
   podReporterCacheTtlMs: 'KITE_POD_REPORTER_CACHE_TTL',
   trustedProxies: 'KITE_TRUSTED_PROXIES',
   publicUrl: 'KITE_PUBLIC_URL',
+  eventStreamsPerCaller: 'KITE_EVENT_STREAMS_PER_CALLER',
 };
 
 /** The webhooks MintMaker's Renovate log analyzer calls. */
@@ -176,6 +179,12 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     ),
     trustedProxies: trustedProxies(pick('trustedProxies')),
     publicUrl: publicUrl(ENV_NAMES.publicUrl, pick('publicUrl')),
+    eventStreamsPerCaller: integer(
+      'eventStreamsPerCaller',
+      pick('eventStreamsPerCaller') ?? '20',
+      1,
+      100_000,
+    ),
   };
 }
 

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
+import { kubernetesReadiness } from './api/readiness.js';
 import type { VersionInfo } from './api/routes/health.js';
 import type { AccessControl } from './auth/access.js';
 import { chooseAccess } from './auth/choose-access.js';
@@ -106,6 +107,9 @@ export async function startServer(
       chosen.mode === 'none' || config.logUploaders.includes('*')
         ? 'anyone'
         : new Set(config.logUploaders),
+    // Without the Kubernetes API no protected request can be answered in kubernetes mode.
+    readiness: cluster && chosen.mode === 'kubernetes' ? [kubernetesReadiness(cluster)] : [],
+    eventStreams: { perCaller: config.eventStreamsPerCaller, recheckMs: config.authCacheTtlMs },
     logger: options.logger === false ? false : { level: config.logLevel },
   });
   warn = (message) => app.log.warn(message);

@@ -26,9 +26,11 @@ import type { IssueStore } from '../store/issue-store.js';
 import type { RegisteredWebhook } from '../webhooks/webhook-registry.js';
 import { installErrorHandling } from './error-handler.js';
 import { installValidation } from './validation.js';
+import { installEmptyQueryValues } from './empty-query.js';
 import { createGuard } from './guard.js';
+import type { ReadinessCheck } from './readiness.js';
 import { createApiMetrics, instrumentRequests } from './metrics.js';
-import { eventRoutes } from './routes/events.js';
+import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { healthRoutes, type VersionInfo } from './routes/health.js';
 import { issueRoutes } from './routes/issues.js';
 import { namespaceRoutes } from './routes/namespaces.js';
@@ -56,6 +58,10 @@ export interface AppDeps {
   logCapBytes: number;
   /** Who may archive MintMaker run logs (the bridge operator; anyone in development mode). */
   logUploaders: Uploaders;
+  /** What `/readyz` checks besides the database (the Kubernetes API in kubernetes mode). */
+  readiness: ReadinessCheck[];
+  /** Per-caller cap and rights re-check of the live event streams. */
+  eventStreams: EventStreamOptions;
   /** pino options, or false to log nothing (tests). */
   logger: { level: string } | false;
 }
@@ -119,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   installErrorHandling(app);
   installValidation(app);
+  installEmptyQueryValues(app);
   const metrics = createApiMetrics(deps.db);
   instrumentRequests(app, metrics.registry);
   const guard = createGuard(deps.access, deps.store);
@@ -143,9 +150,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     settings: deps.settings,
     metrics,
   });
-  eventRoutes(app, deps.feed, guard);
+  eventRoutes(app, { feed: deps.feed, guard, access: deps.access, streams: deps.eventStreams });
   namespaceRoutes(app, guard, () => deps.store.namespaces());
-  healthRoutes(app, deps.db, deps.version);
+  healthRoutes(app, deps.db, deps.version, deps.readiness);
   operationRoutes(app, metrics.registry);
   mintmakerRoutes(app, {
     archive: deps.archive,

@@ -19,6 +19,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   NotAllowedError: 403,
   NotFoundError: 404,
   ConflictError: 409,
+  TooManyRequestsError: 429,
   UnavailableError: 503,
 };
 

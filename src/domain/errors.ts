@@ -32,3 +32,8 @@ export class UnauthenticatedError extends Error {
 export class UnavailableError extends Error {
   override readonly name = 'UnavailableError';
 }
+
+/** The caller holds too much of a limited resource (open streams, say). */
+export class TooManyRequestsError extends Error {
+  override readonly name = 'TooManyRequestsError';
+}

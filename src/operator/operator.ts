@@ -14,7 +14,6 @@ import { randomBytes } from 'node:crypto';
 import {
   CoordinationV1Api,
   CustomObjectsApi,
-  KubeConfig,
   makeInformer,
   type Informer,
   type KubernetesListObject,
@@ -35,6 +34,7 @@ import { createLiveCluster, toLiveRun } from '../logs/live.js';
 import { LeaderElector, describe } from './leader.js';
 import { LogArchiver } from './log-archiver.js';
 import { SERVICE_ACCOUNT_DIR, severityOf, type OperatorConfig } from './operator-config.js';
+import { loadClusterConfig } from './cluster-config.js';
 import { Reporter, backoff } from './reporter.js';
 import { CLUSTER_LABEL } from './run-labels.js';
 import { publicLink } from '../logs/run-links.js';
@@ -65,9 +65,7 @@ export async function startOperator(
   options: { log?: Logger } = {},
 ): Promise<RunningOperator> {
   const log = options.log ?? pino({ level: config.logLevel, base: { component: 'operator' } });
-  const kc = new KubeConfig();
-  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
-  else kc.loadFromDefault();
+  const kc = loadClusterConfig(config.kubeconfig, process.env);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const settings: ControllerSettings = {
     logsUrlTemplate: config.logsUrlTemplate,

@@ -27,6 +27,8 @@ export interface Queryable {
 
 export interface Database extends Queryable {
   readonly kind: 'embedded' | 'postgres';
+  /** The connections held now (health reports them): open, idle among them, and the cap. */
+  connections(): { open: number; idle: number; max: number };
   /** Runs `fn` in one transaction: all of its statements commit, or none do. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Subscribes to NOTIFY on `channel`; resolves to an unsubscribe function. */
@@ -65,6 +67,7 @@ function openPostgres(url: string, poolSize: number): Database {
   return {
     kind: 'postgres',
     query,
+    connections: () => ({ open: pool.totalCount, idle: pool.idleCount, max: poolSize }),
 
     async transaction(fn) {
       const client = await pool.connect();
@@ -110,13 +113,24 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   if (!inMemory) await mkdir(dataDir, { recursive: true });
   const db = await PGlite.create(inMemory ? undefined : dataDir);
   await db.query("SET TIME ZONE 'UTC'");
+  // PGlite is one in-process connection: idle when no statement is running on it.
+  let running = 0;
   const run = async <R>(q: Pick<PGlite, 'query'>, sql: string, params?: unknown[]) => {
-    const result = await q.query<R>(sql, params);
-    return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    running += 1;
+    try {
+      const result = await q.query<R>(sql, params);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    } finally {
+      running -= 1;
+    }
   };
   return {
     kind: 'embedded',
     query: (sql, params) => run(db, sql, params),
+    connections: () => {
+      const open = db.closed ? 0 : 1;
+      return { open, idle: running === 0 ? open : 0, max: 1 };
+    },
 
     transaction: (fn) =>
       db.transaction((tx) => fn({ query: (sql, params) => run(tx, sql, params) })),

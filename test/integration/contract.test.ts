@@ -1,5 +1,5 @@
 /**
- * Every row of shared/API-CONTRACT.md, against the real server on the suite's database.
+ * Every row of the v1 contract (docs/api.md), against the real server on the suite's database.
  * Existing clients (Konflux UI, bridge operator, MintMaker's Renovate log analyzer, the
  * KITE CLI) depend on exactly this behaviour.
  */

@@ -30,7 +30,10 @@ after(() => server.stop());
 describe('probes, metrics and OpenAPI', () => {
   it('/healthz answers 200 while the process runs; /readyz answers 200 while the database answers', async () => {
     assert.deepEqual((await api.get('/healthz')).body, { status: 'ok' });
-    assert.deepEqual((await api.get('/readyz')).body, { status: 'ok' });
+    assert.deepEqual((await api.get('/readyz')).body, {
+      status: 'ok',
+      checks: { database: 'ok' },
+    });
   });
 
   it('/readyz and API calls answer 503 when the database is gone, /healthz still 200', async () => {
@@ -39,7 +42,11 @@ describe('probes, metrics and OpenAPI', () => {
       await broken.db.close();
       const ready = await client(broken.url).get('/readyz');
       assert.equal(ready.status, 503);
-      assert.equal(ready.body.status, 'unavailable');
+      assert.deepEqual(ready.body, {
+        status: 'unavailable',
+        message: 'database unreachable',
+        checks: { database: 'database unreachable' },
+      });
       assert.equal((await client(broken.url).get('/healthz')).status, 200);
       const list = await client(broken.url).get('/api/v1/issues');
       assert.equal(list.status, 503);

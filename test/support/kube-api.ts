@@ -1,6 +1,6 @@
 /**
  * A Kubernetes API server test double for the parts KITE uses: TokenReview,
- * SubjectAccessReview, listing namespaces, and an object store (list, watch, get, create,
+ * SubjectAccessReview, listing namespaces, the version, and an object store (list, watch, get, create,
  * replace, delete) for the resources in RESOURCES below, and the pod log subresource (plain,
  * tailLines, limitBytes, follow). It speaks the real HTTP API, so the
  * real `@kubernetes/client-node` (typed clients, Watch, informers) is exercised end to end
@@ -399,6 +399,14 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
         metadata: {},
         spec: review.spec,
         status: { allowed: ok, ...(ok ? { reason: 'granted by test double' } : {}) },
+      });
+    }
+    if (req.method === 'GET' && (url.pathname === '/version' || url.pathname === '/version/')) {
+      return send(res, 200, {
+        major: '1',
+        minor: '31',
+        gitVersion: 'v1.31.0-kite-double',
+        platform: 'linux/amd64',
       });
     }
     if (req.method === 'GET' && url.pathname === '/api/v1/namespaces') {

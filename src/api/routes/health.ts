@@ -1,11 +1,13 @@
 /**
  * Health and version as the v1 clients read them (`/health`, `/version`, both also under
  * `/api/v1`), plus Kubernetes probes: `/healthz` (the process is alive) and `/readyz`
- * (the database answers).
+ * (every dependency of the mode answers: the database, and the Kubernetes API when
+ * permissions come from it).
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Database } from '../../store/database.js';
+import { databaseReadiness, type ReadinessCheck } from '../readiness.js';
 
 export interface VersionInfo {
   name: string;
@@ -29,29 +31,24 @@ const VersionSchema = Type.Object({
   description: Type.String(),
   version: Type.String(),
 });
-const ProbeSchema = Type.Object({ status: Type.String(), message: Type.Optional(Type.String()) });
+const ProbeSchema = Type.Object({
+  status: Type.String(),
+  message: Type.Optional(Type.String()),
+  checks: Type.Optional(
+    Type.Record(Type.String(), Type.String(), {
+      description: 'each dependency: "ok", or why it is not ready',
+    }),
+  ),
+});
 
-const DB_TIMEOUT_MS = 2000;
-
-export function healthRoutes(app: FastifyInstance, db: Database, version: VersionInfo): void {
-  const pingDatabase = async (): Promise<string | undefined> => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        db.query('SELECT 1'),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timed out')), DB_TIMEOUT_MS);
-        }),
-      ]);
-      return undefined;
-    } catch (error) {
-      return error instanceof Error && error.message === 'timed out'
-        ? 'database did not answer in time'
-        : 'database unreachable';
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+export function healthRoutes(
+  app: FastifyInstance,
+  db: Database,
+  version: VersionInfo,
+  dependencies: ReadinessCheck[],
+): void {
+  const database = databaseReadiness(db);
+  const seconds = (ms: number) => Math.round(ms * 1000) / 1e6;
 
   for (const path of ['/health', '/api/v1/health']) {
     app.get(
@@ -65,9 +62,11 @@ export function healthRoutes(app: FastifyInstance, db: Database, version: Versio
       },
       async (_request, reply) => {
         const started = performance.now();
-        const problem = await pingDatabase();
-        const elapsedMs = Math.round((performance.now() - started) * 100) / 100;
+        const problem = await database.check();
+        const pingMs = performance.now() - started;
+        const elapsedMs = Math.round(pingMs * 100) / 100;
         const up = problem === undefined;
+        const pool = db.connections();
         return reply.code(up ? 200 : 503).send({
           status: up ? 'UP' : 'DOWN',
           message: up ? 'All systems operational' : 'Database is not reachable',
@@ -81,12 +80,23 @@ export function healthRoutes(app: FastifyInstance, db: Database, version: Versio
             database: {
               status: up ? 'UP' : 'DOWN',
               message: up ? 'Database connection is healthy' : (problem ?? ''),
-              details: { kind: db.kind },
+              // The fields konflux-ui's HealthResponse type declares, with the real values.
+              details: {
+                kind: db.kind,
+                connection_status: up ? 'connected' : 'disconnected',
+                response_time_seconds: seconds(pingMs),
+                open_connections: pool.open,
+                idle_connections: pool.idle,
+                max_open_connections: pool.max,
+              },
             },
             response_time: {
               status: 'UP',
               message: `${elapsedMs}ms`,
-              details: { databaseMs: elapsedMs },
+              details: {
+                databaseMs: elapsedMs,
+                duration_seconds: seconds(performance.now() - started),
+              },
             },
           },
         });
@@ -113,15 +123,18 @@ export function healthRoutes(app: FastifyInstance, db: Database, version: Versio
     {
       schema: {
         tags: ['operations'],
-        summary: 'Readiness probe: the database answers',
+        summary:
+          'Readiness probe: every dependency of the mode answers (the database; the Kubernetes API in kubernetes auth mode)',
         response: { 200: ProbeSchema, 503: ProbeSchema },
       },
     },
     async (_request, reply) => {
-      const problem = await pingDatabase();
-      return problem === undefined
-        ? { status: 'ok' }
-        : reply.code(503).send({ status: 'unavailable', message: problem });
+      const all = [database, ...dependencies];
+      const problems = await Promise.all(all.map((dependency) => dependency.check()));
+      const checks = Object.fromEntries(all.map((d, i) => [d.name, problems[i] ?? 'ok']));
+      const failed = problems.filter((problem) => problem !== undefined);
+      if (failed.length === 0) return { status: 'ok', checks };
+      return reply.code(503).send({ status: 'unavailable', message: failed.join('; '), checks });
     },
   );
 }
