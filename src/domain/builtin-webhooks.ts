@@ -15,8 +15,19 @@ const severityField: FieldSpec = {
 };
 const severityFromPayload = { field: 'severity', default: 'major' } as const;
 
-/** What an operator-reported issue is about: the thing a person recognises, never a run. */
-export const RUN_SCOPES = ['component', 'application', 'pipeline', 'repository'] as const;
+/**
+ * What an operator-reported issue is about: the thing a person recognises, never a run.
+ * `pull-request` is a component's (or application's) pull request, named
+ * `<component>#<number>`; `release-plan` is the ReleasePlan a Release ran through.
+ */
+export const RUN_SCOPES = [
+  'component',
+  'application',
+  'pipeline',
+  'repository',
+  'pull-request',
+  'release-plan',
+] as const;
 
 export const BUILTIN_WEBHOOKS: readonly WebhookDefinition[] = [
   {

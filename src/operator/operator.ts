@@ -34,9 +34,9 @@ import type {
 import { createLiveCluster, toLiveRun } from '../logs/live.js';
 import { LeaderElector, describe } from './leader.js';
 import { LogArchiver } from './log-archiver.js';
-import { SERVICE_ACCOUNT_DIR, severityOf, type OperatorConfig } from './operator-config.js';
+import { SERVICE_ACCOUNT_DIR, type OperatorConfig } from './operator-config.js';
 import { Reporter, backoff } from './reporter.js';
-import { CLUSTER_LABEL } from './run-labels.js';
+import { requestOf } from './requests.js';
 import { ScopeIndex } from './scope-index.js';
 
 type Watched = Informer<KubeObject> & ObjectCache<KubeObject>;
@@ -55,8 +55,6 @@ export interface RunningOperator {
   close(): Promise<void>;
 }
 
-const REASON_LIMIT = 16_000;
-const TITLE_LIMIT = 500;
 const TOKEN_REFRESH_MS = 60_000;
 
 export async function startOperator(
@@ -100,6 +98,14 @@ export async function startOperator(
     labelNames: ['resource'] as const,
     registers: [registry],
   });
+  const cancelled = new Counter({
+    name: 'kite_operator_cancelled_runs_total',
+    help: 'Cancelled or stopped runs seen (neither failures nor successes: not reported), by controller and reason',
+    labelNames: ['controller', 'reason'] as const,
+    registers: [registry],
+  });
+  /** Cancelled runs already counted, so that a resync does not count them again. */
+  const cancelledSeen = new Set<string>();
   const leaderGauge = new Gauge({
     name: 'kite_operator_leader',
     help: '1 while this replica holds the Lease and reports',
@@ -267,34 +273,11 @@ export async function startOperator(
   const contextOf = (controller: Controller) =>
     contexts.get(controller.name) ?? { details, settings };
 
-  const labels = (observation: Observation) =>
-    config.clusterName
-      ? { ...observation.labels, [CLUSTER_LABEL]: config.clusterName }
-      : observation.labels;
-
-  const requestOf = (observation: Observation) => {
-    if (!index.shouldReport(observation)) return undefined;
-    const common = {
-      namespace: observation.namespace,
-      issueType: observation.issueType,
-      scopeType: observation.scopeType,
-      scopeName: observation.scopeName,
-      runId: observation.runId,
-      occurredAt: observation.completedAt,
-    };
-    if (observation.outcome === 'success') return { webhook: 'run-success', body: common };
-    return {
-      webhook: 'run-failure',
-      body: {
-        ...common,
-        title: truncate(observation.title, TITLE_LIMIT),
-        reason: truncate(observation.reason, REASON_LIMIT),
-        severity: severityOf(config.severity, observation),
-        ...(observation.logsUrl ? { logsUrl: observation.logsUrl } : {}),
-        labels: labels(observation),
-      },
-    };
-  };
+  const requestFor = (observation: Observation) =>
+    requestOf(observation, index, {
+      severity: config.severity,
+      clusterName: config.clusterName,
+    });
 
   const observe = (controller: Controller, run: KubeObject): Observation | undefined => {
     try {
@@ -319,6 +302,22 @@ export async function startOperator(
     const observation = observe(controller, run);
     index.set(key, observation);
     if (!observation) return;
+    if (observation.outcome === 'cancelled') {
+      // Not a failure, not a success: counted once per run, visible at debug level.
+      if (!cancelledSeen.has(key)) {
+        cancelledSeen.add(key);
+        cancelled.inc({ controller: controller.name, reason: observation.reason });
+        log.debug(
+          {
+            controller: controller.name,
+            run: `${run.metadata.namespace}/${run.metadata.name}`,
+            reason: observation.reason,
+          },
+          'a cancelled run is neither a failure nor a success: not reported',
+        );
+      }
+      return;
+    }
     if (controller.archivesLogs && config.controllers[controller.name]?.archiveLogs !== false) {
       const finished = toLiveRun(run, config.mintmakerNamespace);
       if (finished && finished.status !== 'Running') archiver.enqueue(finished);
@@ -333,7 +332,8 @@ export async function startOperator(
         const latest = (current && observe(controller, current)) ?? observation;
         if (latest.incomplete && !final) return 'defer';
         observations.inc({ controller: controller.name, outcome: latest.outcome });
-        return requestOf(latest);
+        if (latest.outcome === 'cancelled') return undefined;
+        return requestFor(latest);
       },
     });
   };
@@ -369,6 +369,7 @@ export async function startOperator(
         const key = `${controller.name}/${run.metadata.namespace}/${run.metadata.name}`;
         index.delete(key);
         queue.forget(key);
+        cancelledSeen.delete(key);
       });
       mains.push({ controller, informer, covers });
     }
@@ -539,10 +540,6 @@ function apiToken(file: string | undefined, log: Logger): () => Promise<string |
     }
     return cached;
   };
-}
-
-function truncate(text: string, limit: number): string {
-  return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
 }
 
 function closeServer(server: Server): Promise<void> {
