@@ -61,7 +61,8 @@ export function requestOf(
     return failure(common, observation, only.title, only.reason, options);
   }
   const share = Math.floor(REASON_LIMIT / failing.length) - 200;
-  const title = `${observation.variantsTitle ?? failing[0]?.title ?? ''}: ${failing
+  const heading = failing.find((run) => run.variantsTitle)?.variantsTitle ?? failing[0]?.title;
+  const title = `${heading ?? ''}: ${failing
     .map((run) => run.variantTitle ?? run.variant)
     .join('; ')}`;
   const reason = [
