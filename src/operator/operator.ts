@@ -329,8 +329,12 @@ export async function startOperator(
         // Judge the run as it is now (its TaskRuns may have arrived since it was queued);
         // a run deleted meanwhile is still reported as it was seen.
         const current = informer.get(run.metadata.name, run.metadata.namespace);
-        const latest = (current && observe(controller, current)) ?? observation;
-        if (latest.incomplete && !final) return 'defer';
+        const now = current && observe(controller, current);
+        // The index follows what the run shows now (an issue listing several variants
+        // reads the others' latest observations from it).
+        if (now) index.set(key, now);
+        const latest = now ?? observation;
+        if (!final && (latest.incomplete || index.waitsForVariants(latest))) return 'defer';
         observations.inc({ controller: controller.name, outcome: latest.outcome });
         if (latest.outcome === 'cancelled') return undefined;
         return requestFor(latest);

@@ -81,6 +81,17 @@ export class ScopeIndex {
     return new Map([...latest].sort(([a], [b]) => a.localeCompare(b)));
   }
 
+  /**
+   * Whether another variant's latest run still waits for details (its failed tasks): an
+   * issue that lists every failing variant waits for them too, like the run itself.
+   */
+  waitsForVariants(observation: Observation): boolean {
+    if (observation.variant === undefined) return false;
+    return [...this.latestByVariant(observation).values()].some(
+      (run) => run.variant !== (observation.variant ?? '') && run.observation.incomplete === true,
+    );
+  }
+
   get scopes(): number {
     return this.runsByScope.size;
   }

@@ -64,7 +64,7 @@ export const releaseController: Controller = {
     if (!succeeded && !failed) return undefined;
     const plan = labelOf(release, RELEASE.releasePlan) ?? stringAt(release.spec, 'releasePlan');
     const snapshot = labelOf(release, RELEASE.snapshot) ?? stringAt(release.spec, 'snapshot');
-    const application = applicationOf(release, plan, context);
+    const { application, incomplete } = applicationOf(release, plan, context);
     const [scopeType, scopeName]: [RunScope, string] = plan
       ? ['release-plan', plan]
       : application
@@ -128,6 +128,7 @@ export const releaseController: Controller = {
       outcome: 'failure',
       title: `${what}${phase ? ` during ${phase.name}` : ''}${task ? `: ${task}` : ''}`,
       reason: lines.join('\n'),
+      ...(incomplete ? { incomplete: true } : {}),
     };
   },
 };
@@ -135,20 +136,22 @@ export const releaseController: Controller = {
 /**
  * The application released: the Release's label when someone set it, else its
  * ReleasePlan's `spec.application` (the release service labels Releases with the plan
- * and the snapshot only). Undefined when neither says: the link is then left out.
+ * and the snapshot only). Undefined when neither says: the link is then left out. A plan
+ * not cached yet makes the observation incomplete, so delivery waits a little for it.
  */
 function applicationOf(
   release: KubeObject,
   plan: string | undefined,
   context: ObserveContext,
-): string | undefined {
+): { application?: string; incomplete: boolean } {
   const labelled = labelOf(release, KONFLUX.application);
-  if (labelled) return labelled;
-  if (!plan) return undefined;
+  if (labelled) return { application: labelled, incomplete: false };
+  if (!plan) return { incomplete: false };
   const releasePlan = context
     .details(RELEASE_PLANS, release.metadata.namespace)
     .find((candidate) => candidate.metadata.name === plan);
-  return stringAt(releasePlan?.spec, 'application');
+  const application = stringAt(releasePlan?.spec, 'application');
+  return { ...(application ? { application } : {}), incomplete: !releasePlan };
 }
 
 interface FailedPhase {
