@@ -82,6 +82,11 @@ export interface ControllerSettings {
   logsUrlTemplate: string | undefined;
   /** Where MintMaker runs its PipelineRuns; only there is its namespace label trusted. */
   mintmakerNamespace: string;
+  /**
+   * Report release pipeline runs that ran outside their Release's namespace in their own
+   * namespace too (`controllers.pipelineruns.releaseTeamIssues`).
+   */
+  releaseTeamIssues?: boolean;
 }
 
 export interface Controller {

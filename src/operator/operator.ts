@@ -267,7 +267,11 @@ export async function startOperator(
       const own = config.controllers[controller.name] ?? {};
       const logsUrlTemplate =
         own.logsUrl ?? (controller.pipelineRunLinks ? config.logsUrlTemplate : undefined);
-      return [controller.name, { details, settings: { ...settings, logsUrlTemplate } }];
+      const releaseTeamIssues = own.releaseTeamIssues === true;
+      return [
+        controller.name,
+        { details, settings: { ...settings, logsUrlTemplate, releaseTeamIssues } },
+      ];
     }),
   );
   const contextOf = (controller: Controller) =>

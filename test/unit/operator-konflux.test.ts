@@ -83,6 +83,27 @@ describe('finding 1: scopes that match how Konflux runs things', () => {
     assert.equal(pipelineRunController.observe(succeededRun, fixtureContext([])), undefined);
   });
 
+  it('with releaseTeamIssues, the managed run is also reported in the managed namespace, per tenant and pipeline', () => {
+    const [run] = loadFixture('release-managed-pipelinerun');
+    const context = fixtureContext([], { releaseTeamIssues: true });
+    const failed = pipelineRunController.observe(run as KubeObject, context);
+    assert.deepEqual(
+      [failed?.namespace, failed?.issueType, failed?.scopeType, failed?.scopeName],
+      ['rhtap-releng-tenant', 'release', 'pipeline', 'user-tenant/rh-push-to-registry-redhat-io'],
+    );
+    assert.equal(
+      failed?.title,
+      'Release pipeline rh-push-to-registry-redhat-io failed for tenant user-tenant (Release devfile-sample-7xq2m-3f5e1d2-k9l8m)',
+    );
+    const other = structuredClone(run as KubeObject);
+    (other.metadata.labels as Record<string, string>)['release.appstudio.openshift.io/namespace'] =
+      'other-tenant';
+    assert.equal(
+      pipelineRunController.observe(other, context)?.scopeName,
+      'other-tenant/rh-push-to-registry-redhat-io',
+    );
+  });
+
   it('a release is scoped to its ReleasePlan in the tenant namespace', () => {
     const { observations } = observeAll(loadFixture('release-managed-pipeline-failed'));
     assert.deepEqual(

@@ -49,11 +49,16 @@ export const pipelineRunController: Controller = {
   pipelineRunLinks: true,
   observe(run, context) {
     if (labelOf(run, MINTMAKER_LABELS.component) !== undefined) return undefined;
-    if (releasePipelineOf(run)) return undefined;
+    const release = releasePipelineOf(run);
+    const forReleaseTeam =
+      release !== undefined &&
+      context.settings.releaseTeamIssues === true &&
+      release.namespace !== run.metadata.namespace;
+    if (release && !forReleaseTeam) return undefined;
     const completed = completion(run);
     if (!completed) return undefined;
-    const issueType = issueTypeOf(run);
-    const scope = scopeOf(run);
+    const issueType = forReleaseTeam ? 'release' : issueTypeOf(run);
+    const scope = release && forReleaseTeam ? releaseTeamScopeOf(run, release) : scopeOf(run);
     const eventType = eventTypeOf(run);
     const scenario = labelOf(run, KONFLUX.scenario);
     const labels: Record<string, string> = {};
@@ -102,6 +107,20 @@ export const pipelineRunController: Controller = {
     } satisfies Observation;
   },
 };
+
+/**
+ * For the release team: a managed release pipeline run, in the managed namespace, scoped
+ * to the tenant namespace and pipeline it ran (a success of the same pipeline for the
+ * same tenant resolves it, never another tenant's).
+ */
+function releaseTeamScopeOf(run: KubeObject, release: { namespace: string; name: string }): Scope {
+  const pipeline = pipelineNameOf(run);
+  return {
+    type: 'pipeline',
+    name: `${release.namespace}/${pipeline}`,
+    where: `tenant ${release.namespace} (Release ${release.name})`,
+  };
+}
 
 /** The Release a release-service pipeline run belongs to, from the labels it sets. */
 export function releasePipelineOf(
@@ -158,10 +177,27 @@ export function pipelineNameOf(run: KubeObject): string {
   return (
     labelOf(run, KONFLUX.originalRunName) ??
     stringAt(ref, 'name') ??
+    resolvedPipelineName(ref) ??
     labelOf(run, TEKTON.pipeline) ??
     run.metadata.generateName?.replace(/-+$/, '') ??
     run.metadata.name
   );
+}
+
+/**
+ * A pipeline resolved from git or a bundle (the release service's managed pipelines,
+ * integration test pipelines): the file's or the bundle entry's name.
+ */
+function resolvedPipelineName(ref: Record<string, unknown> | undefined): string | undefined {
+  const params = Array.isArray(ref?.params) ? (ref.params as unknown[]) : [];
+  for (const param of params) {
+    if (typeof param !== 'object' || param === null) continue;
+    const { name, value } = param as { name?: unknown; value?: unknown };
+    if (typeof value !== 'string' || value === '') continue;
+    if (name === 'pathInRepo') return value.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
+    if (name === 'name' && ref?.resolver === 'bundles') return value;
+  }
+  return undefined;
 }
 
 function pullRequestNumberOf(run: KubeObject): string | undefined {
@@ -192,7 +228,9 @@ function whatFailed(
   if (issueType === 'test') {
     return `Integration test ${scenario ?? pipelineNameOf(run)} failed for ${scope.where}`;
   }
-  if (issueType === 'release') return `Release pipeline failed for ${scope.where}`;
+  if (issueType === 'release') {
+    return `Release pipeline ${pipelineNameOf(run)} failed for ${scope.where}`;
+  }
   if (scope.type === 'pipeline') return `Pipeline ${scope.name} failed`;
   return `Pipeline ${pipelineNameOf(run)} failed for ${scope.where}`;
 }
