@@ -31,11 +31,13 @@ import type {
   Observation,
   ResourceKind,
 } from './controller.js';
+import { PIPELINE_RUNS } from './controller.js';
 import { createLiveCluster, toLiveRun } from '../logs/live.js';
 import { LeaderElector, describe } from './leader.js';
 import { LogArchiver } from './log-archiver.js';
 import { SERVICE_ACCOUNT_DIR, type OperatorConfig } from './operator-config.js';
 import { Reporter, backoff } from './reporter.js';
+import { cancellationOf } from './controllers/run-failure.js';
 import { requestOf } from './requests.js';
 import { ScopeIndex } from './scope-index.js';
 
@@ -285,7 +287,18 @@ export async function startOperator(
 
   const observe = (controller: Controller, run: KubeObject): Observation | undefined => {
     try {
-      return controller.observe(run, contextOf(controller));
+      const observation = controller.observe(run, contextOf(controller));
+      // A cancelled PipelineRun is never a failure, whichever controller judged it (the
+      // mintmaker controller's runs included).
+      if (!observation || observation.outcome === 'cancelled') return observation;
+      const { group, plural } = controller.watches;
+      const cancelledAs =
+        group === PIPELINE_RUNS.group && plural === PIPELINE_RUNS.plural
+          ? cancellationOf(run)
+          : undefined;
+      return cancelledAs
+        ? { ...observation, outcome: 'cancelled', reason: cancelledAs }
+        : observation;
     } catch (error) {
       observations.inc({ controller: controller.name, outcome: 'error' });
       log.error(
@@ -306,6 +319,11 @@ export async function startOperator(
     const observation = observe(controller, run);
     index.set(key, observation);
     if (!observation) return;
+    // A cancelled run's logs are archived like any finished run's.
+    if (controller.archivesLogs && config.controllers[controller.name]?.archiveLogs !== false) {
+      const finished = toLiveRun(run, config.mintmakerNamespace);
+      if (finished && finished.status !== 'Running') archiver.enqueue(finished);
+    }
     if (observation.outcome === 'cancelled') {
       // Not a failure, not a success: counted once per run, visible at debug level.
       if (!cancelledSeen.has(key)) {
@@ -321,10 +339,6 @@ export async function startOperator(
         );
       }
       return;
-    }
-    if (controller.archivesLogs && config.controllers[controller.name]?.archiveLogs !== false) {
-      const finished = toLiveRun(run, config.mintmakerNamespace);
-      if (finished && finished.status !== 'Running') archiver.enqueue(finished);
     }
     queue.enqueue({
       key,

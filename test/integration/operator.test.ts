@@ -571,8 +571,24 @@ describe('real-shaped Konflux objects (test/fixtures/konflux)', () => {
         reason: 'Cancelled',
       }),
     );
+    kube.apply(
+      pipelineRun({
+        namespace: 'mintmaker',
+        name: 'renovate-cancelled-1',
+        pipeline: 'mintmaker-renovate',
+        completedAt: 2,
+        reason: 'Cancelled',
+        labels: {
+          'mintmaker.appstudio.redhat.com/namespace': 'op-cancel-mm',
+          'mintmaker.appstudio.redhat.com/component': 'lib',
+        },
+      }),
+    );
     await eventually(async () => {
       const metrics = await operator.metrics();
+      const mintmaker =
+        /^kite_operator_cancelled_runs_total\{controller="mintmaker",reason="Cancelled"\} 1$/m;
+      if (!mintmaker.test(metrics)) return undefined;
       const count = (reason: string) =>
         new RegExp(
           `^kite_operator_cancelled_runs_total\\{controller="pipelineruns",reason="${reason}"\\} (\\d+)$`,
@@ -589,6 +605,7 @@ describe('real-shaped Konflux objects (test/fixtures/konflux)', () => {
     assert.equal(after.occurrences, 1);
     assert.match(after.description, /^The pipeline never started: PipelineRunTimeout/);
     assert.deepEqual(await issues('op-cancel-new'), []);
+    assert.deepEqual(await issues('op-cancel-mm'), []);
   });
 
   it('a managed release pipeline failure is one issue in the tenant namespace, naming the task and step', async () => {
