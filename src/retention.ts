@@ -27,8 +27,8 @@ export function schedulePruning(
   const prune = async () => {
     try {
       const removed = await store.prune(new Date(Date.now() - retentionMs));
-      if (removed.issues > 0 || removed.events > 0)
-        log.info(removed, 'pruned old resolved issues and events');
+      if (removed.issues > 0 || removed.events > 0 || removed.agedOut > 0)
+        log.info(removed, 'pruned old resolved issues and events, aged out pull request issues');
       if (logs) {
         const runs = await logs.archive.prune({
           olderThan: new Date(Date.now() - logs.maxAgeMs),

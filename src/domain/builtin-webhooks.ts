@@ -22,8 +22,19 @@ const runStartedAtField: FieldSpec = {
     "RFC 3339: when the run started; a MintMaker run's completion resolves the pipeline's mintmaker-* issues not reported since",
 };
 
-/** What an operator-reported issue is about: the thing a person recognises, never a run. */
-export const RUN_SCOPES = ['component', 'application', 'pipeline', 'repository'] as const;
+/**
+ * What an operator-reported issue is about: the thing a person recognises, never a run.
+ * `pull-request` is a component's (or application's) pull request, named
+ * `<component>#<number>`; `release-plan` is the ReleasePlan a Release ran through.
+ */
+export const RUN_SCOPES = [
+  'component',
+  'application',
+  'pipeline',
+  'repository',
+  'pull-request',
+  'release-plan',
+] as const;
 
 export const BUILTIN_WEBHOOKS: readonly WebhookDefinition[] = [
   {

@@ -25,9 +25,13 @@ export type KubeObject = KubernetesObject & {
 
 export type RunScope = (typeof RUN_SCOPES)[number];
 
-/** What one completed run tells: a failure or a success of one scope. */
+/**
+ * What one completed run tells: a failure or a success of one scope. A cancelled run
+ * (someone or something stopped it: a user, Pipelines as Code superseding a pull request
+ * run) tells nothing about the scope: it is counted and logged, never reported.
+ */
 export interface Observation {
-  outcome: 'failure' | 'success';
+  outcome: 'failure' | 'success' | 'cancelled';
   /** The namespace the issue belongs to (for MintMaker runs: the component's). */
   namespace: string;
   issueType: IssueType;
@@ -38,6 +42,14 @@ export interface Observation {
    * component): the scope is failing while the latest run of any variant failed.
    */
   variant?: string;
+  /**
+   * For a failure of a variant: how the variant's failure reads in a list of them (the
+   * scenario and its failed tasks). The issue's title and description then name every
+   * variant that currently fails, not just the latest (see ../requests.ts).
+   */
+  variantTitle?: string;
+  /** The title of an issue that lists several failing variants, before the list. */
+  variantsTitle?: string;
   /** Unique per run (its uid): a run reported twice is counted once by the server. */
   runId: string;
   /** When the run completed: the most recent completed run of a scope decides. */
@@ -75,6 +87,11 @@ export interface ControllerSettings {
   logsUrlTemplate: string | undefined;
   /** Where MintMaker runs its PipelineRuns; only there is its namespace label trusted. */
   mintmakerNamespace: string;
+  /**
+   * Report release pipeline runs that ran outside their Release's namespace in their own
+   * namespace too (`controllers.pipelineruns.releaseTeamIssues`).
+   */
+  releaseTeamIssues?: boolean;
 }
 
 export interface Controller {
@@ -114,6 +131,13 @@ export const RELEASES: ResourceKind = {
   kind: 'Release',
 };
 
+export const RELEASE_PLANS: ResourceKind = {
+  group: 'appstudio.redhat.com',
+  version: 'v1alpha1',
+  plural: 'releaseplans',
+  kind: 'ReleasePlan',
+};
+
 export interface Condition {
   type: string;
   status: string;
@@ -141,15 +165,35 @@ export function stringAt(record: Record<string, unknown> | undefined, key: strin
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** Fills a link template; undefined when there is no template. */
-export function runLink(template: string | undefined, object: KubeObject): string | undefined {
+/**
+ * Fills a link template; undefined when there is no template, or when a placeholder the
+ * template uses has no value: no link is better than a broken one
+ * (`…/applications//releases`). `known` supplies values the object's labels lack (a
+ * Release's application, resolved from its ReleasePlan).
+ */
+export function runLink(
+  template: string | undefined,
+  object: KubeObject,
+  known: { component?: string; application?: string } = {},
+): string | undefined {
   if (!template) return undefined;
-  return template
-    .replaceAll('{namespace}', encodeURIComponent(object.metadata.namespace))
-    .replaceAll('{name}', encodeURIComponent(object.metadata.name))
-    .replaceAll('{uid}', encodeURIComponent(object.metadata.uid ?? ''))
-    .replaceAll('{component}', encodeURIComponent(labelOf(object, COMPONENT_LABEL) ?? ''))
-    .replaceAll('{application}', encodeURIComponent(labelOf(object, APPLICATION_LABEL) ?? ''));
+  const values: Record<string, string | undefined> = {
+    namespace: object.metadata.namespace,
+    name: object.metadata.name,
+    uid: object.metadata.uid,
+    component: known.component ?? labelOf(object, COMPONENT_LABEL),
+    application: known.application ?? labelOf(object, APPLICATION_LABEL),
+  };
+  let complete = true;
+  const link = template.replace(
+    /\{(namespace|name|uid|component|application)\}/g,
+    (_, key: string) => {
+      const value = values[key];
+      if (!value) complete = false;
+      return encodeURIComponent(value ?? '');
+    },
+  );
+  return complete ? link : undefined;
 }
 
 /** Severity is decided by the operator's rules, not by controllers. */

@@ -24,6 +24,12 @@ const ControllerConfig = Type.Object(
     logsUrl: Type.Optional(Type.String()),
     /** MintMaker: upload the step logs of completed runs to the server (default true). */
     archiveLogs: Type.Optional(Type.Boolean()),
+    /**
+     * pipelineruns: also report the release service's managed pipeline runs in their own
+     * (managed) namespace, for the release team (default false: only the tenant's
+     * Release is reported).
+     */
+    releaseTeamIssues: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

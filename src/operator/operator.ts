@@ -30,14 +30,15 @@ import type {
   Observation,
   ResourceKind,
 } from './controller.js';
+import { PIPELINE_RUNS } from './controller.js';
 import { createLiveCluster, toLiveRun } from '../logs/live.js';
 import { LeaderElector, describe } from './leader.js';
 import { LogArchiver } from './log-archiver.js';
-import { SERVICE_ACCOUNT_DIR, severityOf, type OperatorConfig } from './operator-config.js';
+import { SERVICE_ACCOUNT_DIR, type OperatorConfig } from './operator-config.js';
 import { loadClusterConfig } from './cluster-config.js';
 import { Reporter, backoff } from './reporter.js';
-import { CLUSTER_LABEL } from './run-labels.js';
-import { publicLink } from '../logs/run-links.js';
+import { cancellationOf } from './controllers/run-failure.js';
+import { requestOf } from './requests.js';
 import { ScopeIndex } from './scope-index.js';
 
 type Watched = Informer<KubeObject> & ObjectCache<KubeObject>;
@@ -56,8 +57,6 @@ export interface RunningOperator {
   close(): Promise<void>;
 }
 
-const REASON_LIMIT = 16_000;
-const TITLE_LIMIT = 500;
 const TOKEN_REFRESH_MS = 60_000;
 
 export async function startOperator(
@@ -99,6 +98,14 @@ export async function startOperator(
     labelNames: ['resource'] as const,
     registers: [registry],
   });
+  const cancelled = new Counter({
+    name: 'kite_operator_cancelled_runs_total',
+    help: 'Cancelled or stopped runs seen (neither failures nor successes: not reported), by controller and reason',
+    labelNames: ['controller', 'reason'] as const,
+    registers: [registry],
+  });
+  /** Cancelled runs already counted, so that a resync does not count them again. */
+  const cancelledSeen = new Set<string>();
   const leaderGauge = new Gauge({
     name: 'kite_operator_leader',
     help: '1 while this replica holds the Lease and reports',
@@ -260,51 +267,37 @@ export async function startOperator(
       const own = config.controllers[controller.name] ?? {};
       const logsUrlTemplate =
         own.logsUrl ?? (controller.pipelineRunLinks ? config.logsUrlTemplate : undefined);
-      return [controller.name, { details, settings: { ...settings, logsUrlTemplate } }];
+      const releaseTeamIssues = own.releaseTeamIssues === true;
+      return [
+        controller.name,
+        { details, settings: { ...settings, logsUrlTemplate, releaseTeamIssues } },
+      ];
     }),
   );
   const contextOf = (controller: Controller) =>
     contexts.get(controller.name) ?? { details, settings };
 
-  const labels = (observation: Observation) =>
-    config.clusterName
-      ? { ...observation.labels, [CLUSTER_LABEL]: config.clusterName }
-      : observation.labels;
-
-  const requestOf = (observation: Observation) => {
-    if (!index.shouldReport(observation)) return undefined;
-    const common = {
-      namespace: observation.namespace,
-      issueType: observation.issueType,
-      scopeType: observation.scopeType,
-      scopeName: observation.scopeName,
-      runId: observation.runId,
-      occurredAt: observation.completedAt,
-      // A MintMaker run's start and labels (its repo-branch hash) let the server clear the
-      // pipeline's issues the run did not report.
-      ...(observation.runStartedAt
-        ? { runStartedAt: observation.runStartedAt, labels: labels(observation) }
-        : {}),
-    };
-    if (observation.outcome === 'success') return { webhook: 'run-success', body: common };
-    return {
-      webhook: 'run-failure',
-      body: {
-        ...common,
-        title: truncate(observation.title, TITLE_LIMIT),
-        reason: truncate(observation.reason, REASON_LIMIT),
-        severity: severityOf(config.severity, observation),
-        ...(observation.logsUrl
-          ? { logsUrl: publicLink(config.publicUrl, observation.logsUrl) }
-          : {}),
-        labels: labels(observation),
-      },
-    };
-  };
+  const requestFor = (observation: Observation) =>
+    requestOf(observation, index, {
+      severity: config.severity,
+      clusterName: config.clusterName,
+      publicUrl: config.publicUrl,
+    });
 
   const observe = (controller: Controller, run: KubeObject): Observation | undefined => {
     try {
-      return controller.observe(run, contextOf(controller));
+      const observation = controller.observe(run, contextOf(controller));
+      // A cancelled PipelineRun is never a failure, whichever controller judged it (the
+      // mintmaker controller's runs included).
+      if (!observation || observation.outcome === 'cancelled') return observation;
+      const { group, plural } = controller.watches;
+      const cancelledAs =
+        group === PIPELINE_RUNS.group && plural === PIPELINE_RUNS.plural
+          ? cancellationOf(run)
+          : undefined;
+      return cancelledAs
+        ? { ...observation, outcome: 'cancelled', reason: cancelledAs }
+        : observation;
     } catch (error) {
       observations.inc({ controller: controller.name, outcome: 'error' });
       log.error(
@@ -325,9 +318,26 @@ export async function startOperator(
     const observation = observe(controller, run);
     index.set(key, observation);
     if (!observation) return;
+    // A cancelled run's logs are archived like any finished run's.
     if (controller.archivesLogs && config.controllers[controller.name]?.archiveLogs !== false) {
       const finished = toLiveRun(run, config.mintmakerNamespace);
       if (finished && finished.status !== 'Running') archiver.enqueue(finished);
+    }
+    if (observation.outcome === 'cancelled') {
+      // Not a failure, not a success: counted once per run, visible at debug level.
+      if (!cancelledSeen.has(key)) {
+        cancelledSeen.add(key);
+        cancelled.inc({ controller: controller.name, reason: observation.reason });
+        log.debug(
+          {
+            controller: controller.name,
+            run: `${run.metadata.namespace}/${run.metadata.name}`,
+            reason: observation.reason,
+          },
+          'a cancelled run is neither a failure nor a success: not reported',
+        );
+      }
+      return;
     }
     queue.enqueue({
       key,
@@ -336,10 +346,15 @@ export async function startOperator(
         // Judge the run as it is now (its TaskRuns may have arrived since it was queued);
         // a run deleted meanwhile is still reported as it was seen.
         const current = informer.get(run.metadata.name, run.metadata.namespace);
-        const latest = (current && observe(controller, current)) ?? observation;
-        if (latest.incomplete && !final) return 'defer';
+        const now = current && observe(controller, current);
+        // The index follows what the run shows now (an issue listing several variants
+        // reads the others' latest observations from it).
+        if (now) index.set(key, now);
+        const latest = now ?? observation;
+        if (!final && (latest.incomplete || index.waitsForVariants(latest))) return 'defer';
         observations.inc({ controller: controller.name, outcome: latest.outcome });
-        return requestOf(latest);
+        if (latest.outcome === 'cancelled') return undefined;
+        return requestFor(latest);
       },
     });
   };
@@ -375,6 +390,7 @@ export async function startOperator(
         const key = `${controller.name}/${run.metadata.namespace}/${run.metadata.name}`;
         index.delete(key);
         queue.forget(key);
+        cancelledSeen.delete(key);
       });
       mains.push({ controller, informer, covers });
     }
@@ -545,10 +561,6 @@ function apiToken(file: string | undefined, log: Logger): () => Promise<string |
     }
     return cached;
   };
-}
-
-function truncate(text: string, limit: number): string {
-  return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -67,7 +67,12 @@ export interface IssueStore {
   relate(sourceId: string, targetId: string): Promise<void>;
   unrelate(sourceId: string, targetId: string): Promise<void>;
   events(id: string, page: { limit: number; offset: number }): Promise<Page<IssueEvent>>;
-  prune(olderThan: Date): Promise<{ issues: number; events: number }>;
+  /**
+   * Deletes resolved issues and events older than the cutoff, and resolves ("ages out")
+   * active pull request issues not reported since then: their pull request never ran
+   * again (merged, closed or abandoned), so no success will ever come.
+   */
+  prune(olderThan: Date): Promise<{ issues: number; events: number; agedOut: number }>;
   /** The namespaces that hold at least one issue. */
   namespaces(): Promise<string[]>;
 }
@@ -284,12 +289,17 @@ export function createIssueStore(db: Database): IssueStore {
 
     async prune(olderThan) {
       return db.transaction(async (tx) => {
+        const aged = await tx.query<{ aged: number }>(AGE_OUT_PULL_REQUESTS, [olderThan]);
         const issues = await tx.query(
           `DELETE FROM issues WHERE state = 'RESOLVED' AND resolved_at < $1`,
           [olderThan],
         );
         const events = await tx.query('DELETE FROM issue_events WHERE at < $1', [olderThan]);
-        return { issues: issues.rowCount, events: events.rowCount };
+        return {
+          issues: issues.rowCount,
+          events: events.rowCount,
+          agedOut: first(aged.rows).aged,
+        };
       });
     },
   };
@@ -401,6 +411,19 @@ WITH done AS (
   SELECT id, 'resolved', $8, $7 FROM done WHERE changed
 )
 SELECT count(*) FILTER (WHERE changed)::int AS resolved FROM done`;
+
+/** Resolves active pull request issues (scope `pull-request`) last seen before $1. */
+const AGE_OUT_PULL_REQUESTS = `
+WITH aged AS (
+  UPDATE issues SET state = 'RESOLVED', resolved_at = now(), updated_at = now(),
+    last_event = 'resolved', state_at = now()
+  WHERE state = 'ACTIVE' AND scope_type = 'pull-request' AND last_seen_at < $1
+  RETURNING id
+), event AS (
+  INSERT INTO issue_events (issue_id, kind, summary)
+  SELECT id, 'resolved', 'aged out: its pull request has not run again within the retention age' FROM aged
+)
+SELECT count(*)::int AS aged FROM aged`;
 
 const UPDATE = `
 WITH prev AS (

@@ -456,6 +456,38 @@ describe('retention', () => {
     assert.equal((await api.get(`/api/v1/issues/${recent.body.issue.id}/events`)).body.total, 2);
   });
 
+  it('ages out an active pull request issue whose pull request never ran again, and no other active issue', async () => {
+    const runFailure = (scopeType: string, scopeName: string) =>
+      api.post('/api/v1/webhooks/run-failure', {
+        namespace: 'ret-pr',
+        issueType: 'build',
+        scopeType,
+        scopeName,
+        title: `Build failed for ${scopeName}`,
+        reason: 'boom',
+      });
+    const stalePr = await runFailure('pull-request', 'api#7');
+    const freshPr = await runFailure('pull-request', 'api#8');
+    const stalePush = await runFailure('component', 'api');
+    for (const answer of [stalePr, freshPr, stalePush]) assert.equal(answer.status, 201);
+    await server.db.query(
+      `UPDATE issues SET last_seen_at = now() - interval '40 days' WHERE id = ANY($1)`,
+      [[stalePr.body.issue.id, stalePush.body.issue.id]],
+    );
+    const { createIssueStore } = await import('../../src/store/issue-store.js');
+    const removed = await createIssueStore(server.db).prune(new Date(Date.now() - 30 * 86_400_000));
+    assert.equal(removed.agedOut, 1);
+    const aged = await api.get(`/api/v1/issues/${stalePr.body.issue.id}`);
+    assert.equal(aged.body.state, 'RESOLVED');
+    const events = await api.get(`/api/v1/issues/${stalePr.body.issue.id}/events`);
+    assert.equal(
+      events.body.data[0].summary,
+      'aged out: its pull request has not run again within the retention age',
+    );
+    assert.equal((await api.get(`/api/v1/issues/${freshPr.body.issue.id}`)).body.state, 'ACTIVE');
+    assert.equal((await api.get(`/api/v1/issues/${stalePush.body.issue.id}`)).body.state, 'ACTIVE');
+  });
+
   it('the server prunes on its schedule', async () => {
     const scheduled = await startTestServer({
       env: { KITE_RETENTION: '1s', KITE_PRUNE_INTERVAL: '200ms' },

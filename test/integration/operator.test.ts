@@ -14,6 +14,7 @@ import { pino } from 'pino';
 import { resolveOperatorConfig, type OperatorConfig } from '../../src/operator/operator-config.js';
 import { startOperator, type RunningOperator } from '../../src/operator/operator.js';
 import { startKubeApiDouble, type KubeApiDouble } from '../support/kube-api.js';
+import { fixtureForDouble } from '../support/fixtures.js';
 import { failedTaskRun, mintmakerRun, pipelineRun, release } from '../support/runs.js';
 import { client, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -316,7 +317,7 @@ describe('MintMaker and Releases', () => {
     assert.deepEqual(await issues('op-victim'), []);
   });
 
-  it('a failed release opens a release issue of the application naming the phase; a successful one resolves it', async () => {
+  it('a failed release opens a release issue of its ReleasePlan naming the phase; a successful one resolves it', async () => {
     kube.apply(
       release({
         namespace: 'op-rel',
@@ -326,9 +327,10 @@ describe('MintMaker and Releases', () => {
         succeeded: false,
       }),
     );
-    const issue = await issueWhen('op-rel', 'shop');
+    const issue = await issueWhen('op-rel', 'shop-prod');
     assert.equal(issue.issueType, 'release');
-    assert.equal(issue.scope.resourceType, 'application');
+    assert.equal(issue.scope.resourceType, 'release-plan');
+    assert.equal(issue.labels['appstudio.openshift.io/application'], 'shop');
     assert.equal(issue.severity, 'critical');
     assert.match(
       issue.description,
@@ -343,7 +345,7 @@ describe('MintMaker and Releases', () => {
         succeeded: true,
       }),
     );
-    await issueWhen('op-rel', 'shop', (i) => i.state === 'RESOLVED');
+    await issueWhen('op-rel', 'shop-prod', (i) => i.state === 'RESOLVED');
   });
 });
 
@@ -521,6 +523,141 @@ describe('watch robustness and delivery', () => {
     ]) {
       assert.match(metrics, new RegExp(`^${name}`, 'm'));
     }
+  });
+});
+
+describe('real-shaped Konflux objects (test/fixtures/konflux)', () => {
+  it('a cancelled run neither opens nor resolves an issue, and is counted', async () => {
+    kube.apply(
+      pipelineRun({
+        namespace: 'op-cancel',
+        name: 'lib-on-push-1',
+        type: 'build',
+        component: 'lib',
+        eventType: 'push',
+        completedAt: 1,
+        reason: 'PipelineRunTimeout',
+        message: 'PipelineRun "lib-on-push-1" failed to finish within "1h0m0s"',
+        started: false,
+      }),
+    );
+    const failed = await issueWhen('op-cancel', 'lib');
+    for (const [name, reason] of [
+      ['lib-on-push-2', 'Cancelled'],
+      ['lib-on-push-3', 'StoppedRunningFinally'],
+    ] as const) {
+      kube.apply(
+        pipelineRun({
+          namespace: 'op-cancel',
+          name,
+          type: 'build',
+          component: 'lib',
+          eventType: 'push',
+          completedAt: 2,
+          reason,
+          message: `PipelineRun "${name}" was cancelled`,
+        }),
+      );
+    }
+    kube.apply(
+      pipelineRun({
+        namespace: 'op-cancel-new',
+        name: 'cli-on-pull-request-1',
+        type: 'build',
+        component: 'cli',
+        eventType: 'pull_request',
+        labels: { 'pipelinesascode.tekton.dev/pull-request': '7' },
+        completedAt: 2,
+        reason: 'Cancelled',
+      }),
+    );
+    kube.apply(
+      pipelineRun({
+        namespace: 'mintmaker',
+        name: 'renovate-cancelled-1',
+        pipeline: 'mintmaker-renovate',
+        completedAt: 2,
+        reason: 'Cancelled',
+        labels: {
+          'mintmaker.appstudio.redhat.com/namespace': 'op-cancel-mm',
+          'mintmaker.appstudio.redhat.com/component': 'lib',
+        },
+      }),
+    );
+    await eventually(async () => {
+      const metrics = await operator.metrics();
+      const mintmaker =
+        /^kite_operator_cancelled_runs_total\{controller="mintmaker",reason="Cancelled"\} 1$/m;
+      if (!mintmaker.test(metrics)) return undefined;
+      const count = (reason: string) =>
+        new RegExp(
+          `^kite_operator_cancelled_runs_total\\{controller="pipelineruns",reason="${reason}"\\} (\\d+)$`,
+          'm',
+        ).exec(metrics)?.[1];
+      return count('Cancelled') === '2' && count('StoppedRunningFinally') === '1'
+        ? true
+        : undefined;
+    }, 'the cancelled runs to be counted');
+    await settled();
+    const [after] = await issues('op-cancel');
+    assert.equal(after.id, failed.id);
+    assert.equal(after.state, 'ACTIVE');
+    assert.equal(after.occurrences, 1);
+    assert.match(after.description, /^The pipeline never started: PipelineRunTimeout/);
+    assert.deepEqual(await issues('op-cancel-new'), []);
+    assert.deepEqual(await issues('op-cancel-mm'), []);
+  });
+
+  it('a managed release pipeline failure is one issue in the tenant namespace, naming the task and step', async () => {
+    for (const fixture of ['release-managed-pipeline-failed', 'release-managed-pipelinerun']) {
+      for (const object of fixtureForDouble(fixture)) kube.apply(object);
+    }
+    const issue = await issueWhen('user-tenant', 'devfile-sample-prod');
+    assert.equal(issue.scope.resourceType, 'release-plan');
+    assert.equal(
+      issue.title,
+      'Release failed for application devfile-sample (release plan devfile-sample-prod) during managed pipeline: task push-snapshot, step push-snapshot',
+    );
+    await settled();
+    assert.equal((await issues('user-tenant')).length, 1);
+    assert.deepEqual(await issues('rhtap-releng-tenant'), []);
+  });
+
+  it('an integration test issue names every failing scenario and drops each as it recovers', async () => {
+    const objects = fixtureForDouble('pull-request-integration-tests-failed');
+    for (const object of objects) kube.apply(object);
+    const prefix = 'Integration tests failed for component devfile-sample-python, pull request #42';
+    await issueWhen(
+      'user-tenant',
+      'devfile-sample-python#42',
+      (i) =>
+        i.title ===
+        `${prefix}: e2e-tests (task run-e2e); enterprise-contract (task verify); image-scan (task clair-scan)`,
+    );
+    const failedScan = objects.find((o) => o.metadata?.name?.includes('image-scan'));
+    assert.ok(failedScan?.metadata);
+    const imageScan = {
+      ...structuredClone(failedScan),
+      metadata: {
+        ...structuredClone(failedScan.metadata),
+        name: 'devfile-sample-image-scan-ok',
+        uid: 'image-scan-ok',
+      },
+      status: {
+        completionTime: '2026-11-20T13:30:00Z',
+        conditions: [
+          { type: 'Succeeded', status: 'True', reason: 'Succeeded', message: 'Tasks Completed: 2' },
+        ],
+      },
+    };
+    kube.apply(imageScan);
+    const updated = await issueWhen(
+      'user-tenant',
+      'devfile-sample-python#42',
+      (i) => i.title === `${prefix}: e2e-tests (task run-e2e); enterprise-contract (task verify)`,
+    );
+    assert.equal(updated.state, 'ACTIVE');
+    assert.doesNotMatch(updated.description, /manifest unknown/);
   });
 });
 

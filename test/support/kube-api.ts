@@ -57,6 +57,12 @@ export const RESOURCES: readonly DoubleResource[] = [
   { group: 'tekton.dev', version: 'v1', plural: 'pipelineruns', kind: 'PipelineRun' },
   { group: 'tekton.dev', version: 'v1', plural: 'taskruns', kind: 'TaskRun' },
   { group: 'appstudio.redhat.com', version: 'v1alpha1', plural: 'releases', kind: 'Release' },
+  {
+    group: 'appstudio.redhat.com',
+    version: 'v1alpha1',
+    plural: 'releaseplans',
+    kind: 'ReleasePlan',
+  },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' },
   { group: '', version: 'v1', plural: 'pods', kind: 'Pod' },
 ];

@@ -388,6 +388,7 @@ describe('deploy/operator', () => {
     );
     assert.deepEqual([...granted].sort(), [...watched].sort());
     assert.deepEqual([...granted].sort(), [
+      'appstudio.redhat.com/releaseplans',
       'appstudio.redhat.com/releases',
       'tekton.dev/pipelineruns',
       'tekton.dev/taskruns',

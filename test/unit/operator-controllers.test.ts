@@ -306,6 +306,18 @@ describe('operator configuration', () => {
     );
     assert.throws(() => parseOperatorFile('op.yaml', ': : :'), /not valid YAML/);
     assert.deepEqual(parseOperatorFile('op.yaml', ''), {});
+    assert.deepEqual(
+      parseOperatorFile('op.yaml', 'controllers: { pipelineruns: { releaseTeamIssues: true } }'),
+      { controllers: { pipelineruns: { releaseTeamIssues: true } } },
+    );
+    assert.throws(
+      () =>
+        parseOperatorFile(
+          'op.yaml',
+          'controllers: { pipelineruns: { releaseTeamIssues: yes-please } }',
+        ),
+      /invalid operator config/,
+    );
   });
 
   it('requires an http(s) API URL; flags win over the environment', async () => {
