@@ -40,6 +40,17 @@ describe('redaction rules', () => {
     });
   }
 
+  it('every rule has a name of its own, anchors, a sample and a near miss', () => {
+    const names = REDACTION_RULES.map((rule) => rule.name);
+    assert.equal(new Set(names).size, names.length, 'names are unique');
+    for (const rule of REDACTION_RULES) {
+      assert.match(rule.name, /^[a-z0-9]+(?:-[a-z0-9]+)*$/);
+      assert.ok(rule.anchors.length > 0, `${rule.name} has anchors`);
+      assert.ok(rule.samples.length > 0, `${rule.name} has a sample`);
+      assert.ok(rule.nearMisses.length > 0, `${rule.name} has a near miss`);
+    }
+  });
+
   it('every match of a rule holds one of its anchors (what the scan finds)', () => {
     for (const rule of REDACTION_RULES) {
       if (rule.kind !== 'match') continue;
