@@ -84,6 +84,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
     bodyLimit: deps.bodyLimitBytes,
+    // A `__proto__` (or `constructor.prototype`) key is dropped like any other key the
+    // schemas do not know, instead of failing the whole body as "not valid JSON".
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
     logController: new OneLinePerRequest(),
     routerOptions: { ignoreTrailingSlash: true },
     requestIdHeader: false,

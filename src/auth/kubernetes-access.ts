@@ -161,7 +161,7 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
     const extra: Record<string, string[]> = {};
     for (const [name, values] of Object.entries(headers)) {
       if (name.startsWith('impersonate-extra-') && values) {
-        extra[decodeURIComponent(name.slice('impersonate-extra-'.length))] = values;
+        extra[extraKey(name.slice('impersonate-extra-'.length))] = values;
       }
     }
     if (user === undefined) {
@@ -237,6 +237,21 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
       return readable;
     },
   };
+}
+
+/**
+ * An `Impersonate-Extra-<key>` header's key, percent-decoded as Kubernetes does; a
+ * malformed escape (`%ZZ`) is the caller's mistake: 400, naming the header.
+ */
+function extraKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new InputError(
+      `Impersonate-Extra-${encoded}: the key is not valid percent-encoding (RFC 3986)`,
+      { field: `impersonate-extra-${encoded}` },
+    );
+  }
 }
 
 /** A stable key for everything a SubjectAccessReview is asked about the caller. */

@@ -62,10 +62,33 @@ export interface Link extends LinkInput {
   issueId: string;
 }
 
+/** What a relation shows of the issue at its other end (when the caller may read it). */
+export interface RelatedIssue {
+  id: string;
+  title: string;
+  severity: Severity;
+  state: IssueState;
+  namespace: string;
+}
+
+/**
+ * A relation between two issues. `sourceID`/`targetID` repeat `sourceId`/`targetId` in
+ * the spelling konflux-ui's types use; `source` and `target` summarize both issues.
+ */
 export interface Relation {
   id: string;
   sourceId: string;
   targetId: string;
+  sourceID: string;
+  targetID: string;
+  source?: RelatedIssue;
+  target?: RelatedIssue;
+}
+
+/** Relations to issues the caller may not read: only counted, never identified. */
+export interface HiddenRelations {
+  count: number;
+  message: string;
 }
 
 export interface Issue {
@@ -83,6 +106,8 @@ export interface Issue {
   links: Link[];
   relatedFrom: Relation[];
   relatedTo: Relation[];
+  /** Present when some relations lead to issues the caller may not read. */
+  hiddenRelations?: HiddenRelations;
   createdAt: string;
   updatedAt: string;
   occurrences: number;
