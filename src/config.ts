@@ -46,6 +46,19 @@ export interface ServeConfig {
   /** KubeArchive's API, read for runs neither the cluster nor the archive still has. */
   kubearchiveUrl: string | undefined;
   kubearchiveCaFile: string | undefined;
+  /** A request's headers must arrive within this (slow-header attacks). */
+  headersTimeoutMs: number;
+  /** A whole request, headers and body, must arrive within this (dripping bodies). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** A connection with no traffic either way (a stalled reader, a silent log follow). */
+  idleTimeoutMs: number;
+  /** One call to the Kubernetes API (or KubeArchive); a pod log only until it starts. */
+  kubeApiTimeoutMs: number;
+  /** Requests per caller per window on the expensive routes (lists, log reads); 0: off. */
+  rateLimit: number;
+  rateLimitWindowMs: number;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean | undefined>>;
@@ -81,7 +94,21 @@ const ENV_NAMES: Record<keyof ServeConfig, string> = {
   logRunsPerComponent: 'KITE_LOG_RUNS_PER_COMPONENT',
   kubearchiveUrl: 'KITE_KUBEARCHIVE_URL',
   kubearchiveCaFile: 'KITE_KUBEARCHIVE_CA_FILE',
+  headersTimeoutMs: 'KITE_HEADERS_TIMEOUT',
+  requestTimeoutMs: 'KITE_REQUEST_TIMEOUT',
+  keepAliveTimeoutMs: 'KITE_KEEP_ALIVE_TIMEOUT',
+  idleTimeoutMs: 'KITE_IDLE_TIMEOUT',
+  kubeApiTimeoutMs: 'KITE_KUBE_API_TIMEOUT',
+  rateLimit: 'KITE_RATE_LIMIT',
+  rateLimitWindowMs: 'KITE_RATE_LIMIT_WINDOW',
 };
+
+/**
+ * Requests per caller per minute on the expensive routes (20 a second). Generous: konflux-ui's
+ * overview asks about ten lists and counts per page view. Off by default in
+ * `--auth-mode none` (one local user, the demo) unless set.
+ */
+const DEFAULT_RATE_LIMIT = '1200';
 
 export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
   const pick = (key: keyof ServeConfig): string | undefined => {
@@ -92,6 +119,14 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
   const databaseUrl = pick('databaseUrl');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new InputError(`${ENV_NAMES.databaseUrl} must be a postgres:// URL`);
+  }
+  const authModeValue = authMode(pick('authMode') ?? 'auto');
+  const headersTimeoutMs = duration('headers timeout', pick('headersTimeoutMs') ?? '10s');
+  const requestTimeoutMs = duration('request timeout', pick('requestTimeoutMs') ?? '60s');
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new InputError(
+      `${ENV_NAMES.headersTimeoutMs} must not be longer than ${ENV_NAMES.requestTimeoutMs}`,
+    );
   }
   return {
     host: pick('host') ?? '127.0.0.1',
@@ -106,7 +141,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     pipelineRunLogsBaseUrl: pick('pipelineRunLogsBaseUrl'),
     logLevel: pick('logLevel') ?? 'info',
     demo: pick('demo') === 'true',
-    authMode: authMode(pick('authMode') ?? 'auto'),
+    authMode: authModeValue,
     kubeconfig: pick('kubeconfig') || undefined,
     authCacheTtlMs: duration('auth cache TTL', pick('authCacheTtlMs') ?? '30s'),
     authNegativeCacheTtlMs: duration(
@@ -131,6 +166,18 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     ),
     kubearchiveUrl: kubearchiveUrl(pick('kubearchiveUrl')),
     kubearchiveCaFile: pick('kubearchiveCaFile'),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: duration('keep-alive timeout', pick('keepAliveTimeoutMs') ?? '65s'),
+    idleTimeoutMs: duration('idle timeout', pick('idleTimeoutMs') ?? '10m'),
+    kubeApiTimeoutMs: duration('Kubernetes API timeout', pick('kubeApiTimeoutMs') ?? '10s'),
+    rateLimit: integer(
+      'rateLimit',
+      pick('rateLimit') ?? (authModeValue === 'none' ? '0' : DEFAULT_RATE_LIMIT),
+      0,
+      1_000_000,
+    ),
+    rateLimitWindowMs: duration('rate limit window', pick('rateLimitWindowMs') ?? '1m'),
   };
 }
 

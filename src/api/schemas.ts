@@ -41,7 +41,8 @@ export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
 };
 
 export const NamespaceName = (options: { description?: string } = {}) =>
-  Type.String({ pattern: NAMESPACE_PATTERN, maxLength: 63, ...options });
+  // The pattern bounds the length (63) too, so one message says everything.
+  Type.String({ pattern: NAMESPACE_PATTERN, ...options });
 
 const Timestamp = Type.String({ format: 'date-time' });
 const Uuid = Type.String({ format: 'uuid' });
@@ -133,7 +134,6 @@ export const IssueCreateSchema = Type.Object({
     resourceNamespace: Type.Optional(
       Type.String({
         pattern: NAMESPACE_OR_EMPTY_PATTERN,
-        maxLength: 63,
         description: "the resource's namespace; empty or absent: the issue's",
       }),
     ),
