@@ -4,6 +4,8 @@
  * returns. Pure data; no I/O.
  */
 
+import { InputError } from './errors.js';
+
 export const SEVERITIES = ['info', 'minor', 'major', 'critical'] as const;
 export const ISSUE_TYPES = ['build', 'test', 'release', 'dependency', 'pipeline'] as const;
 export const STATES = ['ACTIVE', 'RESOLVED'] as const;
@@ -149,4 +151,28 @@ export interface Resolution {
   /** Issues whose state was decided by a later observation are left alone. Absent: now. */
   occurredAt?: string;
   runId?: string;
+}
+
+/**
+ * The most UTF-8 bytes an issue's scope type and name and its labels (as JSON) may take
+ * together. They are stored in the database's issue indexes, whose entries must fit a
+ * third of a page (~2.7 KB): past it PostgreSQL refuses the row. 1024 CJK characters are
+ * 3 KB, so a character count alone cannot promise this.
+ */
+export const INDEXED_BYTES_MAX = 2000;
+
+/** A 400 naming what makes the indexed part of an issue too large, or undefined. */
+export function indexedSizeProblem(
+  scope: { resourceType?: string; resourceName?: string },
+  labels: Labels | undefined,
+): InputError | undefined {
+  const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+  const scopeBytes = bytes(scope.resourceType ?? '') + bytes(scope.resourceName ?? '');
+  const labelBytes = labels ? bytes(JSON.stringify(labels)) : 0;
+  if (scopeBytes + labelBytes <= INDEXED_BYTES_MAX) return undefined;
+  const field = labelBytes > scopeBytes ? 'labels' : 'scope.resourceName';
+  return new InputError(
+    `Invalid request: ${field} too large: the scope's type and name and the labels take ${scopeBytes + labelBytes} bytes (UTF-8), at most ${INDEXED_BYTES_MAX} fit`,
+    { field, limitBytes: INDEXED_BYTES_MAX },
+  );
 }

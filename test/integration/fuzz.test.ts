@@ -125,7 +125,16 @@ const nasty = fc.constantFrom(
   '00000000-0000-4000-8000-000000000000',
 );
 const oversized = fc.constantFrom(1025, 4097, 65537, 200_000).map((n) => 'é'.repeat(n));
+/** Text with a control character somewhere in it (PostgreSQL cannot store NUL at all). */
+const controlled = fc
+  .tuple(
+    fc.string({ maxLength: 8 }),
+    fc.constantFrom('\u0000', '\u0001', '\u001b', '\u007f', '\u0085'),
+    fc.string({ maxLength: 8 }),
+  )
+  .map((parts) => parts.join(''));
 const hostileString = fc.oneof(
+  { weight: 3, arbitrary: controlled },
   { weight: 3, arbitrary: nasty },
   { weight: 2, arbitrary: fc.string({ maxLength: 30 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) },
@@ -195,26 +204,40 @@ function fromSchema(schema: Schema): fc.Arbitrary<unknown> {
   }
 }
 
-/** A value of the schema with one place (or the whole) replaced by something hostile. */
+/**
+ * A value of the schema with one leaf (a string, number, …: what a handler stores)
+ * replaced, mostly by a hostile string, sometimes by any hostile value.
+ */
 function broken(schema: Schema): fc.Arbitrary<unknown> {
-  return fc
-    .tuple(fromSchema(schema), fc.array(fc.nat(), { maxLength: 3 }), hostile)
-    .map(([value, path, replacement]) => replaceAt(value, path, replacement));
+  const replacement = fc.oneof(
+    { weight: 4, arbitrary: hostileString },
+    { weight: 1, arbitrary: hostile },
+  );
+  return fc.tuple(fromSchema(schema), fc.nat(), replacement).map(([value, pick, hostileValue]) => {
+    const paths = leaves(value, []);
+    const path = paths[pick % Math.max(paths.length, 1)];
+    return path ? replaceAt(value, path, hostileValue) : hostileValue;
+  });
 }
 
-function replaceAt(value: unknown, path: number[], replacement: unknown): unknown {
-  if (path.length === 0 || value === null || typeof value !== 'object') return replacement;
-  const [step = 0, ...rest] = path;
+function leaves(value: unknown, path: (string | number)[]): (string | number)[][] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => leaves(item, [...path, i]));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) => leaves(item, [...path, key]));
+  }
+  return [path];
+}
+
+function replaceAt(value: unknown, path: (string | number)[], replacement: unknown): unknown {
+  const [step, ...rest] = path;
+  if (step === undefined) return replacement;
   if (Array.isArray(value)) {
-    if (value.length === 0) return [replacement];
     const copy = [...value];
-    copy[step % copy.length] = replaceAt(copy[step % copy.length], rest, replacement);
+    copy[Number(step)] = replaceAt(copy[Number(step)], rest, replacement);
     return copy;
   }
-  const keys = Object.keys(value);
-  if (keys.length === 0) return { __proto__: replacement };
-  const key = keys[step % keys.length] ?? '';
-  return { ...value, [key]: replaceAt((value as Record<string, unknown>)[key], rest, replacement) };
+  const record = value as Record<string, unknown>;
+  return { ...record, [step]: replaceAt(record[step], rest, replacement) };
 }
 
 // ---- Whole requests -------------------------------------------------------------------
@@ -226,15 +249,20 @@ interface FuzzRequest {
 }
 
 const headerText = fc.stringMatching(/^[\x20-\x7e]{0,40}$/);
-const headers = fc.record(
+const oddHeaders = fc.record(
   {
-    'content-type': fc.constantFrom(
-      'application/json',
-      'application/json; charset=utf-8',
-      'text/plain',
-      'application/octet-stream',
-      'application/x-www-form-urlencoded',
-      'garbage',
+    'content-type': fc.oneof(
+      { weight: 8, arbitrary: fc.constant('application/json') },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom(
+          'application/json; charset=utf-8',
+          'text/plain',
+          'application/octet-stream',
+          'application/x-www-form-urlencoded',
+          'garbage',
+        ),
+      },
     ),
     'accept-encoding': fc.oneof(headerText, fc.constant('gzip;q=0, *;q=0.5')),
     'x-request-id': headerText,
@@ -242,7 +270,12 @@ const headers = fc.record(
     'impersonate-extra-%ZZ': headerText,
     authorization: fc.constantFrom('Bearer', 'Bearer x y', 'Basic Zm9vOmJhcg==', 'Bearer \t'),
   },
-  { requiredKeys: [] },
+  { requiredKeys: ['content-type'] },
+);
+/** Mostly plain JSON requests, so that most reach a handler; sometimes odd headers. */
+const headers = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ 'content-type': 'application/json' }) },
+  { weight: 1, arbitrary: oddHeaders },
 );
 
 function requests(operation: Operation): fc.Arbitrary<FuzzRequest> {
@@ -272,6 +305,7 @@ function requests(operation: Operation): fc.Arbitrary<FuzzRequest> {
       ...queryParams.map((p) =>
         fc.option(fc.array(queryValue(p.schema), { minLength: 1, maxLength: 2 }), {
           nil: undefined,
+          freq: 2,
         }),
       ),
     )
@@ -289,14 +323,14 @@ function requests(operation: Operation): fc.Arbitrary<FuzzRequest> {
       : fc.oneof(
           ...(schema
             ? [
-                fromSchema(schema).map((v) => JSON.stringify(v)),
-                broken(schema).map((v) => JSON.stringify(v) ?? 'null'),
+                { weight: 2, arbitrary: fromSchema(schema).map((v) => JSON.stringify(v)) },
+                { weight: 6, arbitrary: broken(schema).map((v) => JSON.stringify(v) ?? 'null') },
               ]
             : []),
-          hostile.map((v) => JSON.stringify(v) ?? 'null'),
-          deepText,
-          fc.string({ maxLength: 50 }),
-          fc.constant('{"title": "x", "__proto__": {"admin": true}}'),
+          { weight: 1, arbitrary: hostile.map((v) => JSON.stringify(v) ?? 'null') },
+          { weight: 1, arbitrary: deepText },
+          { weight: 1, arbitrary: fc.string({ maxLength: 50 }) },
+          { weight: 1, arbitrary: fc.constant('{"title": "x", "__proto__": {"admin": true}}') },
         );
   return fc.record({ path, query, headers, body }).map((r) => ({
     url: `${server.url}${r.path}${r.query ? `?${r.query}` : ''}`,
@@ -334,6 +368,7 @@ describe('fuzzing every route of the OpenAPI document', () => {
   });
 
   it('never answers 5xx, and a refused request changes nothing', async () => {
+    const statuses = new Map<number, number>();
     for (const operation of operations) {
       const name = `${operation.method} ${operation.path}`;
       if (SKIPPED.has(name)) continue;
@@ -342,6 +377,7 @@ describe('fuzzing every route of the OpenAPI document', () => {
           const before = await snapshot();
           const answer = await send(operation.method, request);
           if (!answer) return;
+          statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
           assert.ok(
             answer.status < 500,
             `${name} answered ${answer.status} to ${request.url} ${request.body?.slice(0, 300) ?? ''}: ${answer.text.slice(0, 300)}`,
@@ -353,5 +389,12 @@ describe('fuzzing every route of the OpenAPI document', () => {
         { numRuns: RUNS, ...SEED },
       );
     }
+    // The fuzzer is only as good as the requests that reach the handlers: a good share
+    // must be accepted (written or read), not all refused at the door.
+    const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+    const accepted = [...statuses].filter(([s]) => s < 300).reduce((a, [, n]) => a + n, 0);
+    const distribution = JSON.stringify(Object.fromEntries(statuses));
+    assert.ok(total >= operations.length * RUNS * 0.8, `only ${total} requests sent`);
+    assert.ok(accepted >= total * 0.15, `only ${accepted} of ${total} accepted: ${distribution}`);
   });
 });

@@ -297,6 +297,41 @@ describe('links, titles and descriptions', () => {
   });
 });
 
+describe('what the issue indexes hold', () => {
+  // 3 bytes each in UTF-8: 1024 of them pass a character cap and overflow an index entry.
+  const wide = (n: number) => '界'.repeat(n);
+  const tooLarge =
+    /too large: the scope's type and name and the labels take \d+ bytes \(UTF-8\), at most 2000 fit$/;
+
+  it('refuses labels too large for the listing index with a 400 naming labels', async () => {
+    const before = await snapshot();
+    const labels = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, wide(1024)]));
+    const answer = await api.post('/api/v1/issues', { ...valid, labels });
+    assert.equal(answer.status, 400);
+    assert.match(answer.body.error, tooLarge);
+    assert.deepEqual(answer.body.details, { field: 'labels', limitBytes: 2000 });
+    assert.equal(await snapshot(), before);
+  });
+
+  it('refuses a scope name too large for the identity index, from /issues and from webhooks', async () => {
+    const before = await snapshot();
+    const direct = await api.post('/api/v1/issues', {
+      ...valid,
+      scope: { resourceType: 'component', resourceName: wide(1000) },
+    });
+    assert.equal(direct.status, 400);
+    assert.deepEqual(direct.body.details, { field: 'scope.resourceName', limitBytes: 2000 });
+    const webhook = await api.post('/api/v1/webhooks/pipeline-failure', {
+      pipelineName: wide(1000),
+      namespace: 'rules-ns',
+      failureReason: 'exit 1',
+    });
+    assert.equal(webhook.status, 400);
+    assert.match(webhook.body.error, tooLarge);
+    assert.equal(await snapshot(), before);
+  });
+});
+
 describe('numbers, selectors and pages', () => {
   for (const offset of ['0x10', '1e1', '+5', ' 16', '16.0', '-1', 'ten']) {
     it(`offset=${JSON.stringify(offset)} is not read as a number: 400 naming offset`, async () => {
