@@ -143,7 +143,7 @@ export const DESCRIPTION_MARKER = '\n… [truncated: the report was longer than 
 /** `text` cut to at most `max` UTF-16 units, `marker` included, never splitting a pair. */
 export function truncate(text: string, max: number, marker: string): string {
   if (text.length <= max) return text;
-  let end = max - marker.length;
+  let end = Math.max(0, max - marker.length);
   const last = text.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end -= 1;
   return text.slice(0, end) + marker;

@@ -112,7 +112,7 @@ describe('truncating rendered text at a cap', () => {
     fc.assert(
       fc.property(
         fc.string({ unit: 'grapheme', maxLength: 60 }),
-        fc.integer({ min: 5, max: 40 }),
+        fc.integer({ min: 7, max: 40 }),
         (text, max) => {
           const cut = truncate(text, max, '…[cut]');
           if (text.length <= max) return assert.equal(cut, text);
