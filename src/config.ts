@@ -69,6 +69,19 @@ export interface ServeConfig {
   publicUrl: string | undefined;
   /** How many live event streams one caller may hold open at once. */
   eventStreamsPerCaller: number;
+  /** A request's headers must arrive within this (slow-header attacks). */
+  headersTimeoutMs: number;
+  /** A whole request, headers and body, must arrive within this (dripping bodies). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** A connection with no traffic either way (a stalled reader, a silent log follow). */
+  idleTimeoutMs: number;
+  /** One call to the Kubernetes API (or KubeArchive); a pod log only until it starts. */
+  kubeApiTimeoutMs: number;
+  /** Requests per caller per window on the expensive routes (lists, log reads); 0: off. */
+  rateLimit: number;
+  rateLimitWindowMs: number;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean | undefined>>;
@@ -112,10 +125,24 @@ const ENV_NAMES: Record<keyof ServeConfig, string> = {
   trustedProxies: 'KITE_TRUSTED_PROXIES',
   publicUrl: 'KITE_PUBLIC_URL',
   eventStreamsPerCaller: 'KITE_EVENT_STREAMS_PER_CALLER',
+  headersTimeoutMs: 'KITE_HEADERS_TIMEOUT',
+  requestTimeoutMs: 'KITE_REQUEST_TIMEOUT',
+  keepAliveTimeoutMs: 'KITE_KEEP_ALIVE_TIMEOUT',
+  idleTimeoutMs: 'KITE_IDLE_TIMEOUT',
+  kubeApiTimeoutMs: 'KITE_KUBE_API_TIMEOUT',
+  rateLimit: 'KITE_RATE_LIMIT',
+  rateLimitWindowMs: 'KITE_RATE_LIMIT_WINDOW',
 };
 
 /** The webhooks MintMaker's Renovate log analyzer calls. */
 export const ANALYZER_WEBHOOKS = ['mintmaker-custom', 'pipeline-success', 'pipeline-failure'];
+
+/**
+ * Requests per caller per minute on the expensive routes (20 a second). Generous: konflux-ui's
+ * overview asks about ten lists and counts per page view. Off by default in
+ * `--auth-mode none` (one local user, the demo) unless set.
+ */
+const DEFAULT_RATE_LIMIT = '1200';
 
 export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
   const pick = (key: keyof ServeConfig): string | undefined => {
@@ -128,6 +155,14 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     throw new InputError(`${ENV_NAMES.databaseUrl} must be a postgres:// URL`);
   }
   const mintmakerNamespace = pick('mintmakerNamespace') ?? 'mintmaker';
+  const authModeValue = authMode(pick('authMode') ?? 'auto');
+  const headersTimeoutMs = duration('headers timeout', pick('headersTimeoutMs') ?? '10s');
+  const requestTimeoutMs = duration('request timeout', pick('requestTimeoutMs') ?? '60s');
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new InputError(
+      `${ENV_NAMES.headersTimeoutMs} must not be longer than ${ENV_NAMES.requestTimeoutMs}`,
+    );
+  }
   return {
     host: pick('host') ?? '127.0.0.1',
     port: integer('port', pick('port') ?? '8080', 0, 65535),
@@ -141,7 +176,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     pipelineRunLogsBaseUrl: pick('pipelineRunLogsBaseUrl'),
     logLevel: pick('logLevel') ?? 'info',
     demo: pick('demo') === 'true',
-    authMode: authMode(pick('authMode') ?? 'auto'),
+    authMode: authModeValue,
     kubeconfig: pick('kubeconfig') || undefined,
     authCacheTtlMs: duration('auth cache TTL', pick('authCacheTtlMs') ?? '30s'),
     authNegativeCacheTtlMs: duration(
@@ -185,6 +220,18 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
       1,
       100_000,
     ),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: duration('keep-alive timeout', pick('keepAliveTimeoutMs') ?? '65s'),
+    idleTimeoutMs: duration('idle timeout', pick('idleTimeoutMs') ?? '10m'),
+    kubeApiTimeoutMs: duration('Kubernetes API timeout', pick('kubeApiTimeoutMs') ?? '10s'),
+    rateLimit: integer(
+      'rateLimit',
+      pick('rateLimit') ?? (authModeValue === 'none' ? '0' : DEFAULT_RATE_LIMIT),
+      0,
+      1_000_000,
+    ),
+    rateLimitWindowMs: duration('rate limit window', pick('rateLimitWindowMs') ?? '1m'),
   };
 }
 

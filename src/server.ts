@@ -89,13 +89,26 @@ export async function startServer(
       : {},
     version: versionInfo(),
     bodyLimitBytes: config.bodyLimitBytes,
+    timeouts: {
+      headersMs: config.headersTimeoutMs,
+      requestMs: config.requestTimeoutMs,
+      keepAliveMs: config.keepAliveTimeoutMs,
+      idleMs: config.idleTimeoutMs,
+    },
+    rateLimit: { max: config.rateLimit, windowMs: config.rateLimitWindowMs },
     archive,
-    live: cluster ? createLiveCluster(cluster, config.mintmakerNamespace) : undefined,
+    live: cluster
+      ? createLiveCluster(cluster, config.mintmakerNamespace, {
+          timeoutMs: config.kubeApiTimeoutMs,
+          dependency: 'the Kubernetes API',
+        })
+      : undefined,
     kubearchive:
       cluster && config.kubearchiveUrl
         ? createLiveCluster(
             kubeArchiveConfig(cluster, config.kubearchiveUrl, config.kubearchiveCaFile),
             config.mintmakerNamespace,
+            { timeoutMs: config.kubeApiTimeoutMs, dependency: 'KubeArchive' },
           )
         : undefined,
     redactor,

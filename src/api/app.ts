@@ -29,6 +29,7 @@ import { installValidation } from './validation.js';
 import { installEmptyQueryValues } from './empty-query.js';
 import { createGuard } from './guard.js';
 import type { ReadinessCheck } from './readiness.js';
+import { installRateLimit, type RateLimitSettings } from './rate-limit.js';
 import { createApiMetrics, instrumentRequests } from './metrics.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { healthRoutes, type VersionInfo } from './routes/health.js';
@@ -46,6 +47,8 @@ export interface AppDeps {
   settings: Settings;
   version: VersionInfo;
   bodyLimitBytes: number;
+  timeouts: ConnectionTimeouts;
+  rateLimit: RateLimitSettings;
   archive: LogArchive;
   /** The cluster, when the server has a Kubernetes configuration: live run logs. */
   live: LiveCluster | undefined;
@@ -64,6 +67,18 @@ export interface AppDeps {
   eventStreams: EventStreamOptions;
   /** pino options, or false to log nothing (tests). */
   logger: { level: string } | false;
+}
+
+/** How long a connection may take to send a request, and stay open without one. */
+export interface ConnectionTimeouts {
+  /** Headers complete (slow-header attacks: Node's `headersTimeout`). */
+  headersMs: number;
+  /** Whole request, body included (dripping bodies: Node's `requestTimeout`). */
+  requestMs: number;
+  /** Between requests on a keep-alive connection. */
+  keepAliveMs: number;
+  /** No traffic either way (a reader that stopped reading). */
+  idleMs: number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -97,6 +112,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
     bodyLimit: deps.bodyLimitBytes,
+    requestTimeout: deps.timeouts.requestMs,
+    keepAliveTimeout: deps.timeouts.keepAliveMs,
+    connectionTimeout: deps.timeouts.idleMs,
+    http: {
+      headersTimeout: deps.timeouts.headersMs,
+      // Node checks the two timeouts above on this interval (default 30 s, which would
+      // let a slow client hold a connection up to 30 s past its deadline).
+      connectionsCheckingInterval: Math.max(
+        25,
+        Math.min(1000, Math.floor(deps.timeouts.headersMs / 4)),
+      ),
+    },
+    // A `__proto__` (or `constructor.prototype`) key is dropped like any other key the
+    // schemas do not know, instead of failing the whole body as "not valid JSON".
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
     logController: new OneLinePerRequest(),
     routerOptions: { ignoreTrailingSlash: true },
     requestIdHeader: false,
@@ -129,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = createApiMetrics(deps.db);
   instrumentRequests(app, metrics.registry);
   const guard = createGuard(deps.access, deps.store);
+  await installRateLimit(app, guard, deps.rateLimit);
 
   issueRoutes(app, deps.store, guard);
   webhookRoutes(app, {

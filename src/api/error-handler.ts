@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isUnavailable } from '../store/database.js';
+import { PATTERN_MEANINGS } from './schemas.js';
 
 interface ValidationIssue {
   keyword: string;
@@ -56,6 +57,11 @@ export function installErrorHandling(app: FastifyInstance): void {
       // Malformed JSON, empty JSON body and the like: Fastify's message is safe and useful.
       return reply.code(error.statusCode).send({ error: error.message });
     }
+    if (isRejectedValue(error)) {
+      // A backstop: the input rules and schemas are meant to refuse such values first.
+      request.log.warn({ code: (error as { code?: string }).code }, 'database refused a value');
+      return reply.code(400).send({ error: 'Invalid request: a value cannot be stored' });
+    }
     if (isUnavailable(error)) {
       request.log.error({ err: error }, 'database unavailable');
       return reply.code(503).send({ error: 'Database unavailable, try again later' });
@@ -68,6 +74,20 @@ export function installErrorHandling(app: FastifyInstance): void {
     reply
       .code(404)
       .send({ error: `Route ${request.method} ${request.url.split('?')[0]} not found` }),
+  );
+}
+
+/**
+ * PostgreSQL's "data exception" class (22: invalid text, out-of-range numbers) and
+ * "program limit exceeded" (54000: a value too large for an index): the value was the
+ * problem, and the statement that met it wrote nothing (every write is one statement).
+ */
+function isRejectedValue(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (
+    typeof code === 'string' &&
+    /^[0-9A-Z]{5}$/.test(code) &&
+    (code.startsWith('22') || code === '54000')
   );
 }
 
@@ -97,6 +117,10 @@ function describeValidation(issues: ValidationIssue[], context: string | undefin
               ? `${field} must not be empty`
               : `${field} ${issue.message ?? ''}`,
         };
+      case 'pattern': {
+        const meaning = PATTERN_MEANINGS[String(issue.params.pattern)];
+        return { field, message: `${field} ${meaning ?? issue.message ?? 'is invalid'}` };
+      }
       default:
         return { field, message: `${field} ${issue.message ?? 'is invalid'}` };
     }

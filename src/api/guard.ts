@@ -5,7 +5,9 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { AccessControl, Caller, Verb } from '../auth/access.js';
+import { createHash } from 'node:crypto';
 import { NotAllowedError, NotFoundError } from '../domain/errors.js';
+import type { Issue, Relation } from '../domain/issue.js';
 import type { IssueStore } from '../store/issue-store.js';
 
 export interface Guard {
@@ -14,6 +16,11 @@ export interface Guard {
   requireNamespace(request: FastifyRequest, verb: Verb, namespace: string): Promise<void>;
   /** The issue's namespace after checking `verb` there; 404 for unknown and unreadable ids alike. */
   requireIssue(request: FastifyRequest, id: string, verb: Verb): Promise<string>;
+  /**
+   * The issues as this caller may see them: a relation to an issue the caller may not
+   * read is removed and only counted (`hiddenRelations`), so its id never shows.
+   */
+  viewIssues(request: FastifyRequest, issues: Issue[]): Promise<Issue[]>;
   /** The namespaces a query may cover: the requested ones (each checked) or all readable. */
   readScope(
     request: FastifyRequest,
@@ -43,12 +50,57 @@ export function createGuard(access: AccessControl, store: IssueStore): Guard {
     async requireIssue(request, id, verb) {
       const who = await caller(request);
       const namespace = await store.namespaceOf(id);
-      if (namespace === undefined || !(await access.allowed(who, 'read', namespace)))
+      if (namespace === undefined) {
+        // The same work as for an issue in a namespace the caller may not read (one
+        // access review), so that the answer's timing does not tell "unknown" from
+        // "someone else's" (docs/security.md).
+        await access.allowed(who, 'read', unknownIssueNamespace(id));
         throw new NotFoundError(NOT_FOUND);
+      }
+      if (!(await access.allowed(who, 'read', namespace))) throw new NotFoundError(NOT_FOUND);
       if (verb !== 'read' && !(await access.allowed(who, verb, namespace))) {
         throw new NotAllowedError(`Not allowed to ${verb} issues in namespace ${namespace}`);
       }
       return namespace;
+    },
+    async viewIssues(request, issues) {
+      const who = await caller(request);
+      const answers = new Map<string, Promise<boolean>>();
+      const readable = (namespace: string) => {
+        let answer = answers.get(namespace);
+        if (!answer) {
+          answer = access.allowed(who, 'read', namespace);
+          answers.set(namespace, answer);
+        }
+        return answer;
+      };
+      return Promise.all(
+        issues.map(async (issue) => {
+          // The issue itself was readable, so is everything in its namespace.
+          answers.set(issue.namespace, Promise.resolve(true));
+          const keep = async (relation: Relation, other: Relation['source']) =>
+            other === undefined || (await readable(other.namespace)) ? relation : undefined;
+          const from = await Promise.all(issue.relatedFrom.map((r) => keep(r, r.target)));
+          const to = await Promise.all(issue.relatedTo.map((r) => keep(r, r.source)));
+          const relatedFrom = from.filter((r): r is Relation => r !== undefined);
+          const relatedTo = to.filter((r): r is Relation => r !== undefined);
+          const hidden =
+            issue.relatedFrom.length +
+            issue.relatedTo.length -
+            relatedFrom.length -
+            relatedTo.length;
+          if (hidden === 0) return issue;
+          return {
+            ...issue,
+            relatedFrom,
+            relatedTo,
+            hiddenRelations: {
+              count: hidden,
+              message: `${hidden} related issue${hidden === 1 ? '' : 's'} you cannot see`,
+            },
+          };
+        }),
+      );
     },
     async readScope(request, requested) {
       const who = await caller(request);
@@ -65,4 +117,13 @@ export function createGuard(access: AccessControl, store: IssueStore): Guard {
       return readable === 'all' ? undefined : readable;
     },
   };
+}
+
+/**
+ * A namespace name no issue is in, checked for an unknown id so that it costs what a
+ * foreign one does; derived from the id, so each unknown id costs one first review as
+ * each unseen namespace does.
+ */
+function unknownIssueNamespace(id: string): string {
+  return `kite-unknown-${createHash('sha256').update(id).digest('hex').slice(0, 16)}`;
 }

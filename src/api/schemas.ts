@@ -19,6 +19,31 @@ export const LabelsSchema = Type.Unsafe<Record<string, string>>({
   description: 'free-form string labels (component, application, cluster, event type, …)',
 });
 
+/** A Kubernetes namespace name: a DNS-1123 label (lowercase letters, digits, `-`; ≤ 63). */
+export const NAMESPACE_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
+const NAMESPACE_OR_EMPTY_PATTERN = '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$';
+/** Text with at least one visible character: a title of spaces names nothing. */
+export const VISIBLE_TEXT_PATTERN = '\\S';
+/**
+ * Link targets a browser may follow safely: an absolute http(s) URL or a path on this
+ * server (`/api/v1/…`, the links KITE makes itself); never `javascript:`, `data:` or `//host`.
+ */
+export const LINK_URL_PATTERN = '^([Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+|/(?![/\\\\]))[^\\s]*$';
+
+/** What a pattern means, for error messages (src/api/error-handler.ts). */
+export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
+  [NAMESPACE_PATTERN]:
+    'must be a Kubernetes namespace name (lowercase letters, digits and "-", at most 63 characters)',
+  [NAMESPACE_OR_EMPTY_PATTERN]:
+    'must be empty or a Kubernetes namespace name (lowercase letters, digits and "-", at most 63 characters)',
+  [VISIBLE_TEXT_PATTERN]: 'must contain visible text',
+  [LINK_URL_PATTERN]: 'must be an http(s) URL or a path starting with "/"',
+};
+
+export const NamespaceName = (options: { description?: string } = {}) =>
+  // The pattern bounds the length (63) too, so one message says everything.
+  Type.String({ pattern: NAMESPACE_PATTERN, ...options });
+
 const Timestamp = Type.String({ format: 'date-time' });
 const Uuid = Type.String({ format: 'uuid' });
 const Name = Type.String({ minLength: 1, maxLength: 1024 });
@@ -28,7 +53,22 @@ export const ErrorSchema = Type.Object({
   details: Type.Optional(Type.Unknown()),
 });
 
-const RelationSchema = Type.Object({ id: Uuid, sourceId: Uuid, targetId: Uuid });
+const RelatedIssueSchema = Type.Object({
+  id: Uuid,
+  title: Type.String(),
+  severity: SeveritySchema,
+  state: StateSchema,
+  namespace: Type.String(),
+});
+const RelationSchema = Type.Object({
+  id: Uuid,
+  sourceId: Uuid,
+  targetId: Uuid,
+  sourceID: Uuid,
+  targetID: Uuid,
+  source: Type.Optional(RelatedIssueSchema),
+  target: Type.Optional(RelatedIssueSchema),
+});
 const LinkSchema = Type.Object({
   id: Uuid,
   title: Type.String(),
@@ -56,6 +96,15 @@ export const IssueSchema = Type.Object({
   links: Type.Array(LinkSchema),
   relatedFrom: Type.Array(RelationSchema),
   relatedTo: Type.Array(RelationSchema),
+  hiddenRelations: Type.Optional(
+    Type.Object(
+      { count: Type.Integer(), message: Type.String() },
+      {
+        description:
+          'relations to issues the caller may not read: counted, never identified ("1 related issue you cannot see")',
+      },
+    ),
+  ),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   occurrences: Type.Integer({ description: 'how many times the problem was reported' }),
@@ -65,28 +114,37 @@ export const IssueSchema = Type.Object({
 
 const LinkInputSchema = Type.Object({
   title: Name,
-  url: Type.String({ minLength: 1, maxLength: 4096 }),
+  url: Type.String({ minLength: 1, maxLength: 4096, pattern: LINK_URL_PATTERN }),
 });
 
+const Title = Type.String({ minLength: 1, maxLength: 1024, pattern: VISIBLE_TEXT_PATTERN });
+/** The one description cap: `/issues` refuses more, webhooks truncate (src/domain/webhook-engine.ts). */
+export const DESCRIPTION_MAX = 65536;
+
 export const IssueCreateSchema = Type.Object({
-  title: Type.String({ minLength: 1, maxLength: 1024 }),
-  description: Type.String({ maxLength: 65536 }),
+  title: Title,
+  description: Type.String({ maxLength: DESCRIPTION_MAX }),
   severity: SeveritySchema,
   issueType: IssueTypeSchema,
-  namespace: Type.String({ minLength: 1, maxLength: 253 }),
+  namespace: NamespaceName(),
   state: Type.Optional(StateSchema),
   scope: Type.Object({
     resourceType: Name,
     resourceName: Name,
-    resourceNamespace: Type.Optional(Type.String({ maxLength: 253 })),
+    resourceNamespace: Type.Optional(
+      Type.String({
+        pattern: NAMESPACE_OR_EMPTY_PATTERN,
+        description: "the resource's namespace; empty or absent: the issue's",
+      }),
+    ),
   }),
   links: Type.Optional(Type.Array(LinkInputSchema, { maxItems: 50 })),
   labels: Type.Optional(LabelsSchema),
 });
 
 export const IssueUpdateSchema = Type.Object({
-  title: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
-  description: Type.Optional(Type.String({ maxLength: 65536 })),
+  title: Type.Optional(Title),
+  description: Type.Optional(Type.String({ maxLength: DESCRIPTION_MAX })),
   severity: Type.Optional(SeveritySchema),
   issueType: Type.Optional(IssueTypeSchema),
   state: Type.Optional(StateSchema),
@@ -94,7 +152,7 @@ export const IssueUpdateSchema = Type.Object({
     Type.Object({
       resourceType: Type.Optional(Name),
       resourceName: Type.Optional(Name),
-      resourceNamespace: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+      resourceNamespace: Type.Optional(NamespaceName()),
     }),
   ),
   links: Type.Optional(Type.Array(LinkInputSchema, { maxItems: 50 })),
@@ -102,7 +160,7 @@ export const IssueUpdateSchema = Type.Object({
 });
 
 const NamespacesQuery = Type.Optional(
-  Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+  Type.Array(NamespaceName(), {
     maxItems: 500,
     description: 'repeat to query several namespaces; omit for all namespaces the caller may read',
   }),

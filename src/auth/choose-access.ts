@@ -67,6 +67,7 @@ export function chooseAccess(
     cacheTtlMs: config.authCacheTtlMs,
     negativeCacheTtlMs: config.authNegativeCacheTtlMs,
     cacheSize: config.authCacheSize,
+    timeoutMs: config.kubeApiTimeoutMs,
   });
   return {
     mode,

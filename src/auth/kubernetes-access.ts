@@ -14,9 +14,11 @@ import {
   AuthenticationV1Api,
   AuthorizationV1Api,
   CoreV1Api,
+  type ConfigurationOptions,
   type KubeConfig,
   type V1ResourceAttributes,
 } from '@kubernetes/client-node';
+import { unavailable, withDeadline, type Deadline } from '../kube/deadline.js';
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import {
@@ -41,6 +43,8 @@ export interface KubernetesAccessOptions {
   /** How long a negative answer (invalid token, denied) is reused; shorter. */
   negativeCacheTtlMs: number;
   cacheSize: number;
+  /** How long one call to the Kubernetes API may take before the request gets 503. */
+  timeoutMs: number;
 }
 
 const NAMESPACE_CHECK_CONCURRENCY = 16;
@@ -57,13 +61,17 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
     ttl: options.cacheTtlMs,
   });
 
-  const unreachable = (cause: unknown) =>
-    new UnavailableError(
-      'Cannot check permissions: the Kubernetes API did not answer. Try again later.',
-      {
-        cause,
-      },
-    );
+  const deadline: Deadline = { timeoutMs: options.timeoutMs, dependency: 'the Kubernetes API' };
+  // Every failure to get an answer (timeout, refused connection, an HTTP error status) is
+  // a 503 naming the dependency: a permission that cannot be checked is refused.
+  const ask = async <T>(what: string, call: (o: ConfigurationOptions) => Promise<T>) => {
+    try {
+      return await withDeadline(deadline, what, call);
+    } catch (error) {
+      if (error instanceof UnavailableError) throw error;
+      throw unavailable(deadline, what, false, error);
+    }
+  };
 
   // Concurrent requests that miss the cache for the same answer share one review.
   const pending = new Map<string, Promise<unknown>>();
@@ -87,25 +95,25 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
     caller: Caller,
     attributes: V1ResourceAttributes,
   ): Promise<boolean> {
-    let allowed: boolean;
-    try {
-      const answer = await authz.createSubjectAccessReview({
-        body: {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SubjectAccessReview',
-          spec: {
-            user: caller.name,
-            groups: caller.groups,
-            ...(caller.uid ? { uid: caller.uid } : {}),
-            ...(caller.extra ? { extra: caller.extra } : {}),
-            resourceAttributes: attributes,
+    const answer = await ask('SubjectAccessReview', (o) =>
+      authz.createSubjectAccessReview(
+        {
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SubjectAccessReview',
+            spec: {
+              user: caller.name,
+              groups: caller.groups,
+              ...(caller.uid ? { uid: caller.uid } : {}),
+              ...(caller.extra ? { extra: caller.extra } : {}),
+              resourceAttributes: attributes,
+            },
           },
         },
-      });
-      allowed = answer.status?.allowed === true && answer.status.denied !== true;
-    } catch (error) {
-      throw unreachable(error);
-    }
+        o,
+      ),
+    );
+    const allowed = answer.status?.allowed === true && answer.status.denied !== true;
     decisions.set(key, { allowed }, { ttl: ttl(allowed) });
     return allowed;
   }
@@ -129,25 +137,23 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
   }
 
   async function askTokenReview(key: string, token: string): Promise<Caller> {
-    let caller: Caller | null;
-    try {
-      const answer = await authn.createTokenReview({
-        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
-      });
-      const user = answer.status?.user;
-      caller =
-        answer.status?.authenticated === true && user?.username
-          ? {
-              name: user.username,
-              groups: user.groups ?? [],
-              anonymous: false,
-              ...(user.uid ? { uid: user.uid } : {}),
-              ...(user.extra ? { extra: user.extra } : {}),
-            }
-          : null;
-    } catch (error) {
-      throw unreachable(error);
-    }
+    const answer = await ask('TokenReview', (o) =>
+      authn.createTokenReview(
+        { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } },
+        o,
+      ),
+    );
+    const user = answer.status?.user;
+    const caller: Caller | null =
+      answer.status?.authenticated === true && user?.username
+        ? {
+            name: user.username,
+            groups: user.groups ?? [],
+            anonymous: false,
+            ...(user.uid ? { uid: user.uid } : {}),
+            ...(user.extra ? { extra: user.extra } : {}),
+          }
+        : null;
     tokens.set(key, { caller }, { ttl: ttl(caller !== null) });
     if (!caller) throw new UnauthenticatedError('Invalid or expired token');
     return caller;
@@ -161,7 +167,7 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
     const extra: Record<string, string[]> = {};
     for (const [name, values] of Object.entries(headers)) {
       if (name.startsWith('impersonate-extra-') && values) {
-        extra[decodeURIComponent(name.slice('impersonate-extra-'.length))] = values;
+        extra[extraKey(name.slice('impersonate-extra-'.length))] = values;
       }
     }
     if (user === undefined) {
@@ -220,12 +226,8 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
       if (await review(caller, onIssues('read', ''))) return 'all';
       let names = namespaceList.get('all')?.names;
       if (!names) {
-        try {
-          const list = await core.listNamespace();
-          names = list.items.map((ns) => ns.metadata?.name ?? '').filter(Boolean);
-        } catch (error) {
-          throw unreachable(error);
-        }
+        const list = await ask('listing namespaces', (o) => core.listNamespace({}, o));
+        names = list.items.map((ns) => ns.metadata?.name ?? '').filter(Boolean);
         namespaceList.set('all', { names });
       }
       const readable: string[] = [];
@@ -237,6 +239,21 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
       return readable;
     },
   };
+}
+
+/**
+ * An `Impersonate-Extra-<key>` header's key, percent-decoded as Kubernetes does; a
+ * malformed escape (`%ZZ`) is the caller's mistake: 400, naming the header.
+ */
+function extraKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new InputError(
+      `Impersonate-Extra-${encoded}: the key is not valid percent-encoding (RFC 3986)`,
+      { field: `impersonate-extra-${encoded}` },
+    );
+  }
 }
 
 /** A stable key for everything a SubjectAccessReview is asked about the caller. */

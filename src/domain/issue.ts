@@ -4,6 +4,8 @@
  * returns. Pure data; no I/O.
  */
 
+import { InputError } from './errors.js';
+
 export const SEVERITIES = ['info', 'minor', 'major', 'critical'] as const;
 export const ISSUE_TYPES = ['build', 'test', 'release', 'dependency', 'pipeline'] as const;
 export const STATES = ['ACTIVE', 'RESOLVED'] as const;
@@ -62,10 +64,33 @@ export interface Link extends LinkInput {
   issueId: string;
 }
 
+/** What a relation shows of the issue at its other end (when the caller may read it). */
+export interface RelatedIssue {
+  id: string;
+  title: string;
+  severity: Severity;
+  state: IssueState;
+  namespace: string;
+}
+
+/**
+ * A relation between two issues. `sourceID`/`targetID` repeat `sourceId`/`targetId` in
+ * the spelling konflux-ui's types use; `source` and `target` summarize both issues.
+ */
 export interface Relation {
   id: string;
   sourceId: string;
   targetId: string;
+  sourceID: string;
+  targetID: string;
+  source?: RelatedIssue;
+  target?: RelatedIssue;
+}
+
+/** Relations to issues the caller may not read: only counted, never identified. */
+export interface HiddenRelations {
+  count: number;
+  message: string;
 }
 
 export interface Issue {
@@ -83,6 +108,8 @@ export interface Issue {
   links: Link[];
   relatedFrom: Relation[];
   relatedTo: Relation[];
+  /** Present when some relations lead to issues the caller may not read. */
+  hiddenRelations?: HiddenRelations;
   createdAt: string;
   updatedAt: string;
   occurrences: number;
@@ -126,4 +153,28 @@ export interface Resolution {
   runId?: string;
   /** The timeline event's text; default "resolved by a success report". */
   summary?: string;
+}
+
+/**
+ * The most UTF-8 bytes an issue's scope type and name and its labels (as JSON) may take
+ * together. They are stored in the database's issue indexes, whose entries must fit a
+ * third of a page (~2.7 KB): past it PostgreSQL refuses the row. 1024 CJK characters are
+ * 3 KB, so a character count alone cannot promise this.
+ */
+export const INDEXED_BYTES_MAX = 2000;
+
+/** A 400 naming what makes the indexed part of an issue too large, or undefined. */
+export function indexedSizeProblem(
+  scope: { resourceType?: string; resourceName?: string },
+  labels: Labels | undefined,
+): InputError | undefined {
+  const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+  const scopeBytes = bytes(scope.resourceType ?? '') + bytes(scope.resourceName ?? '');
+  const labelBytes = labels ? bytes(JSON.stringify(labels)) : 0;
+  if (scopeBytes + labelBytes <= INDEXED_BYTES_MAX) return undefined;
+  const field = labelBytes > scopeBytes ? 'labels' : 'scope.resourceName';
+  return new InputError(
+    `Invalid request: ${field} too large: the scope's type and name and the labels take ${scopeBytes + labelBytes} bytes (UTF-8), at most ${INDEXED_BYTES_MAX} fit`,
+    { field, limitBytes: INDEXED_BYTES_MAX },
+  );
 }

@@ -18,10 +18,14 @@ export function parseLabelSelector(selector: string): LabelRequirement[] {
   if (selector.length > MAX_SELECTOR_LENGTH) {
     throw new InputError('labelSelector is too long', { max: MAX_SELECTOR_LENGTH });
   }
+  if (selector.trim() === '') return [];
   return splitTopLevel(selector)
     .map((part) => part.trim())
-    .filter((part) => part.length > 0)
-    .map(parseRequirement);
+    .map((part) => {
+      // `a=b,,c` and a trailing comma: a term went missing, which is a mistake to report.
+      if (part === '') throw invalid(selector, 'empty requirement (two commas in a row?)');
+      return parseRequirement(part);
+    });
 }
 
 /** Splits on commas that are not inside `( … )`. */
@@ -49,6 +53,8 @@ function parseRequirement(text: string): LabelRequirement {
   const setMatch = /^(\S+)\s+(in|notin)\s*\(([^()]*)\)$/.exec(text);
   if (setMatch) {
     const [, key = '', op, list = ''] = setMatch;
+    // As in Kubernetes: `in ()` and `notin ()` select by nothing, so they are refused.
+    if (list.trim() === '') throw invalid(text, `the set of values for "${op}" is empty`);
     const values = list.split(',').map((value) => value.trim());
     values.forEach((value) => checkValue(text, value));
     return { key: checkKey(text, key), op: op === 'in' ? 'in' : 'notin', values };

@@ -75,6 +75,14 @@ export function runWebhook(
   if (!scope.resourceType || !scope.resourceName || !scope.resourceNamespace) {
     throw new InputError('Missing required fields', 'the payload does not name a complete scope');
   }
+  for (const [part, value] of Object.entries(scope)) {
+    if (value.length > TEXT_LIMITS.name) {
+      throw new InputError(
+        `Invalid request: the scope's ${part} is longer than ${TEXT_LIMITS.name} characters`,
+        { field: `scope.${part}`, limit: TEXT_LIMITS.name },
+      );
+    }
+  }
   const occurredAt = payload.occurredAt ? { occurredAt: payload.occurredAt } : {};
   if (definition.resolve) {
     const { issueType, message } = definition.resolve;
@@ -96,8 +104,8 @@ export function runWebhook(
       namespace: payload.namespace,
       issueType: issueTypeOf(spec.issueType, payload),
       scope,
-      title: text(spec.title),
-      description: text(spec.description),
+      title: truncate(text(spec.title), TEXT_LIMITS.title, '…'),
+      description: truncate(text(spec.description), TEXT_LIMITS.description, DESCRIPTION_MARKER),
       severity: severityOf(spec.severity, payload),
       links: (spec.links ?? []).flatMap((link) => renderLink(link, payload, settings)),
       labels: { ...renderLabels(spec.labels ?? {}, payload, settings), ...(payload.labels ?? {}) },
@@ -123,6 +131,27 @@ function severityOf(
   return raw as Severity; // the field is declared as a severity enum, validated before we get here
 }
 
+/**
+ * The caps every issue obeys, whichever way it arrives. `POST /issues` refuses longer
+ * text (400); a webhook renders its text from a payload the sender cannot easily trim
+ * (renovate-log-analyzer joins every log line it found), so a rendered title or
+ * description is cut to the cap instead, with a marker saying so.
+ */
+export const TEXT_LIMITS = { title: 1024, description: 65536, name: 1024 } as const;
+export const DESCRIPTION_MARKER = '\n… [truncated: the report was longer than KITE keeps]';
+
+/** `text` cut to at most `max` UTF-16 units, `marker` included, never splitting a pair. */
+export function truncate(text: string, max: number, marker: string): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - marker.length);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return text.slice(0, end) + marker;
+}
+
+/** http(s) URLs and paths on this server; a `javascript:` or `data:` link is refused. */
+const SAFE_LINK = /^(https?:\/\/[^\s/?#]+|\/(?![/\\]))\S*$/i;
+
 function renderLink(
   link: { title: string; url: string[] },
   payload: Record<string, unknown>,
@@ -130,7 +159,15 @@ function renderLink(
 ): LinkInput[] {
   for (const candidate of link.url) {
     const url = render(candidate, payload, settings);
-    if (url.complete) return [{ title: render(link.title, payload, settings).text, url: url.text }];
+    if (!url.complete) continue;
+    const title = render(link.title, payload, settings).text;
+    if (!SAFE_LINK.test(url.text) || url.text.length > 4096) {
+      throw new InputError(
+        `Invalid request: the "${title}" link must be an http(s) URL of at most 4096 characters`,
+        { field: 'links', link: title },
+      );
+    }
+    return [{ title, url: url.text }];
   }
   return [];
 }

@@ -7,7 +7,14 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { Readable } from 'node:stream';
-import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  type ConfigurationOptions,
+} from '@kubernetes/client-node';
+import { unavailable, withDeadline, type Deadline } from '../kube/deadline.js';
 import { MINTMAKER_LABELS, mintmakerOwner } from '../domain/mintmaker.js';
 import type { RunStatus } from './archive.js';
 
@@ -81,19 +88,28 @@ export function toLiveRun(object: Obj, mintmakerNamespace: string): LiveRun | un
   };
 }
 
-export function createLiveCluster(kc: KubeConfig, mintmakerNamespace: string): LiveCluster {
+/** Without a configured deadline: the default of `KITE_KUBE_API_TIMEOUT`. */
+const DEFAULT_DEADLINE: Deadline = { timeoutMs: 10_000, dependency: 'the Kubernetes API' };
+
+export function createLiveCluster(
+  kc: KubeConfig,
+  mintmakerNamespace: string,
+  deadline: Deadline = DEFAULT_DEADLINE,
+): LiveCluster {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
+  const bounded = <T>(what: string, call: (o: ConfigurationOptions) => Promise<T>) =>
+    withDeadline(deadline, what, call);
   const tekton = { group: 'tekton.dev', version: 'v1' };
   return {
     async findRun(runNamespace, name) {
       try {
-        const object = (await custom.getNamespacedCustomObject({
-          ...tekton,
-          namespace: runNamespace,
-          plural: 'pipelineruns',
-          name,
-        })) as Obj;
+        const object = (await bounded('reading a PipelineRun', (o) =>
+          custom.getNamespacedCustomObject(
+            { ...tekton, namespace: runNamespace, plural: 'pipelineruns', name },
+            o,
+          ),
+        )) as Obj;
         return toLiveRun(object, mintmakerNamespace);
       } catch (error) {
         if (error instanceof ApiException && error.code === 404) return undefined;
@@ -106,22 +122,27 @@ export function createLiveCluster(kc: KubeConfig, mintmakerNamespace: string): L
         runNamespace === mintmakerNamespace && componentNamespace
           ? `${MINTMAKER_LABELS.namespace}=${componentNamespace}`
           : MINTMAKER_LABELS.component;
-      const list = (await custom.listNamespacedCustomObject({
-        ...tekton,
-        namespace: runNamespace,
-        plural: 'pipelineruns',
-        labelSelector: selector,
-      })) as { items?: Obj[] };
+      const list = (await bounded('listing PipelineRuns', (o) =>
+        custom.listNamespacedCustomObject(
+          { ...tekton, namespace: runNamespace, plural: 'pipelineruns', labelSelector: selector },
+          o,
+        ),
+      )) as { items?: Obj[] };
       return (list.items ?? []).flatMap((item) => toLiveRun(item, mintmakerNamespace) ?? []);
     },
 
     async steps(run) {
-      const list = (await custom.listNamespacedCustomObject({
-        ...tekton,
-        namespace: run.runNamespace,
-        plural: 'taskruns',
-        labelSelector: `tekton.dev/pipelineRun=${run.name}`,
-      })) as { items?: Obj[] };
+      const list = (await bounded('listing TaskRuns', (o) =>
+        custom.listNamespacedCustomObject(
+          {
+            ...tekton,
+            namespace: run.runNamespace,
+            plural: 'taskruns',
+            labelSelector: `tekton.dev/pipelineRun=${run.name}`,
+          },
+          o,
+        ),
+      )) as { items?: Obj[] };
       const taskRuns = (list.items ?? [])
         .map((taskRun) => ({
           taskRun,
@@ -157,7 +178,9 @@ export function createLiveCluster(kc: KubeConfig, mintmakerNamespace: string): L
 
     async podExists(runNamespace, pod) {
       try {
-        await core.readNamespacedPod({ namespace: runNamespace, name: pod });
+        await bounded('reading a pod', (o) =>
+          core.readNamespacedPod({ namespace: runNamespace, name: pod }, o),
+        );
         return true;
       } catch (error) {
         if (error instanceof ApiException && error.code === 404) return false;
@@ -179,7 +202,14 @@ export function createLiveCluster(kc: KubeConfig, mintmakerNamespace: string): L
       await kc.applyToHTTPSOptions(options);
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
       return new Promise<Readable | undefined>((resolve, reject) => {
+        // Bounded until the response starts, never after: a followed log runs as long as
+        // the step does.
+        const timer = setTimeout(() => {
+          request.destroy();
+          reject(unavailable(deadline, 'reading a pod log', true));
+        }, deadline.timeoutMs);
         const request = send(url, options, (response) => {
+          clearTimeout(timer);
           const status = response.statusCode ?? 0;
           if (status === 200) return resolve(response);
           response.resume();
@@ -187,7 +217,10 @@ export function createLiveCluster(kc: KubeConfig, mintmakerNamespace: string): L
           if (status === 404 || status === 400) return resolve(undefined);
           reject(new Error(`reading a pod log: HTTP ${status}`));
         });
-        request.once('error', reject);
+        request.once('error', (error) => {
+          clearTimeout(timer);
+          reject(unavailable(deadline, 'reading a pod log', false, error));
+        });
         request.end();
       });
     },

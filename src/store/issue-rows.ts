@@ -12,8 +12,28 @@ import type {
   Labels,
   LinkInput,
   Relation,
+  RelatedIssue,
   Severity,
 } from '../domain/issue.js';
+
+/** A relation as the store reads it: ids and both issues' summaries. */
+interface StoredRelation {
+  id: string;
+  sourceId: string;
+  targetId: string;
+  source: RelatedIssue;
+  target: RelatedIssue;
+}
+
+const toRelation = (row: StoredRelation): Relation => ({
+  id: row.id,
+  sourceId: row.sourceId,
+  targetId: row.targetId,
+  sourceID: row.sourceId,
+  targetID: row.targetId,
+  source: row.source,
+  target: row.target,
+});
 
 export interface IssueRow {
   id: string;
@@ -35,13 +55,23 @@ export interface IssueRow {
   resolved_at: string | null;
   created_at: string;
   updated_at: string;
-  related_from: Relation[] | null;
-  related_to: Relation[] | null;
+  related_from: StoredRelation[] | null;
+  related_to: StoredRelation[] | null;
 }
 
+const summary = (alias: string) =>
+  `json_build_object('id', ${alias}.id, 'title', ${alias}.title, 'severity', ${alias}.severity, 'state', ${alias}.state, 'namespace', ${alias}.namespace)`;
+
+/**
+ * The relations of an issue with both issues' summaries: the API shows a relation only
+ * when the caller may read the other issue (src/api/related-view.ts), which it decides
+ * from the summary's namespace, so the store reads it here, in the same statement.
+ */
 const relations = (alias: string, column: 'source_id' | 'target_id', source: string) => `(
-  SELECT json_agg(json_build_object('id', r.id, 'sourceId', r.source_id, 'targetId', r.target_id) ORDER BY r.created_at, r.id)
-  FROM ${source} r WHERE r.${column} = ${alias}.id)`;
+  SELECT json_agg(json_build_object('id', r.id, 'sourceId', r.source_id, 'targetId', r.target_id,
+    'source', ${summary('rs')}, 'target', ${summary('rt')}) ORDER BY r.created_at, r.id)
+  FROM ${source} r JOIN issues rs ON rs.id = r.source_id JOIN issues rt ON rt.id = r.target_id
+  WHERE r.${column} = ${alias}.id)`;
 
 const rfc3339 = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -86,8 +116,8 @@ export function toIssue(row: IssueRow): Issue {
       url: link.url,
       issueId: row.id,
     })),
-    relatedFrom: row.related_from ?? [],
-    relatedTo: row.related_to ?? [],
+    relatedFrom: (row.related_from ?? []).map(toRelation),
+    relatedTo: (row.related_to ?? []).map(toRelation),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     occurrences: row.occurrences,

@@ -18,6 +18,7 @@ import type {
   Severity,
 } from '../domain/issue.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { indexedSizeProblem } from '../domain/issue.js';
 import type { Database, Queryable } from './database.js';
 import { buildWhere, type IssueFilter, type Where } from './issue-filter.js';
 import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
@@ -86,6 +87,8 @@ export function createIssueStore(db: Database): IssueStore {
 
   return {
     async report(report) {
+      const tooLarge = indexedSizeProblem(report.scope, report.labels);
+      if (tooLarge) throw tooLarge;
       const result = await db.query<IssueRow & { last_event: ReportOutcome }>(
         REPORT_UPSERT,
         reportParams(report),
@@ -189,6 +192,8 @@ export function createIssueStore(db: Database): IssueStore {
     },
 
     async update(id, patch) {
+      const tooLarge = indexedSizeProblem(patch.scope ?? {}, patch.labels);
+      if (tooLarge) throw tooLarge;
       try {
         const result = await db.query<IssueRow>(UPDATE, [
           id,

@@ -11,7 +11,7 @@ import { BUILTIN_WEBHOOKS } from '../domain/builtin-webhooks.js';
 import { InputError } from '../domain/errors.js';
 import { ISSUE_TYPES, SEVERITIES } from '../domain/issue.js';
 import { WebhookDefinition } from '../domain/webhook-definition.js';
-import { LabelsSchema } from '../api/schemas.js';
+import { LabelsSchema, NamespaceName } from '../api/schemas.js';
 import { StringEnum } from '../domain/string-enum.js';
 
 export interface RegisteredWebhook {
@@ -57,6 +57,9 @@ export function registerWebhooks(definitions: readonly WebhookDefinition[]): Reg
     return { definition, bodySchema: bodySchemaOf(definition) };
   });
 }
+
+/** A single payload field: at most the description cap (a failure reason may become one). */
+const FIELD_MAX_LENGTH = 65536;
 
 const IMPLICIT_FIELDS = new Set(['namespace', 'labels', 'occurredAt']);
 
@@ -104,11 +107,7 @@ function checkDefinition(definition: WebhookDefinition): void {
 
 function bodySchemaOf(definition: WebhookDefinition): TSchema {
   const properties: Record<string, TSchema> = {
-    namespace: Type.String({
-      minLength: 1,
-      maxLength: 253,
-      description: 'namespace the report belongs to',
-    }),
+    namespace: NamespaceName({ description: 'namespace the report belongs to' }),
     labels: Type.Optional(LabelsSchema),
     occurredAt: Type.Optional(
       Type.String({
@@ -125,7 +124,11 @@ function bodySchemaOf(definition: WebhookDefinition): TSchema {
         ? Type.Array(Type.String(), options)
         : spec.type === 'enum'
           ? StringEnum(spec.values ?? [], options)
-          : Type.String({ ...options, ...(spec.required ? { minLength: 1 } : {}) });
+          : Type.String({
+              ...options,
+              maxLength: FIELD_MAX_LENGTH,
+              ...(spec.required ? { minLength: 1 } : {}),
+            });
     properties[name] = spec.required ? schema : Type.Optional(schema);
   }
   return Type.Object(properties, { description: definition.description ?? definition.name });

@@ -365,6 +365,85 @@ describe('impersonation', () => {
   });
 });
 
+describe('malformed impersonation headers', () => {
+  it('answer 400 naming the header when an Impersonate-Extra key is not valid percent-encoding', async () => {
+    for (const token of ['token-proxy', 'token-alice']) {
+      const answer = await get('/api/v1/issues', token, {
+        'impersonate-user': 'alice',
+        'impersonate-extra-%ZZ': 'x',
+      });
+      assert.equal(answer.status, 400);
+      assert.deepEqual(answer.body, {
+        error: 'Impersonate-Extra-%zz: the key is not valid percent-encoding (RFC 3986)',
+        details: { field: 'impersonate-extra-%zz' },
+      });
+    }
+  });
+});
+
+describe('relations to issues in other namespaces', () => {
+  it("show only as a count to a reader of one side, never with the other issue's id", async () => {
+    const store = createIssueStore(server.db);
+    const report = (namespace: string, name: string) =>
+      store.report({
+        namespace,
+        issueType: 'test',
+        scope: { resourceType: 'component', resourceName: name, resourceNamespace: namespace },
+        title: `Tests failed: ${name}`,
+        description: 'exit 1',
+        severity: 'minor',
+      });
+    const mine = (await report('team-a', 'related-mine')).issue;
+    const sibling = (await report('team-a', 'related-sibling')).issue;
+    const foreign = (await report('team-b', 'related-foreign')).issue;
+    await store.relate(mine.id, foreign.id);
+    await store.relate(sibling.id, mine.id);
+
+    const seen = await get(`/api/v1/issues/${mine.id}`, 'token-alice');
+    assert.equal(seen.status, 200);
+    assert.deepEqual(seen.body.relatedFrom, []);
+    assert.equal(seen.body.relatedTo.length, 1);
+    assert.equal(seen.body.relatedTo[0].sourceID, sibling.id);
+    assert.deepEqual(seen.body.hiddenRelations, {
+      count: 1,
+      message: '1 related issue you cannot see',
+    });
+    assert.ok(!JSON.stringify(seen.body).includes(foreign.id), 'the foreign id never shows');
+    const listed = await get('/api/v1/issues?namespace=team-a&limit=1000', 'token-alice');
+    const inList = listed.body.data.find((issue: { id: string }) => issue.id === mine.id);
+    assert.deepEqual(inList, seen.body);
+    assert.ok(!JSON.stringify(listed.body).includes(foreign.id));
+
+    // A reader of both namespaces sees the relation with both issues in brief.
+    const admin = await get(`/api/v1/issues/${mine.id}`, 'token-admin');
+    assert.equal(admin.body.hiddenRelations, undefined);
+    assert.deepEqual(admin.body.relatedFrom[0].target, {
+      id: foreign.id,
+      title: 'Tests failed: related-foreign',
+      severity: 'minor',
+      state: 'ACTIVE',
+      namespace: 'team-b',
+    });
+  });
+});
+
+describe('by-id routes', () => {
+  it("spend the same access reviews on an unknown id as on another namespace's", async () => {
+    kube.users.set('token-gina', { username: 'gina', groups: ['team-a-devs'] });
+    assert.equal((await get(`/api/v1/issues/${teamA}`, 'token-gina')).status, 200);
+    const reviewsFor = async (id: string) => {
+      const before = kube.calls.subjectAccessReviews;
+      const answer = await get(`/api/v1/issues/${id}`, 'token-gina');
+      assert.equal(answer.status, 404);
+      return kube.calls.subjectAccessReviews - before;
+    };
+    const foreign = await reviewsFor(teamB);
+    const unknown = await reviewsFor('00000000-0000-4000-8000-00000000abcd');
+    assert.equal(foreign, 1);
+    assert.equal(unknown, foreign);
+  });
+});
+
 describe('failing closed', () => {
   it('answers 503 while the Kubernetes API is unreachable, and recovers when it returns', async () => {
     kube.users.set('token-carol', { username: 'carol', groups: ['team-a-devs'] });

@@ -166,7 +166,8 @@ export interface KubeApiDouble {
   cutPodLogs(): void;
   /**
    * Holds the requests for objects of `plural` (e.g. `leases`) unanswered, as a slow API
-   * server would, until `release`; `waiting` counts those held now.
+   * server would, until `release`; `waiting` counts those held now. Also `tokenreviews`,
+   * `subjectaccessreviews`, `namespaces` (the list) and `pods/log`.
    */
   hold(plural: string): { waiting(): number; release(): void };
   close(): Promise<void>;
@@ -364,6 +365,13 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
       return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     }
     const url = new URL(req.url ?? '/', 'http://double');
+    const reviewOrList = REVIEW_AND_LIST_PATHS[url.pathname];
+    const heldReview = reviewOrList && holds.get(reviewOrList);
+    if (heldReview) {
+      heldReview.waiting += 1;
+      await heldReview.released;
+      heldReview.waiting -= 1;
+    }
     if (req.method === 'POST' && url.pathname === '/apis/authentication.k8s.io/v1/tokenreviews') {
       double.calls.tokenReviews += 1;
       const review = (await body(req)) as { spec?: { token?: string } };
@@ -425,6 +433,12 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
       });
     }
     const log = LOG_PATH.exec(url.pathname);
+    const heldLog = log && holds.get('pods/log');
+    if (heldLog) {
+      heldLog.waiting += 1;
+      await heldLog.released;
+      heldLog.waiting -= 1;
+    }
     if (log) {
       const [, namespace = '', pod = ''] = log.map(decodeURIComponent);
       return serveLog(req, res, namespace, pod, url.searchParams);
@@ -965,6 +979,13 @@ export async function startKubeApiDouble(): Promise<KubeApiDouble> {
 const POD = RESOURCES.find((r) => r.group === '' && r.kind === 'Pod') as DoubleResource;
 
 /** `/api/v1/namespaces/{ns}/pods/{name}/log`: the pod log subresource. */
+/** `hold` names for the paths outside the object store: reviews and the namespace list. */
+const REVIEW_AND_LIST_PATHS: Record<string, string> = {
+  '/apis/authentication.k8s.io/v1/tokenreviews': 'tokenreviews',
+  '/apis/authorization.k8s.io/v1/subjectaccessreviews': 'subjectaccessreviews',
+  '/api/v1/namespaces': 'namespaces',
+};
+
 const LOG_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/;
 
 interface Route {

@@ -49,6 +49,24 @@ describe('serve configuration', () => {
     );
   });
 
+  it('limits connections and Kubernetes API calls by default, and rate limits all but the demo mode', () => {
+    const config = resolveServeConfig({}, {});
+    assert.equal(config.headersTimeoutMs, 10_000);
+    assert.equal(config.requestTimeoutMs, 60_000);
+    assert.equal(config.keepAliveTimeoutMs, 65_000);
+    assert.equal(config.idleTimeoutMs, 600_000);
+    assert.equal(config.kubeApiTimeoutMs, 10_000);
+    assert.equal(config.rateLimit, 1200);
+    assert.equal(config.rateLimitWindowMs, 60_000);
+    assert.equal(resolveServeConfig({ authMode: 'none' }, {}).rateLimit, 0);
+    assert.equal(resolveServeConfig({ authMode: 'none' }, { KITE_RATE_LIMIT: '50' }).rateLimit, 50);
+    assert.throws(
+      () => resolveServeConfig({}, { KITE_HEADERS_TIMEOUT: '2m', KITE_REQUEST_TIMEOUT: '1m' }),
+      /KITE_HEADERS_TIMEOUT must not be longer than KITE_REQUEST_TIMEOUT/,
+    );
+    assert.throws(() => resolveServeConfig({}, { KITE_RATE_LIMIT: '-1' }), /rateLimit must be/);
+  });
+
   it('reads durations and Kubernetes-style sizes', () => {
     assert.equal(duration('d', '90s'), 90_000);
     assert.equal(duration('d', '15m'), 900_000);

@@ -27,7 +27,21 @@ describe('label selectors', () => {
     assert.deepEqual(parseLabelSelector(''), []);
   });
 
-  for (const bad of ['a in (b', 'a=b)', '=b', 'a b=c', 'a=b=c', '-a=b', 'a in b']) {
+  for (const bad of [
+    'a in (b',
+    'a=b)',
+    '=b',
+    'a b=c',
+    'a=b=c',
+    '-a=b',
+    'a in b',
+    // An empty set selects by nothing; an empty term is a term that went missing.
+    'a notin ()',
+    'a in ( )',
+    'a=b,,c',
+    'a=b,',
+    ',a=b',
+  ]) {
     it(`rejects "${bad}" with an InputError naming labelSelector`, () => {
       assert.throws(
         () => parseLabelSelector(bad),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BUILTIN_WEBHOOKS } from '../../src/domain/builtin-webhooks.js';
-import { render, runWebhook } from '../../src/domain/webhook-engine.js';
+import { render, runWebhook, truncate } from '../../src/domain/webhook-engine.js';
 
 const builtin = (name: string) => {
   const found = BUILTIN_WEBHOOKS.find((w) => w.name === name);
@@ -104,5 +104,25 @@ describe('built-in webhooks', () => {
       assert.deepEqual(resolved.target, { namespace: 'ns', scope: reported.report.scope }, failure);
       if (resolved.issueType) assert.equal(resolved.issueType, reported.report.issueType);
     }
+  });
+});
+
+describe('truncating rendered text at a cap', () => {
+  it('keeps text within the cap as it is, and cuts longer text to exactly the cap with the marker', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 60 }),
+        fc.integer({ min: 7, max: 40 }),
+        (text, max) => {
+          const cut = truncate(text, max, '…[cut]');
+          if (text.length <= max) return assert.equal(cut, text);
+          assert.ok(cut.length <= max);
+          assert.ok(cut.endsWith('…[cut]'));
+          assert.ok(text.startsWith(cut.slice(0, -'…[cut]'.length)));
+          // Never half of a surrogate pair before the marker.
+          assert.equal(cut, cut.replace(/[\ud800-\udbff](?![\udc00-\udfff])/g, ''));
+        },
+      ),
+    );
   });
 });

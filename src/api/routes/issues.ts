@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { InputError, NotFoundError } from '../../domain/errors.js';
+import type { Issue } from '../../domain/issue.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
 import type { IssueFilter } from '../../store/issue-filter.js';
 import type { IssueStore } from '../../store/issue-store.js';
@@ -38,6 +39,8 @@ const tags = ['issues'];
 
 export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guard): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const view = async (request: Parameters<Guard['caller']>[0], issue: Issue) =>
+    (await guard.viewIssues(request, [issue]))[0] ?? issue;
 
   const filterOf = async (
     request: Parameters<Guard['caller']>[0],
@@ -65,7 +68,8 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     },
     async (request) => {
       const { limit, offset, ...query } = request.query;
-      return store.list(await filterOf(request, query), { limit, offset });
+      const page = await store.list(await filterOf(request, query), { limit, offset });
+      return { ...page, data: await guard.viewIssues(request, page.data) };
     },
   );
 
@@ -112,7 +116,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
         links: body.links,
         labels: body.labels,
       });
-      return reply.code(201).send(issue);
+      return reply.code(201).send(await view(request, issue));
     },
   );
 
@@ -128,7 +132,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     },
     async (request) => {
       await guard.requireIssue(request, request.params.id, 'read');
-      return found(await store.get(request.params.id));
+      return view(request, found(await store.get(request.params.id)));
     },
   );
 
@@ -145,7 +149,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     },
     async (request) => {
       await guard.requireIssue(request, request.params.id, 'write');
-      return store.update(request.params.id, request.body);
+      return view(request, await store.update(request.params.id, request.body));
     },
   );
 
@@ -178,7 +182,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     },
     async (request) => {
       await guard.requireIssue(request, request.params.id, 'write');
-      return store.resolve(request.params.id);
+      return view(request, await store.resolve(request.params.id));
     },
   );
 

@@ -158,7 +158,9 @@ export function mintmakerRoutes(app: FastifyInstance, deps: MintmakerRouteDeps):
           namespace: Type.Optional(Name),
           component: Type.Optional(Type.String({ minLength: 1 })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-          offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+          // Bounded like every paginated route: past the archive's 10,000 newest runs
+          // (what a merged listing reads) there is nothing more to page through.
+          offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, default: 0 })),
         }),
         response: {
           200: Type.Object({

@@ -101,7 +101,8 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
                 { issueId: issue.id, outcome, webhook: name },
                 'webhook report stored',
               );
-              return reply.code(201).send({ status: 'success', issue });
+              const [shown = issue] = await deps.guard.viewIssues(request, [issue]);
+              return reply.code(201).send({ status: 'success', issue: shown });
             }
           }
         } catch (error) {
