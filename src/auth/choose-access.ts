@@ -79,6 +79,7 @@ export function chooseAccess(
           webhooks: config.podReporterWebhooks,
           cacheTtlMs: config.podReporterCacheTtlMs,
           trustedProxies: config.trustedProxies,
+          timeoutMs: config.kubeApiTimeoutMs,
         })
       : access,
   };

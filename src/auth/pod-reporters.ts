@@ -29,6 +29,7 @@ import {
 } from '@kubernetes/client-node';
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
+import { withDeadline, type Deadline } from '../kube/deadline.js';
 import { UnauthenticatedError, UnavailableError } from '../domain/errors.js';
 import { MINTMAKER_LABELS } from '../domain/mintmaker.js';
 import { repoBranchHash } from '../logs/run-links.js';
@@ -43,6 +44,8 @@ export interface PodReporterOptions {
   cacheTtlMs: number;
   /** Peers whose X-Forwarded-For is believed. */
   trustedProxies: readonly string[];
+  /** How long one lookup in the Kubernetes API may take (then 503). */
+  timeoutMs: number;
 }
 
 /** What tells Tekton's pods apart from any other pod. */
@@ -62,6 +65,7 @@ export function withPodReporters(inner: AccessControl, options: PodReporterOptio
     ttl: options.cacheTtlMs,
   });
   const pending = new Map<string, Promise<ReporterRun | null>>();
+  const deadline: Deadline = { timeoutMs: options.timeoutMs, dependency: 'the Kubernetes API' };
 
   const unreachable = (cause: unknown) =>
     new UnavailableError(
@@ -72,11 +76,16 @@ export function withPodReporters(inner: AccessControl, options: PodReporterOptio
   async function lookUp(address: string): Promise<ReporterRun | null> {
     let pods: V1Pod[];
     try {
-      const list = await core.listNamespacedPod({
-        namespace: options.namespace,
-        fieldSelector: `status.podIP=${address}`,
-        labelSelector: PIPELINE_RUN_LABEL,
-      });
+      const list = await withDeadline(deadline, 'pod list', (o) =>
+        core.listNamespacedPod(
+          {
+            namespace: options.namespace,
+            fieldSelector: `status.podIP=${address}`,
+            labelSelector: PIPELINE_RUN_LABEL,
+          },
+          o,
+        ),
+      );
       pods = list.items;
     } catch (error) {
       throw unreachable(error);
@@ -93,13 +102,18 @@ export function withPodReporters(inner: AccessControl, options: PodReporterOptio
     if (running.length !== 1 || !runName) return null;
     let run: unknown;
     try {
-      run = await objects.getNamespacedCustomObject({
-        group: 'tekton.dev',
-        version: 'v1',
-        namespace: options.namespace,
-        plural: 'pipelineruns',
-        name: runName,
-      });
+      run = await withDeadline(deadline, 'PipelineRun read', (o) =>
+        objects.getNamespacedCustomObject(
+          {
+            group: 'tekton.dev',
+            version: 'v1',
+            namespace: options.namespace,
+            plural: 'pipelineruns',
+            name: runName,
+          },
+          o,
+        ),
+      );
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) return null;
       throw unreachable(error);

@@ -168,6 +168,7 @@ before(async () => {
       KITE_POD_REPORTER_CACHE_TTL: '1ms',
       KITE_PUBLIC_URL: `${PUBLIC_URL}/`,
       KITE_TRUSTED_PROXIES: '127.0.0.7',
+      KITE_KUBE_API_TIMEOUT: '1s',
     },
   });
 });
@@ -361,6 +362,21 @@ describe("the analyzer's requests without a token (KITE_POD_REPORTERS=true)", ()
       kube.down = false;
     }
     finishRun('renovate-frontend-5', true);
+  });
+
+  it('answers 503 within the Kubernetes API timeout when the pod lookup hangs', async () => {
+    startRun('renovate-frontend-4', '127.0.0.4');
+    const held = kube.hold('pods');
+    try {
+      const started = Date.now();
+      const answer = await analyzer('127.0.0.4').custom('team-a', 'warning', ['x']);
+      assert.equal(answer.status, 503);
+      assert.equal(held.waiting(), 1, 'the lookup was still held by the API server');
+      assert.ok(Date.now() - started < 5000, `answered after ${Date.now() - started} ms`);
+    } finally {
+      held.release();
+    }
+    finishRun('renovate-frontend-4', true);
   });
 });
 
