@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { Controller } from '../../src/operator/controller.js';
+import type { Controller, KubeObject } from '../../src/operator/controller.js';
+import { mintmakerController } from '../../src/operator/controllers/mintmaker.js';
 import { pipelineRunController } from '../../src/operator/controllers/pipelinerun.js';
 import { releaseController } from '../../src/operator/controllers/release.js';
 import { DEFAULT_SEVERITY_RULES } from '../../src/operator/operator-config.js';
@@ -46,14 +47,19 @@ function scopeTable(): Row[] {
   });
 }
 
-const controllerFor = (kind: string | undefined): Controller =>
-  kind === 'Release' ? releaseController : pipelineRunController;
+/** The controller that watches a fixture's first object (MintMaker's runs: in its namespace). */
+const controllerFor = (object: KubeObject | undefined): Controller =>
+  object?.kind === 'Release'
+    ? releaseController
+    : object?.metadata.namespace === 'mintmaker'
+      ? mintmakerController
+      : pipelineRunController;
 
 /** What the operator makes of a fixture's watched objects, delivered in their order. */
 function outcomeOf(fixture: string) {
   const objects = loadFixture(fixture);
   const watched = objects.filter((o) => o.kind === objects[0]?.kind);
-  const controller = controllerFor(objects[0]?.kind);
+  const controller = controllerFor(objects[0]);
   const context = fixtureContext(objects);
   const index = new ScopeIndex();
   let last: { observation: ReturnType<Controller['observe']>; request: unknown } | undefined;
