@@ -153,6 +153,51 @@ describe('control characters (issue 13 finding 4)', () => {
   });
 });
 
+describe("terminal colour codes in a webhook's free text", () => {
+  it("are dropped from the analyzer's log lines and a failure reason, not refused", async () => {
+    const custom = await api.post('/api/v1/webhooks/mintmaker-custom', {
+      pipelineId: 'github.com/acme/ansi@main',
+      namespace: 'rules-ns',
+      type: 'error',
+      logs: ['\u001b[31mERROR\u001b[0m: npm ci failed', 'plain line'],
+    });
+    assert.equal(custom.status, 201, JSON.stringify(custom.body));
+    assert.equal(custom.body.issue.description, 'ERROR: npm ci failed\nplain line');
+    const failure = await api.post('/api/v1/webhooks/pipeline-failure', {
+      pipelineName: 'ansi-pipeline',
+      namespace: 'rules-ns',
+      failureReason: 'step \u001b[1mbuild\u001b[22m exited 1',
+    });
+    assert.equal(failure.status, 201, JSON.stringify(failure.body));
+    assert.match(failure.body.issue.description, /reason: step build exited 1$/);
+  });
+
+  it('are still refused in what names the issue, and other control characters everywhere', async () => {
+    const before = await snapshot();
+    await assertRefused(
+      await api.post('/api/v1/webhooks/pipeline-failure', {
+        pipelineName: 'ansi-\u001b[31mpipeline',
+        namespace: 'rules-ns',
+        failureReason: 'x',
+      }),
+      'pipelineName',
+      /control characters/,
+      before,
+    );
+    await assertRefused(
+      await api.post('/api/v1/webhooks/mintmaker-custom', {
+        pipelineId: 'github.com/acme/ansi@main',
+        namespace: 'rules-ns',
+        type: 'error',
+        logs: ['a NUL \u0000 here'],
+      }),
+      'logs.0',
+      /control characters/,
+      before,
+    );
+  });
+});
+
 describe('namespaces are Kubernetes namespace names (DNS-1123 labels)', () => {
   const bad = ['TEAM-C', 'team-c/../team-a', "x'; DROP TABLE issues; --", '-a', 'a'.repeat(64)];
   for (const namespace of bad) {

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { cleanRunOf, type CleanRun } from '../../domain/mintmaker-clean-run.js';
+import { freeTextFields, withoutTerminalEscapes } from '../../domain/terminal-escapes.js';
 import { runWebhook, type Settings, type WebhookPayload } from '../../domain/webhook-engine.js';
 import type { IssueStore } from '../../store/issue-store.js';
 import type { IssueReport } from '../../domain/issue.js';
@@ -36,6 +37,7 @@ export interface WebhookRouteDeps {
 export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
   for (const { definition, bodySchema } of deps.webhooks) {
     const name = definition.name;
+    const textFields = freeTextFields(definition);
     const count = (outcome: string) => deps.metrics.webhookOutcomes.inc({ webhook: name, outcome });
     const response = definition.report
       ? { 201: ReportAnswer, ...(definition.skipWhenEmpty ? { 200: SkipAnswer } : {}) }
@@ -53,6 +55,11 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
         },
         // Count rejected payloads too: they are what a misbehaving sender looks like.
         attachValidation: true,
+        // Tool output's colour codes in free text are dropped, not refused (a 400 loses the report).
+        preValidation: (request, _reply, done) => {
+          request.body = withoutTerminalEscapes(request.body, textFields);
+          done();
+        },
       },
       async (request, reply) => {
         if (request.validationError) {
