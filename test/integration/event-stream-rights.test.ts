@@ -235,7 +235,7 @@ describe('an open event stream re-checks its rights', () => {
       const rest = await stream.rest();
       assert.equal(rest.length, 1);
       assert.equal(rest[0]!.event, 'end');
-      assert.match(rest[0]!.data.reason, /Kubernetes API did not answer/);
+      assert.match(rest[0]!.data.reason, /The Kubernetes API could not be reached \(TokenReview\)/);
     } finally {
       kube.down = false;
     }
