@@ -105,6 +105,7 @@ export class Http {
   private async attempt(url: URL, spec: RequestSpec): Promise<Response> {
     const controller = new AbortController();
     let timedOut = false;
+    let handedOver = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
@@ -133,7 +134,7 @@ export class Http {
       });
       if (spec.stream && response.ok) {
         // The caller reads as long as it likes; its own signal still ends the stream.
-        clearTimeout(timer);
+        handedOver = true;
         return response;
       }
       // Buffer the body inside the timeout, so a server that stalls mid-answer is caught too.
@@ -163,8 +164,9 @@ export class Http {
         { cause: error },
       );
     } finally {
-      if (!spec.stream) clearTimeout(timer);
-      spec.signal?.removeEventListener('abort', onAbort);
+      // Also for a stream: the timeout covered the wait for its headers.
+      clearTimeout(timer);
+      if (!handedOver) spec.signal?.removeEventListener('abort', onAbort);
     }
   }
 

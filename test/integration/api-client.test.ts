@@ -258,6 +258,17 @@ describe('the API client against the real server', () => {
 });
 
 describe('the API client transport', () => {
+  it('closing an event stream while it is being read ends the read', async () => {
+    const stream = await admin().events({ namespace: ['client-closed'] });
+    const reading = (async () => {
+      const seen = [];
+      for await (const event of stream) seen.push(event);
+      return seen;
+    })();
+    stream.close();
+    assert.deepEqual(await reading, []);
+  });
+
   it('a request to a server that never answers ends with a timeout error', async () => {
     const held = await scripted(() => undefined);
     try {
