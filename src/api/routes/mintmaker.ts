@@ -55,12 +55,16 @@ const Name = Type.String({
   maxLength: 253,
   pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
 });
-const Status = Type.Union(
-  ['Succeeded', 'Failed', 'Running', 'Unknown'].map((s) => Type.Literal(s)),
-);
+// Spelled out (not mapped from a list) so `Static<>` gives the typed client the union.
+const Status = Type.Union([
+  Type.Literal('Succeeded'),
+  Type.Literal('Failed'),
+  Type.Literal('Running'),
+  Type.Literal('Unknown'),
+]);
 const Time = Type.String({ format: 'date-time' });
 
-const RunSchema = Type.Object({
+export const RunSchema = Type.Object({
   name: Type.String(),
   runNamespace: Type.String(),
   namespace: Type.String(),
@@ -76,7 +80,7 @@ const RunSchema = Type.Object({
   truncated: Type.Boolean(),
 });
 
-const RunInputSchema = Type.Object(
+export const RunInputSchema = Type.Object(
   {
     name: Name,
     runNamespace: Type.Optional(Name),

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { Guard } from '../guard.js';
 import { ErrorSchema } from '../schemas.js';
 
-const NamespacesSchema = Type.Object({
+export const NamespacesSchema = Type.Object({
   /** Every namespace that has issues, when the caller may read issues cluster-wide. */
   all: Type.Boolean(),
   namespaces: Type.Array(Type.String()),

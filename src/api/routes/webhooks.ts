@@ -17,9 +17,12 @@ import type { ApiMetrics } from '../metrics.js';
 import { ErrorSchema, IssueSchema } from '../schemas.js';
 import { assertSameNamespace } from './issues.js';
 
-const ReportAnswer = Type.Object({ status: Type.Literal('success'), issue: IssueSchema });
-const ResolveAnswer = Type.Object({ status: Type.Literal('success'), message: Type.String() });
-const SkipAnswer = Type.Object({ info: Type.String() });
+export const ReportAnswer = Type.Object({ status: Type.Literal('success'), issue: IssueSchema });
+export const ResolveAnswer = Type.Object({
+  status: Type.Literal('success'),
+  message: Type.String(),
+});
+export const SkipAnswer = Type.Object({ info: Type.String() });
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 503: ErrorSchema };
 
 export interface WebhookRouteDeps {

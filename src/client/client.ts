@@ -1,0 +1,265 @@
+/**
+ * `KiteClient`: one typed client for the KITE API (issues, counts, namespaces, the event
+ * stream, MintMaker runs and logs, webhooks) for the operator, the CLI, tools and tests.
+ * Timeouts, safe retries and the bearer token live in http.ts; errors in errors.ts.
+ *
+ *   const kite = new KiteClient({ baseUrl, token: () => readFile(tokenPath, 'utf8') });
+ *   const page = await kite.listIssues({ namespace: ['team-a'], state: 'ACTIVE' });
+ */
+import { Http, type HttpOptions } from './http.js';
+import { readServerSentEvents } from './sse.js';
+import type {
+  Issue,
+  IssueChange,
+  IssueCountQuery,
+  IssueCounts,
+  IssueCreate,
+  IssueEvent,
+  IssueListQuery,
+  IssueUpdate,
+  Message,
+  MintmakerRun,
+  MintmakerRunInput,
+  Namespaces,
+  Page,
+  PageQuery,
+  StreamEvent,
+  WebhookReportAnswer,
+  WebhookResolveAnswer,
+  WebhookSkipAnswer,
+} from './types.js';
+
+export type KiteClientOptions = HttpOptions;
+
+export interface CallOptions {
+  /** Ends the call (and an open stream) early. */
+  signal?: AbortSignal;
+}
+
+export interface RunLogQuery {
+  /** `task/step` or a step name; absent: every step in order. */
+  step?: string;
+  format?: 'raw' | 'text';
+  /** Where the PipelineRun ran; default: the MintMaker namespace. */
+  runNamespace?: string;
+  /** Keep the stream open while the run is live, ending when it completes. */
+  follow?: boolean;
+}
+
+export interface RunListQuery extends PageQuery {
+  namespace?: string;
+  component?: string;
+}
+
+/** An open event stream: iterate it; `close()` (or breaking out of the loop) ends it. */
+export interface EventStream extends AsyncIterable<StreamEvent> {
+  close(): void;
+}
+
+const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
+
+export class KiteClient {
+  private readonly http: Http;
+
+  constructor(options: KiteClientOptions) {
+    this.http = new Http(options);
+  }
+
+  // Issues
+
+  listIssues(query: IssueListQuery = {}, options: CallOptions = {}): Promise<Page<Issue>> {
+    return this.http.json({ method: 'GET', path: 'api/v1/issues', query, ...options });
+  }
+
+  countIssues(query: IssueCountQuery = {}, options: CallOptions = {}): Promise<IssueCounts> {
+    return this.http.json({ method: 'GET', path: 'api/v1/issues/counts', query, ...options });
+  }
+
+  getIssue(id: string, options: CallOptions = {}): Promise<Issue> {
+    return this.http.json({ method: 'GET', path: `api/v1/issues/${path(id)}`, ...options });
+  }
+
+  /** Creates an issue; an active issue with the same identity is updated instead. */
+  createIssue(issue: IssueCreate, options: CallOptions = {}): Promise<Issue> {
+    return this.http.json({ method: 'POST', path: 'api/v1/issues', json: issue, ...options });
+  }
+
+  updateIssue(id: string, changes: IssueUpdate, options: CallOptions = {}): Promise<Issue> {
+    return this.http.json({
+      method: 'PUT',
+      path: `api/v1/issues/${path(id)}`,
+      json: changes,
+      ...options,
+    });
+  }
+
+  resolveIssue(id: string, options: CallOptions = {}): Promise<Issue> {
+    return this.http.json({
+      method: 'POST',
+      path: `api/v1/issues/${path(id)}/resolve`,
+      ...options,
+    });
+  }
+
+  deleteIssue(id: string, options: CallOptions = {}): Promise<void> {
+    return this.http.json({ method: 'DELETE', path: `api/v1/issues/${path(id)}`, ...options });
+  }
+
+  /** The issue's timeline (reported, updated, resolved, …), newest first. */
+  issueEvents(id: string, page: PageQuery = {}, options: CallOptions = {}) {
+    return this.http.json<Page<IssueEvent>>({
+      method: 'GET',
+      path: `api/v1/issues/${path(id)}/events`,
+      query: { ...page },
+      ...options,
+    });
+  }
+
+  relateIssues(id: string, relatedId: string, options: CallOptions = {}): Promise<Message> {
+    return this.http.json({
+      method: 'POST',
+      path: `api/v1/issues/${path(id)}/related`,
+      json: { relatedId },
+      ...options,
+    });
+  }
+
+  unrelateIssues(id: string, relatedId: string, options: CallOptions = {}): Promise<void> {
+    return this.http.json({
+      method: 'DELETE',
+      path: `api/v1/issues/${path(id, 'related', relatedId)}`,
+      ...options,
+    });
+  }
+
+  namespaces(options: CallOptions = {}): Promise<Namespaces> {
+    return this.http.json({ method: 'GET', path: 'api/v1/namespaces', ...options });
+  }
+
+  /**
+   * Opens the live stream of issue changes. Resolves once the server has accepted it
+   * (a 401/403/429 rejects with a KiteApiError), so a change made after this resolves
+   * is delivered.
+   */
+  async events(
+    query: { namespace?: readonly string[] } = {},
+    options: CallOptions = {},
+  ): Promise<EventStream> {
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    const response = await this.http.request({
+      method: 'GET',
+      path: 'api/v1/events',
+      query,
+      stream: true,
+      signal: controller.signal,
+    });
+    const body = response.body;
+    if (!body) throw new Error('The event stream answered without a body');
+    const close = () => {
+      options.signal?.removeEventListener('abort', stop);
+      controller.abort();
+    };
+    async function* messages(): AsyncGenerator<StreamEvent> {
+      try {
+        for await (const message of readServerSentEvents(body as ReadableStream<Uint8Array>)) {
+          const data = JSON.parse(message.data) as Record<string, unknown>;
+          if (message.event === 'dropped' || message.event === 'end') {
+            yield { type: message.event, ...data } as StreamEvent;
+            if (message.event === 'end') return;
+          } else {
+            const change = data as unknown as IssueChange;
+            yield { type: change.type, change };
+          }
+        }
+      } catch (error) {
+        // Closing the stream is how it ends, not a failure.
+        if (!controller.signal.aborted) throw error;
+      } finally {
+        close();
+      }
+    }
+    const iterator = messages();
+    return { [Symbol.asyncIterator]: () => iterator, close };
+  }
+
+  // MintMaker
+
+  listRuns(query: RunListQuery = {}, options: CallOptions = {}): Promise<Page<MintmakerRun>> {
+    return this.http.json({
+      method: 'GET',
+      path: 'api/v1/mintmaker/runs',
+      query: { ...query },
+      ...options,
+    });
+  }
+
+  /** A run's log as a byte stream (`follow: true` keeps it open while the run is live). */
+  async runLog(
+    run: string,
+    query: RunLogQuery = {},
+    options: CallOptions = {},
+  ): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.http.request({
+      method: 'GET',
+      path: `api/v1/mintmaker/runs/${path(run)}/logs`,
+      query: { ...query },
+      stream: true,
+      ...options,
+    });
+    if (!response.body) throw new Error('The log answered without a body');
+    return response.body;
+  }
+
+  /** A run's whole log as text. */
+  async runLogText(run: string, query: RunLogQuery = {}, options: CallOptions = {}) {
+    const response = await this.http.request({
+      method: 'GET',
+      path: `api/v1/mintmaker/runs/${path(run)}/logs`,
+      query: { ...query, follow: undefined },
+      ...options,
+    });
+    return response.text();
+  }
+
+  /** Archives a run's record (the bridge operator does this when a run completes). */
+  registerRun(run: MintmakerRunInput, options: CallOptions = {}): Promise<MintmakerRun> {
+    return this.http.json({ method: 'POST', path: 'api/v1/mintmaker/runs', json: run, ...options });
+  }
+
+  /** Archives one step's log; a stream body is sent once, never retried. */
+  uploadStepLog(
+    step: { run: string; task: string; step: string; position: number; runNamespace?: string },
+    log: string | ReadableStream<Uint8Array>,
+    options: CallOptions = {},
+  ): Promise<{ bytes: number; truncated: boolean }> {
+    return this.http.json({
+      method: 'PUT',
+      path: `api/v1/mintmaker/runs/${path(step.run, 'steps', step.task, step.step)}`,
+      query: { position: step.position, runNamespace: step.runNamespace },
+      text: log,
+      ...options,
+    });
+  }
+
+  // Webhooks
+
+  /**
+   * Posts a report to a webhook (`pipeline-failure`, `build-failure`, a configured one):
+   * a report answers with the issue, a success webhook with what it resolved, an empty
+   * report to a `skipWhenEmpty` webhook with `info`.
+   */
+  webhook(
+    name: string,
+    payload: { namespace: string } & Record<string, unknown>,
+    options: CallOptions = {},
+  ): Promise<WebhookReportAnswer | WebhookResolveAnswer | WebhookSkipAnswer> {
+    return this.http.json({
+      method: 'POST',
+      path: `api/v1/webhooks/${path(name)}`,
+      json: payload,
+      ...options,
+    });
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The client's types, derived from the TypeBox schemas the server validates and
+ * serializes with (`Static<typeof …>`), so there is no second copy to drift. Type-only
+ * imports: nothing from the server (Fastify, the store) is loaded by the client.
+ */
+import type { Static } from 'typebox';
+import type { IssueChange } from '../domain/issue.js';
+import type { RunInputSchema, RunSchema } from '../api/routes/mintmaker.js';
+import type { NamespacesSchema } from '../api/routes/namespaces.js';
+import type { ReportAnswer, ResolveAnswer, SkipAnswer } from '../api/routes/webhooks.js';
+import type {
+  CountQuerySchema,
+  CountsSchema,
+  EventSchema,
+  IssueCreateSchema,
+  IssueSchema,
+  IssueUpdateSchema,
+  ListQuerySchema,
+  MessageSchema,
+} from '../api/schemas.js';
+
+export type Issue = Static<typeof IssueSchema>;
+export type IssueCreate = Static<typeof IssueCreateSchema>;
+export type IssueUpdate = Static<typeof IssueUpdateSchema>;
+/** Every list filter; `limit` and `offset` default on the server (50, 0). */
+export type IssueListQuery = Partial<Static<typeof ListQuerySchema>>;
+export type IssueCountQuery = Static<typeof CountQuerySchema>;
+export type IssueCounts = Static<typeof CountsSchema>;
+export type IssueEvent = Static<typeof EventSchema>;
+export type Message = Static<typeof MessageSchema>;
+export type Namespaces = Static<typeof NamespacesSchema>;
+export type MintmakerRun = Static<typeof RunSchema>;
+export type MintmakerRunInput = Static<typeof RunInputSchema>;
+export type WebhookReportAnswer = Static<typeof ReportAnswer>;
+export type WebhookResolveAnswer = Static<typeof ResolveAnswer>;
+export type WebhookSkipAnswer = Static<typeof SkipAnswer>;
+
+export interface Page<T> {
+  data: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface PageQuery {
+  limit?: number;
+  offset?: number;
+}
+
+/** One message of the event stream: an issue change, or the stream telling about itself. */
+export type StreamEvent =
+  | { type: IssueChange['type']; change: IssueChange }
+  | { type: 'dropped'; namespaces: string[]; remaining: string[] }
+  | { type: 'end'; reason: string };
+
+export type { IssueChange };
