@@ -1,5 +1,6 @@
-// Lint rules: typescript-eslint's recommended type-aware set, plus the layering rule
-// from STYLE.md (the domain layer does no I/O).
+// Lint rules: typescript-eslint's recommended type-aware set, named exports only, and the
+// layering of src/ (docs/decisions/0023-layers.md): the domain does no I/O, nothing below
+// the HTTP layer imports it.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -16,7 +17,10 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-syntax': [
         'error',
-        { selector: 'ExportAllDeclaration', message: 'Use named exports (STYLE.md).' },
+        {
+          selector: 'ExportAllDeclaration',
+          message: 'Use named exports: every import names what it uses.',
+        },
       ],
     },
   },
