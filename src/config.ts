@@ -2,8 +2,19 @@
  * Every setting of `kite serve`, typed and read once at start-up: flags win over
  * environment variables, which win over defaults. Nothing else reads `process.env`.
  */
-import { isIP } from 'node:net';
 import { InputError } from './domain/errors.js';
+import {
+  byteSize,
+  duration,
+  integer,
+  kubearchiveUrl,
+  list,
+  publicUrl,
+  trustedProxies,
+  userList,
+} from './setting-values.js';
+
+export { byteSize, duration, publicUrl } from './setting-values.js';
 
 export interface ServeConfig {
   host: string;
@@ -87,264 +98,211 @@ export interface ServeConfig {
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean | undefined>>;
 type Env = Readonly<Record<string, string | undefined>>;
 
-const ENV_NAMES: Record<keyof ServeConfig, string> = {
-  host: 'KITE_HOST',
-  port: 'KITE_PORT',
-  databaseUrl: 'KITE_DATABASE_URL',
-  dataDir: 'KITE_DATA_DIR',
-  databasePoolSize: 'KITE_DATABASE_POOL_SIZE',
-  bodyLimitBytes: 'KITE_BODY_LIMIT',
-  webhooksFile: 'KITE_WEBHOOKS_FILE',
-  retentionMs: 'KITE_RETENTION',
-  pruneIntervalMs: 'KITE_PRUNE_INTERVAL',
-  pipelineRunLogsBaseUrl: 'KITE_PIPELINE_RUN_LOGS_URL',
-  logLevel: 'KITE_LOG_LEVEL',
-  demo: 'KITE_DEMO',
-  authMode: 'KITE_AUTH_MODE',
-  kubeconfig: 'KUBECONFIG',
-  authCacheTtlMs: 'KITE_AUTH_CACHE_TTL',
-  authNegativeCacheTtlMs: 'KITE_AUTH_NEGATIVE_CACHE_TTL',
-  authCacheSize: 'KITE_AUTH_CACHE_SIZE',
-  rbacGroup: 'KITE_RBAC_GROUP',
-  rbacResource: 'KITE_RBAC_RESOURCE',
-  rbacReadVerb: 'KITE_RBAC_READ_VERB',
-  rbacWriteVerb: 'KITE_RBAC_WRITE_VERB',
-  rbacReportVerb: 'KITE_RBAC_REPORT_VERB',
-  mintmakerNamespace: 'KITE_MINTMAKER_NAMESPACE',
-  logUploaders: 'KITE_LOG_UPLOADERS',
-  logCapBytes: 'KITE_LOG_CAP',
-  redactPatternsFile: 'KITE_REDACT_PATTERNS_FILE',
-  logRetentionMs: 'KITE_LOG_RETENTION',
-  logRunsPerComponent: 'KITE_LOG_RUNS_PER_COMPONENT',
-  kubearchiveUrl: 'KITE_KUBEARCHIVE_URL',
-  kubearchiveCaFile: 'KITE_KUBEARCHIVE_CA_FILE',
-  podReporters: 'KITE_POD_REPORTERS',
-  podReporterWebhooks: 'KITE_POD_REPORTER_WEBHOOKS',
-  podReportersNamespace: 'KITE_POD_REPORTERS_NAMESPACE',
-  podReporterCacheTtlMs: 'KITE_POD_REPORTER_CACHE_TTL',
-  trustedProxies: 'KITE_TRUSTED_PROXIES',
-  publicUrl: 'KITE_PUBLIC_URL',
-  eventStreamsPerCaller: 'KITE_EVENT_STREAMS_PER_CALLER',
-  headersTimeoutMs: 'KITE_HEADERS_TIMEOUT',
-  requestTimeoutMs: 'KITE_REQUEST_TIMEOUT',
-  keepAliveTimeoutMs: 'KITE_KEEP_ALIVE_TIMEOUT',
-  idleTimeoutMs: 'KITE_IDLE_TIMEOUT',
-  kubeApiTimeoutMs: 'KITE_KUBE_API_TIMEOUT',
-  rateLimit: 'KITE_RATE_LIMIT',
-  rateLimitWindowMs: 'KITE_RATE_LIMIT_WINDOW',
-};
+/** How one setting is given: its environment variable, its default and its flag, if any. */
+export interface Setting {
+  env: string;
+  /** Text parsed like a given value; none: unset, or derived from another setting. */
+  default?: string;
+  /** The `kite serve` flag (commander syntax); a flag without `<value>` is a boolean. */
+  flag?: string;
+  help?: string;
+}
 
 /** The webhooks MintMaker's Renovate log analyzer calls. */
 export const ANALYZER_WEBHOOKS = ['mintmaker-custom', 'pipeline-success', 'pipeline-failure'];
 
 /**
- * Requests per caller per minute on the expensive routes (20 a second). Generous: konflux-ui's
- * overview asks about ten lists and counts per page view. Off by default in
- * `--auth-mode none` (one local user, the demo) unless set.
+ * Every setting of `kite serve`, declared once: `kite`'s flags (src/cli/main.ts) and the
+ * environment variables read here both come from this table, and so do the defaults.
+ * `KITE_RATE_LIMIT`'s default (requests per caller per window on the expensive routes, 20 a
+ * second) is generous: konflux-ui's overview asks about ten lists and counts per page view;
+ * it is off (`0`) in `--auth-mode none` (one local user, the demo) unless set.
  */
-const DEFAULT_RATE_LIMIT = '1200';
+export const SERVE_SETTINGS: Readonly<Record<keyof ServeConfig, Setting>> = {
+  host: {
+    env: 'KITE_HOST',
+    default: '127.0.0.1',
+    flag: '--host <host>',
+    help: 'address to listen on',
+  },
+  port: { env: 'KITE_PORT', default: '8080', flag: '--port <port>', help: 'port to listen on' },
+  databaseUrl: {
+    env: 'KITE_DATABASE_URL',
+    flag: '--database-url <url>',
+    help: 'server PostgreSQL (postgres://…); default: embedded PGlite',
+  },
+  dataDir: {
+    env: 'KITE_DATA_DIR',
+    default: '.kite',
+    flag: '--data-dir <dir>',
+    help: 'folder of the embedded database',
+  },
+  databasePoolSize: { env: 'KITE_DATABASE_POOL_SIZE', default: '10' },
+  bodyLimitBytes: {
+    env: 'KITE_BODY_LIMIT',
+    default: '1Mi',
+    flag: '--body-limit <size>',
+    help: 'largest accepted request body, e.g. 1Mi',
+  },
+  webhooksFile: {
+    env: 'KITE_WEBHOOKS_FILE',
+    flag: '--webhooks-file <file>',
+    help: 'extra declarative webhooks (YAML or JSON)',
+  },
+  retentionMs: {
+    env: 'KITE_RETENTION',
+    default: '30d',
+    flag: '--retention <duration>',
+    help: 'prune resolved issues and events older than this',
+  },
+  pruneIntervalMs: { env: 'KITE_PRUNE_INTERVAL', default: '1h' },
+  pipelineRunLogsBaseUrl: { env: 'KITE_PIPELINE_RUN_LOGS_URL' },
+  logLevel: {
+    env: 'KITE_LOG_LEVEL',
+    default: 'info',
+    flag: '--log-level <level>',
+    help: 'trace, debug, info, warn, error',
+  },
+  demo: {
+    env: 'KITE_DEMO',
+    default: 'false',
+    flag: '--demo',
+    help: 'add a few realistic demo issues to an empty store',
+  },
+  authMode: {
+    env: 'KITE_AUTH_MODE',
+    default: 'auto',
+    flag: '--auth-mode <mode>',
+    help: 'kubernetes, none (loopback only) or auto',
+  },
+  kubeconfig: { env: 'KUBECONFIG' },
+  authCacheTtlMs: { env: 'KITE_AUTH_CACHE_TTL', default: '30s' },
+  authNegativeCacheTtlMs: { env: 'KITE_AUTH_NEGATIVE_CACHE_TTL', default: '5s' },
+  authCacheSize: { env: 'KITE_AUTH_CACHE_SIZE', default: '10000' },
+  rbacGroup: { env: 'KITE_RBAC_GROUP', default: 'kite.konflux-ci.dev' },
+  rbacResource: { env: 'KITE_RBAC_RESOURCE', default: 'issues' },
+  rbacReadVerb: { env: 'KITE_RBAC_READ_VERB', default: 'get' },
+  rbacWriteVerb: { env: 'KITE_RBAC_WRITE_VERB', default: 'update' },
+  rbacReportVerb: { env: 'KITE_RBAC_REPORT_VERB', default: 'create' },
+  mintmakerNamespace: { env: 'KITE_MINTMAKER_NAMESPACE', default: 'mintmaker' },
+  logUploaders: { env: 'KITE_LOG_UPLOADERS', default: 'system:serviceaccount:kite:kite-operator' },
+  logCapBytes: { env: 'KITE_LOG_CAP', default: '50Mi' },
+  redactPatternsFile: { env: 'KITE_REDACT_PATTERNS_FILE' },
+  logRetentionMs: { env: 'KITE_LOG_RETENTION', default: '30d' },
+  logRunsPerComponent: { env: 'KITE_LOG_RUNS_PER_COMPONENT', default: '20' },
+  kubearchiveUrl: { env: 'KITE_KUBEARCHIVE_URL' },
+  kubearchiveCaFile: { env: 'KITE_KUBEARCHIVE_CA_FILE' },
+  podReporters: { env: 'KITE_POD_REPORTERS', default: 'false' },
+  podReporterWebhooks: { env: 'KITE_POD_REPORTER_WEBHOOKS', default: ANALYZER_WEBHOOKS.join(',') },
+  podReportersNamespace: { env: 'KITE_POD_REPORTERS_NAMESPACE' },
+  podReporterCacheTtlMs: { env: 'KITE_POD_REPORTER_CACHE_TTL', default: '5s' },
+  trustedProxies: { env: 'KITE_TRUSTED_PROXIES' },
+  publicUrl: {
+    env: 'KITE_PUBLIC_URL',
+    flag: '--public-url <url>',
+    help: 'the API as users reach it (e.g. the console proxy prefix): links become absolute',
+  },
+  eventStreamsPerCaller: { env: 'KITE_EVENT_STREAMS_PER_CALLER', default: '20' },
+  headersTimeoutMs: { env: 'KITE_HEADERS_TIMEOUT', default: '10s' },
+  requestTimeoutMs: { env: 'KITE_REQUEST_TIMEOUT', default: '60s' },
+  keepAliveTimeoutMs: { env: 'KITE_KEEP_ALIVE_TIMEOUT', default: '65s' },
+  idleTimeoutMs: { env: 'KITE_IDLE_TIMEOUT', default: '10m' },
+  kubeApiTimeoutMs: { env: 'KITE_KUBE_API_TIMEOUT', default: '10s' },
+  rateLimit: { env: 'KITE_RATE_LIMIT', default: '1200' },
+  rateLimitWindowMs: { env: 'KITE_RATE_LIMIT_WINDOW', default: '1m' },
+};
 
 export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
-  const pick = (key: keyof ServeConfig): string | undefined => {
+  const given = (key: keyof ServeConfig): string | undefined => {
     const flag = flags[key];
     if (typeof flag === 'boolean') return String(flag);
-    return flag ?? env[ENV_NAMES[key]] ?? undefined;
+    return flag ?? env[SERVE_SETTINGS[key].env];
+  };
+  const pick = (key: keyof ServeConfig): string | undefined =>
+    given(key) ?? SERVE_SETTINGS[key].default;
+  /** A setting the table gives a default. */
+  const text = (key: keyof ServeConfig): string => {
+    const value = pick(key);
+    if (value === undefined) throw new Error(`the setting ${key} has no default`);
+    return value;
   };
   const databaseUrl = pick('databaseUrl');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new InputError(`${ENV_NAMES.databaseUrl} must be a postgres:// URL`);
+    throw new InputError(`${SERVE_SETTINGS.databaseUrl.env} must be a postgres:// URL`);
   }
-  const mintmakerNamespace = pick('mintmakerNamespace') ?? 'mintmaker';
-  const authModeValue = authMode(pick('authMode') ?? 'auto');
-  const headersTimeoutMs = duration('headers timeout', pick('headersTimeoutMs') ?? '10s');
-  const requestTimeoutMs = duration('request timeout', pick('requestTimeoutMs') ?? '60s');
+  const mintmakerNamespace = text('mintmakerNamespace');
+  const authModeValue = authMode(text('authMode'));
+  const headersTimeoutMs = duration('headers timeout', text('headersTimeoutMs'));
+  const requestTimeoutMs = duration('request timeout', text('requestTimeoutMs'));
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new InputError(
-      `${ENV_NAMES.headersTimeoutMs} must not be longer than ${ENV_NAMES.requestTimeoutMs}`,
+      `${SERVE_SETTINGS.headersTimeoutMs.env} must not be longer than ${SERVE_SETTINGS.requestTimeoutMs.env}`,
     );
   }
   return {
-    host: pick('host') ?? '127.0.0.1',
-    port: integer('port', pick('port') ?? '8080', 0, 65535),
+    host: text('host'),
+    port: integer('port', text('port'), 0, 65535),
     databaseUrl,
-    dataDir: pick('dataDir') ?? '.kite',
-    databasePoolSize: integer('databasePoolSize', pick('databasePoolSize') ?? '10', 1, 1000),
-    bodyLimitBytes: byteSize(pick('bodyLimitBytes') ?? '1Mi', 'body limit'),
+    dataDir: text('dataDir'),
+    databasePoolSize: integer('databasePoolSize', text('databasePoolSize'), 1, 1000),
+    bodyLimitBytes: byteSize(text('bodyLimitBytes'), 'body limit'),
     webhooksFile: pick('webhooksFile'),
-    retentionMs: duration('retention', pick('retentionMs') ?? '30d'),
-    pruneIntervalMs: duration('pruneInterval', pick('pruneIntervalMs') ?? '1h'),
+    retentionMs: duration('retention', text('retentionMs')),
+    pruneIntervalMs: duration('pruneInterval', text('pruneIntervalMs')),
     pipelineRunLogsBaseUrl: pick('pipelineRunLogsBaseUrl'),
-    logLevel: pick('logLevel') ?? 'info',
-    demo: pick('demo') === 'true',
+    logLevel: text('logLevel'),
+    demo: boolean('demo', text('demo')),
     authMode: authModeValue,
     kubeconfig: pick('kubeconfig') || undefined,
-    authCacheTtlMs: duration('auth cache TTL', pick('authCacheTtlMs') ?? '30s'),
-    authNegativeCacheTtlMs: duration(
-      'auth negative cache TTL',
-      pick('authNegativeCacheTtlMs') ?? '5s',
-    ),
-    authCacheSize: integer('authCacheSize', pick('authCacheSize') ?? '10000', 1, 10_000_000),
-    rbacGroup: pick('rbacGroup') ?? 'kite.konflux-ci.dev',
-    rbacResource: pick('rbacResource') ?? 'issues',
-    rbacReadVerb: pick('rbacReadVerb') ?? 'get',
-    rbacWriteVerb: pick('rbacWriteVerb') ?? 'update',
-    rbacReportVerb: pick('rbacReportVerb') ?? 'create',
+    authCacheTtlMs: duration('auth cache TTL', text('authCacheTtlMs')),
+    authNegativeCacheTtlMs: duration('auth negative cache TTL', text('authNegativeCacheTtlMs')),
+    authCacheSize: integer('authCacheSize', text('authCacheSize'), 1, 10_000_000),
+    rbacGroup: text('rbacGroup'),
+    rbacResource: text('rbacResource'),
+    rbacReadVerb: text('rbacReadVerb'),
+    rbacWriteVerb: text('rbacWriteVerb'),
+    rbacReportVerb: text('rbacReportVerb'),
     mintmakerNamespace,
-    logUploaders: userList(
-      'KITE_LOG_UPLOADERS',
-      pick('logUploaders') ?? 'system:serviceaccount:kite:kite-operator',
-    ),
-    logCapBytes: byteSize(pick('logCapBytes') ?? '50Mi', 'log cap'),
+    logUploaders: userList(SERVE_SETTINGS.logUploaders.env, text('logUploaders')),
+    logCapBytes: byteSize(text('logCapBytes'), 'log cap'),
     redactPatternsFile: pick('redactPatternsFile'),
-    logRetentionMs: duration('log retention', pick('logRetentionMs') ?? '30d'),
-    logRunsPerComponent: integer(
-      'logRunsPerComponent',
-      pick('logRunsPerComponent') ?? '20',
-      1,
-      1_000_000,
-    ),
+    logRetentionMs: duration('log retention', text('logRetentionMs')),
+    logRunsPerComponent: integer('logRunsPerComponent', text('logRunsPerComponent'), 1, 1_000_000),
     kubearchiveUrl: kubearchiveUrl(pick('kubearchiveUrl')),
     kubearchiveCaFile: pick('kubearchiveCaFile'),
-    podReporters: boolean('podReporters', pick('podReporters') ?? 'false'),
-    podReporterWebhooks: list(pick('podReporterWebhooks')) ?? ANALYZER_WEBHOOKS,
+    podReporters: boolean('podReporters', text('podReporters')),
+    podReporterWebhooks: list(text('podReporterWebhooks')) ?? ANALYZER_WEBHOOKS,
     podReportersNamespace: pick('podReportersNamespace') || mintmakerNamespace,
-    podReporterCacheTtlMs: duration(
-      'pod reporter cache TTL',
-      pick('podReporterCacheTtlMs') ?? '5s',
-    ),
+    podReporterCacheTtlMs: duration('pod reporter cache TTL', text('podReporterCacheTtlMs')),
     trustedProxies: trustedProxies(pick('trustedProxies')),
-    publicUrl: publicUrl(ENV_NAMES.publicUrl, pick('publicUrl')),
+    publicUrl: publicUrl(SERVE_SETTINGS.publicUrl.env, pick('publicUrl')),
     eventStreamsPerCaller: integer(
       'eventStreamsPerCaller',
-      pick('eventStreamsPerCaller') ?? '20',
+      text('eventStreamsPerCaller'),
       1,
       100_000,
     ),
     headersTimeoutMs,
     requestTimeoutMs,
-    keepAliveTimeoutMs: duration('keep-alive timeout', pick('keepAliveTimeoutMs') ?? '65s'),
-    idleTimeoutMs: duration('idle timeout', pick('idleTimeoutMs') ?? '10m'),
-    kubeApiTimeoutMs: duration('Kubernetes API timeout', pick('kubeApiTimeoutMs') ?? '10s'),
+    keepAliveTimeoutMs: duration('keep-alive timeout', text('keepAliveTimeoutMs')),
+    idleTimeoutMs: duration('idle timeout', text('idleTimeoutMs')),
+    kubeApiTimeoutMs: duration('Kubernetes API timeout', text('kubeApiTimeoutMs')),
     rateLimit: integer(
       'rateLimit',
-      pick('rateLimit') ?? (authModeValue === 'none' ? '0' : DEFAULT_RATE_LIMIT),
+      given('rateLimit') ?? (authModeValue === 'none' ? '0' : text('rateLimit')),
       0,
       1_000_000,
     ),
-    rateLimitWindowMs: duration('rate limit window', pick('rateLimitWindowMs') ?? '1m'),
+    rateLimitWindowMs: duration('rate limit window', text('rateLimitWindowMs')),
   };
 }
 
 function boolean(name: keyof ServeConfig, text: string): boolean {
   if (text === 'true' || text === 'false') return text === 'true';
-  throw new InputError(`${ENV_NAMES[name]} must be true or false, got "${text}"`);
-}
-
-/** A comma-separated list; undefined when not given or empty. */
-function list(text: string | undefined): string[] | undefined {
-  const items = (text ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
-  return items.length ? items : undefined;
-}
-
-function trustedProxies(text: string | undefined): string[] {
-  const addresses = list(text) ?? [];
-  for (const address of addresses) {
-    if (isIP(address) === 0) {
-      throw new InputError(
-        `KITE_TRUSTED_PROXIES must be IP addresses separated by commas, got "${address}"`,
-      );
-    }
-  }
-  return addresses;
-}
-
-/**
- * The public base URL (`KITE_PUBLIC_URL` / the operator's `publicUrl`): an http(s) URL
- * with a host, no query or fragment; kept without its trailing slashes.
- */
-export function publicUrl(name: string, text: string | undefined): string | undefined {
-  if (text === undefined || text === '') return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  if (!url || !/^https?:$/.test(url.protocol) || !url.host || url.search || url.hash) {
-    throw new InputError(
-      `${name} must be an http(s):// URL without a query or fragment, e.g. https://console.example.com/api/k8s/plugins/kite, got "${text}"`,
-    );
-  }
-  return text.replace(/\/+$/, '');
-}
-
-function kubearchiveUrl(url: string | undefined): string | undefined {
-  if (url === undefined || url === '') return undefined;
-  if (!/^https?:\/\/[^/]+/.test(url)) {
-    throw new InputError(`KITE_KUBEARCHIVE_URL must be an http(s):// URL, got "${url}"`);
-  }
-  return url.replace(/\/+$/, '');
-}
-
-/** A comma-separated list of user names (or `*`), none of them empty. */
-function userList(name: string, text: string): string[] {
-  const names = text.split(',').map((entry) => entry.trim());
-  if (names.some((entry) => entry === '')) {
-    throw new InputError(`${name} must be user names separated by commas (or *), got "${text}"`);
-  }
-  return names;
+  throw new InputError(`${SERVE_SETTINGS[name].env} must be true or false, got "${text}"`);
 }
 
 function authMode(text: string): ServeConfig['authMode'] {
   if (text === 'kubernetes' || text === 'none' || text === 'auto') return text;
   throw new InputError(`KITE_AUTH_MODE must be kubernetes, none or auto, got "${text}"`);
-}
-
-function integer(name: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new InputError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
-  }
-  return value;
-}
-
-const DURATION_UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
-
-/** `90s`, `15m`, `12h`, `30d` (or a bare number of seconds). */
-export function duration(name: string, text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  const unit = DURATION_UNITS[match?.[2] ?? 's'];
-  if (!match || unit === undefined || Number(match[1]) <= 0) {
-    throw new InputError(`${name} must be a duration such as 90s, 15m, 12h or 30d, got "${text}"`);
-  }
-  return Math.round(Number(match[1]) * unit);
-}
-
-const SIZE_UNITS: Record<string, number> = {
-  '': 1,
-  k: 1000,
-  ki: 1024,
-  m: 1e6,
-  mi: 1024 ** 2,
-  g: 1e9,
-  gi: 1024 ** 3,
-};
-
-/** Kubernetes-style quantities: `1048576`, `512Ki`, `1Mi`, `2M`. */
-export function byteSize(text: string, name = 'size'): number {
-  const match = /^(\d+)\s*([kmg]i?)?b?$/i.exec(text.trim());
-  const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()];
-  if (!match || unit === undefined || Number(match[1]) <= 0) {
-    throw new InputError(`${name} must be a size such as 1048576, 512Ki or 1Mi, got "${text}"`);
-  }
-  return Number(match[1]) * unit;
 }

@@ -5,22 +5,14 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { ISSUE_TYPES, SEVERITIES, STATES } from '../domain/issue.js';
 import { StringEnum } from '../domain/string-enum.js';
+import { LabelsSchema, NAMESPACE_PATTERN, NamespaceName } from '../domain/value-schemas.js';
+
+export { LabelsSchema, NAMESPACE_PATTERN, NamespaceName } from '../domain/value-schemas.js';
 
 export const SeveritySchema = StringEnum(SEVERITIES);
 export const IssueTypeSchema = StringEnum(ISSUE_TYPES);
 export const StateSchema = StringEnum(STATES);
 
-const LABEL_KEY = '^[A-Za-z0-9]([A-Za-z0-9._/-]{0,315}[A-Za-z0-9])?$';
-export const LabelsSchema = Type.Unsafe<Record<string, string>>({
-  type: 'object',
-  propertyNames: { pattern: LABEL_KEY },
-  additionalProperties: { type: 'string', maxLength: 1024 },
-  maxProperties: 64,
-  description: 'free-form string labels (component, application, cluster, event type, …)',
-});
-
-/** A Kubernetes namespace name: a DNS-1123 label (lowercase letters, digits, `-`; ≤ 63). */
-export const NAMESPACE_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 const NAMESPACE_OR_EMPTY_PATTERN = '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$';
 /** Text with at least one visible character: a title of spaces names nothing. */
 export const VISIBLE_TEXT_PATTERN = '\\S';
@@ -39,10 +31,6 @@ export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
   [VISIBLE_TEXT_PATTERN]: 'must contain visible text',
   [LINK_URL_PATTERN]: 'must be an http(s) URL or a path starting with "/"',
 };
-
-export const NamespaceName = (options: { description?: string } = {}) =>
-  // The pattern bounds the length (63) too, so one message says everything.
-  Type.String({ pattern: NAMESPACE_PATTERN, ...options });
 
 const Timestamp = Type.String({ format: 'date-time' });
 const Uuid = Type.String({ format: 'uuid' });

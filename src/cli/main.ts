@@ -4,7 +4,12 @@
  * parses flags and hands them to the component.
  */
 import { Command, Option } from 'commander';
-import { resolveServeConfig, type ServeFlags } from '../config.js';
+import {
+  resolveServeConfig,
+  SERVE_SETTINGS,
+  type ServeConfig,
+  type ServeFlags,
+} from '../config.js';
 import { migrate } from '../store/migrations.js';
 import { openConfiguredDatabase, startServer, versionInfo } from '../server.js';
 
@@ -12,59 +17,36 @@ const program = new Command('kite')
   .description('KITE: the issues engine for Kubernetes CI (Konflux)')
   .version(versionInfo().version);
 
-const databaseOptions = (command: Command) =>
-  command
-    .addOption(
-      new Option(
-        '--database-url <url>',
-        'server PostgreSQL (postgres://…); default: embedded PGlite',
-      ).env('KITE_DATABASE_URL'),
-    )
-    .addOption(
-      new Option('--data-dir <dir>', 'folder of the embedded database').env('KITE_DATA_DIR'),
-    );
+/** Commander's attribute name of each settings flag → its key in the settings table. */
+const serveFlagKeys = new Map<string, keyof ServeConfig>();
 
-databaseOptions(
-  program
-    .command('serve')
-    .description('run the REST API server')
-    .addOption(
-      new Option('--host <host>', 'address to listen on (default 127.0.0.1)').env('KITE_HOST'),
-    )
-    .addOption(new Option('--port <port>', 'port to listen on (default 8080)').env('KITE_PORT'))
-    .addOption(
-      new Option('--webhooks-file <file>', 'extra declarative webhooks (YAML or JSON)').env(
-        'KITE_WEBHOOKS_FILE',
-      ),
-    )
-    .addOption(
-      new Option('--body-limit <size>', 'largest accepted request body, e.g. 1Mi').env(
-        'KITE_BODY_LIMIT',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--retention <duration>',
-        'prune resolved issues and events older than this (default 30d)',
-      ).env('KITE_RETENTION'),
-    )
-    .addOption(
-      new Option('--log-level <level>', 'trace, debug, info, warn, error').env('KITE_LOG_LEVEL'),
-    )
-    .addOption(
-      new Option('--demo', 'add a few realistic demo issues to an empty store').env('KITE_DEMO'),
-    )
-    .addOption(
-      new Option('--auth-mode <mode>', 'kubernetes, none (loopback only) or auto (default)').env(
-        'KITE_AUTH_MODE',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--public-url <url>',
-        'the API as users reach it (e.g. the console proxy prefix): links become absolute',
-      ).env('KITE_PUBLIC_URL'),
-    ),
+/**
+ * Adds the flags of `keys` from the settings table. Their environment variables are read by
+ * `resolveServeConfig`, not by commander: commander makes any set variable of a boolean flag
+ * `true`, so `KITE_DEMO=false` would turn the demo on.
+ */
+function settingOptions(command: Command, keys: readonly (keyof ServeConfig)[]): Command {
+  for (const key of keys) {
+    const setting = SERVE_SETTINGS[key];
+    if (!setting.flag) continue;
+    const notes = [`env: ${setting.env}`];
+    if (setting.default !== undefined && setting.default !== 'false') {
+      notes.push(`default: ${setting.default}`);
+    }
+    const option = new Option(setting.flag, `${setting.help ?? ''} (${notes.join(', ')})`);
+    serveFlagKeys.set(option.attributeName(), key);
+    command.addOption(option);
+  }
+  return command;
+}
+
+const DATABASE_SETTINGS = ['databaseUrl', 'dataDir'] as const;
+// `Object.keys` types its answer as strings; the table is a Record over exactly these keys.
+const SERVE_FLAG_SETTINGS = Object.keys(SERVE_SETTINGS) as (keyof ServeConfig)[];
+
+settingOptions(
+  program.command('serve').description('run the REST API server'),
+  SERVE_FLAG_SETTINGS,
 ).action(async (flags: Record<string, string | boolean | undefined>) => {
   const config = resolveServeConfig(toServeFlags(flags), process.env);
   const server = await startServer(config, { env: process.env });
@@ -85,8 +67,9 @@ databaseOptions(
   process.on('SIGINT', () => stop('SIGINT'));
 });
 
-databaseOptions(
+settingOptions(
   program.command('migrate').description('apply database migrations and exit'),
+  DATABASE_SETTINGS,
 ).action(async (flags: Record<string, string | boolean | undefined>) => {
   const config = resolveServeConfig(toServeFlags(flags), process.env);
   const db = await openConfiguredDatabase(config);
@@ -184,19 +167,9 @@ program
   });
 
 function toServeFlags(flags: Record<string, string | boolean | undefined>): ServeFlags {
-  return {
-    host: flags.host,
-    port: flags.port,
-    databaseUrl: flags.databaseUrl,
-    dataDir: flags.dataDir,
-    webhooksFile: flags.webhooksFile,
-    bodyLimitBytes: flags.bodyLimit,
-    retentionMs: flags.retention,
-    logLevel: flags.logLevel,
-    demo: flags.demo,
-    authMode: flags.authMode,
-    publicUrl: flags.publicUrl,
-  };
+  const serveFlags: ServeFlags = {};
+  for (const [name, key] of serveFlagKeys) serveFlags[key] = flags[name];
+  return serveFlags;
 }
 
 program.parseAsync().catch((error: unknown) => {

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { crc32, deflateRaw as deflateRawCb, gunzipSync, inflateRawSync } from 'node:zlib';
 import { ConflictError, InputError, NotFoundError } from '../domain/errors.js';
 import type { Database } from '../store/database.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../store/pg-errors.js';
 import { SEGMENT } from './gzip-segments.js';
 
 const deflateRaw = promisify(deflateRawCb);
@@ -287,7 +288,7 @@ export function createLogArchive(db: Database): LogArchive {
         .catch((error: unknown) => {
           // The run was deleted since it was looked up (pruned, or dropped because the
           // cluster says it is someone else's: src/logs/run-ownership.ts).
-          if (hasCode(error, '23503')) throw new NotFoundError('MintMaker run not found');
+          if (isForeignKeyViolation(error)) throw new NotFoundError('MintMaker run not found');
           throw error;
         });
       if (claimed.rows.length === 0) throw new ConflictError(UPLOAD_IN_PROGRESS);
@@ -554,7 +555,3 @@ async function* chunks<T>(
     if (!current.full) return;
   }
 }
-
-const hasCode = (error: unknown, code: string) =>
-  typeof error === 'object' && error !== null && 'code' in error && error.code === code;
-const isUniqueViolation = (error: unknown) => hasCode(error, '23505');

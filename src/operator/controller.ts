@@ -6,8 +6,9 @@
  * file implementing this, plus one line in controllers/index.ts.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { IssueType, Severity } from '../domain/issue.js';
+import type { IssueType } from '../domain/issue.js';
 import type { RUN_SCOPES } from '../domain/builtin-webhooks.js';
+import { KONFLUX } from './run-labels.js';
 
 /** A kind of Kubernetes object, as the API addresses it. */
 export interface ResourceKind {
@@ -146,9 +147,6 @@ export interface Condition {
   lastTransitionTime?: string;
 }
 
-const COMPONENT_LABEL = 'appstudio.openshift.io/component';
-const APPLICATION_LABEL = 'appstudio.openshift.io/application';
-
 export function conditionOf(object: KubeObject, type: string): Condition | undefined {
   const conditions = object.status?.conditions;
   if (!Array.isArray(conditions)) return undefined;
@@ -181,8 +179,8 @@ export function runLink(
     namespace: object.metadata.namespace,
     name: object.metadata.name,
     uid: object.metadata.uid,
-    component: known.component ?? labelOf(object, COMPONENT_LABEL),
-    application: known.application ?? labelOf(object, APPLICATION_LABEL),
+    component: known.component ?? labelOf(object, KONFLUX.component),
+    application: known.application ?? labelOf(object, KONFLUX.application),
   };
   let complete = true;
   const link = template.replace(
@@ -195,6 +193,3 @@ export function runLink(
   );
   return complete ? link : undefined;
 }
-
-/** Severity is decided by the operator's rules, not by controllers. */
-export type SeverityOf = (observation: Observation) => Severity;

@@ -37,5 +37,3 @@ export const TEKTON = {
 
 /** Set on every issue the operator reports when it runs with `--cluster-name`. */
 export const CLUSTER_LABEL = 'kite.konflux-ci.dev/cluster';
-/** The event that started the run, normalised: `push` or `pull_request`. */
-export const EVENT_TYPE_LABEL = KONFLUX.eventType;

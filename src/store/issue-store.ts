@@ -22,6 +22,7 @@ import { indexedSizeProblem } from '../domain/issue.js';
 import type { Database, Queryable } from './database.js';
 import { buildWhere, type IssueFilter, type Where } from './issue-filter.js';
 import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
+import { isUniqueViolation } from './pg-errors.js';
 
 /** `unchanged`: the report's run was already recorded on the issue; nothing was written. */
 export type ReportOutcome = 'created' | 'reported' | 'reopened' | 'resolved' | 'unchanged';
@@ -52,7 +53,6 @@ export interface IssueCounts {
 }
 
 const SUMMARY_LIMIT = 2000;
-const UNIQUE_VIOLATION = '23505';
 
 export interface IssueStore {
   report(report: IssueReport): Promise<{ issue: Issue; outcome: ReportOutcome }>;
@@ -495,13 +495,4 @@ function first<T>(rows: T[]): T {
   const row = rows[0];
   if (row === undefined) throw new Error('query returned no row');
   return row;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    'code' in error &&
-    error.code === UNIQUE_VIOLATION
-  );
 }

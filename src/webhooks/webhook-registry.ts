@@ -11,7 +11,7 @@ import { BUILTIN_WEBHOOKS } from '../domain/builtin-webhooks.js';
 import { InputError } from '../domain/errors.js';
 import { ISSUE_TYPES, SEVERITIES } from '../domain/issue.js';
 import { WebhookDefinition } from '../domain/webhook-definition.js';
-import { LabelsSchema, NamespaceName } from '../api/schemas.js';
+import { LabelsSchema, NamespaceName } from '../domain/value-schemas.js';
 import { StringEnum } from '../domain/string-enum.js';
 
 export interface RegisteredWebhook {

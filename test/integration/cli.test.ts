@@ -1,13 +1,15 @@
 /**
  * The `kite` executable as a newcomer runs it: `kite operator` on a machine without any
- * Kubernetes configuration stops at once and says why, instead of retrying forever.
+ * Kubernetes configuration stops at once and says why, instead of retrying forever; `kite
+ * serve` reads a boolean from the environment by its value (`KITE_DEMO=false` is off).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { createTestDatabase } from '../support/test-server.js';
 
 /** Runs `kite …` with exactly `env` (plus PATH); kills it after `limitMs`. */
 function kite(args: string[], env: Record<string, string>, limitMs = 30_000) {
@@ -58,5 +60,82 @@ describe('kite operator without a cluster', () => {
       run.stderr.trim(),
       `kite: no Kubernetes configuration found: ${nowhere} does not exist`,
     );
+  });
+});
+
+/** Starts `kite serve` on a free port with `env`; resolves with its URL once it listens. */
+async function serve(env: Record<string, string>) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--auth-mode', 'none'],
+    { env: { PATH: process.env.PATH ?? '', ...env } },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (listening?.[1]) resolve(listening[1]);
+    });
+    void exited.then((code) => reject(new Error(`kite serve exited ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** An empty database for one `kite serve`, on the database the suite runs against. */
+async function serveDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const database = await createTestDatabase();
+  if (database.url) {
+    return { env: { KITE_DATABASE_URL: database.url }, drop: () => database.drop() };
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'kite-cli-data-'));
+  return { env: { KITE_DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
+}
+
+async function demoIssueCount(kiteDemo: string): Promise<number> {
+  const database = await serveDatabase();
+  const server = await serve({ ...database.env, KITE_DEMO: kiteDemo });
+  try {
+    const response = await fetch(`${server.url}/api/v1/issues?namespace=team-alpha&limit=1`);
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as { total: number };
+    return body.total;
+  } finally {
+    await server.stop();
+    await database.drop();
+  }
+}
+
+describe('kite serve reads boolean settings from the environment by their value', () => {
+  it('KITE_DEMO=false seeds no demo issues', async () => {
+    assert.equal(await demoIssueCount('false'), 0);
+  });
+
+  it('KITE_DEMO=true seeds the demo issues', async () => {
+    assert.equal(await demoIssueCount('true'), 3);
+  });
+
+  it('KITE_DEMO=yes stops at start-up naming the variable and its values', async () => {
+    const database = await serveDatabase();
+    try {
+      const run = await kite(['serve', '--port', '0', '--auth-mode', 'none'], {
+        ...database.env,
+        KITE_DEMO: 'yes',
+      });
+      assert.equal(run.killed, false, `still running after 30 s: ${run.stderr}`);
+      assert.equal(run.code, 1);
+      assert.equal(run.stderr.trim(), 'kite: KITE_DEMO must be true or false, got "yes"');
+    } finally {
+      await database.drop();
+    }
   });
 });

@@ -21,6 +21,18 @@ describe('serve configuration', () => {
     assert.equal(resolveServeConfig({ demo: true }, {}).demo, true);
   });
 
+  it('reads booleans from the environment by their value, and refuses anything but true or false', () => {
+    assert.equal(resolveServeConfig({}, { KITE_DEMO: 'false' }).demo, false);
+    assert.equal(resolveServeConfig({}, { KITE_DEMO: 'true' }).demo, true);
+    assert.equal(resolveServeConfig({ demo: true }, { KITE_DEMO: 'false' }).demo, true);
+    assert.equal(resolveServeConfig({}, { KITE_POD_REPORTERS: 'false' }).podReporters, false);
+    assert.equal(resolveServeConfig({}, { KITE_POD_REPORTERS: 'true' }).podReporters, true);
+    assert.throws(
+      () => resolveServeConfig({}, { KITE_DEMO: '1' }),
+      /^InputError: KITE_DEMO must be true or false, got "1"$/,
+    );
+  });
+
   it('refuses bad values with a message naming the setting', () => {
     assert.throws(() => resolveServeConfig({ port: '70000' }, {}), /port must be an integer/);
     assert.throws(

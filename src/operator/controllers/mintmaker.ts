@@ -20,6 +20,7 @@ import {
 import { runLogsPath } from '../../logs/run-links.js';
 import { MINTMAKER_LABELS as MINTMAKER, mintmakerOwner } from '../../domain/mintmaker.js';
 import { gitTargetOf, type GitTarget } from '../../domain/mintmaker-target.js';
+import { KONFLUX } from '../run-labels.js';
 import { completion, failureOf } from './pipelinerun.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -53,9 +54,9 @@ export const mintmakerController: Controller = {
     const { namespace, component } = owner;
     const completed = completion(run);
     if (!completed) return undefined;
-    const labels: Record<string, string> = { 'appstudio.openshift.io/component': component };
+    const labels: Record<string, string> = { [KONFLUX.component]: component };
     const application = labelOf(run, MINTMAKER.application);
-    if (application) labels['appstudio.openshift.io/application'] = application;
+    if (application) labels[KONFLUX.application] = application;
     for (const key of KEPT_LABELS) {
       const value = labelOf(run, key);
       if (value) labels[key] = value;

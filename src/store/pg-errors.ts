@@ -1,0 +1,12 @@
+/**
+ * PostgreSQL error codes the stores turn into domain errors (the same codes from `pg` and
+ * PGlite, both of which put the SQLSTATE in `code`).
+ */
+const hasCode = (error: unknown, code: string): boolean =>
+  typeof error === 'object' && error !== null && 'code' in error && error.code === code;
+
+/** A unique constraint refused the row (SQLSTATE 23505). */
+export const isUniqueViolation = (error: unknown): boolean => hasCode(error, '23505');
+
+/** A foreign key named a row that does not exist (SQLSTATE 23503). */
+export const isForeignKeyViolation = (error: unknown): boolean => hasCode(error, '23503');
