@@ -69,6 +69,8 @@ export interface ServeConfig {
   publicUrl: string | undefined;
   /** How many live event streams one caller may hold open at once. */
   eventStreamsPerCaller: number;
+  /** Bytes that may wait in the server for one live event stream before it is dropped. */
+  eventStreamBufferBytes: number;
   /** A request's headers must arrive within this (slow-header attacks). */
   headersTimeoutMs: number;
   /** A whole request, headers and body, must arrive within this (dripping bodies). */
@@ -125,6 +127,7 @@ const ENV_NAMES: Record<keyof ServeConfig, string> = {
   trustedProxies: 'KITE_TRUSTED_PROXIES',
   publicUrl: 'KITE_PUBLIC_URL',
   eventStreamsPerCaller: 'KITE_EVENT_STREAMS_PER_CALLER',
+  eventStreamBufferBytes: 'KITE_EVENT_STREAM_BUFFER',
   headersTimeoutMs: 'KITE_HEADERS_TIMEOUT',
   requestTimeoutMs: 'KITE_REQUEST_TIMEOUT',
   keepAliveTimeoutMs: 'KITE_KEEP_ALIVE_TIMEOUT',
@@ -219,6 +222,10 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
       pick('eventStreamsPerCaller') ?? '20',
       1,
       100_000,
+    ),
+    eventStreamBufferBytes: byteSize(
+      pick('eventStreamBufferBytes') ?? '256Ki',
+      'event stream buffer',
     ),
     headersTimeoutMs,
     requestTimeoutMs,
