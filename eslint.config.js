@@ -71,6 +71,11 @@ export default tseslint.config(
   // The operator is a separate process that reaches the server over HTTP: never its
   // database, and of the HTTP layer only the types of what it sends.
   layer('src/operator', ['store', 'auth', 'webhooks', 'api'], undefined, ['api']),
+  // The API client runs in other processes (CLI, MCP server, tests): the server's schemas
+  // as types only, nothing that would load the server.
+  layer('src/client', ['store', 'kube', 'logs', 'auth', 'webhooks', 'operator', 'api'], undefined, [
+    'api',
+  ]),
   {
     // Tests read JSON answers field by field; typing every answer would add noise, not safety.
     files: ['test/**/*.ts', 'bench/**/*.ts'],

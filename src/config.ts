@@ -80,6 +80,8 @@ export interface ServeConfig {
   publicUrl: string | undefined;
   /** How many live event streams one caller may hold open at once. */
   eventStreamsPerCaller: number;
+  /** Bytes that may wait in the server for one live event stream before it is dropped. */
+  eventStreamBufferBytes: number;
   /** A request's headers must arrive within this (slow-header attacks). */
   headersTimeoutMs: number;
   /** A whole request, headers and body, must arrive within this (dripping bodies). */
@@ -203,6 +205,7 @@ export const SERVE_SETTINGS: Readonly<Record<keyof ServeConfig, Setting>> = {
     help: 'the API as users reach it (e.g. the console proxy prefix): links become absolute',
   },
   eventStreamsPerCaller: { env: 'KITE_EVENT_STREAMS_PER_CALLER', default: '20' },
+  eventStreamBufferBytes: { env: 'KITE_EVENT_STREAM_BUFFER', default: '256Ki' },
   headersTimeoutMs: { env: 'KITE_HEADERS_TIMEOUT', default: '10s' },
   requestTimeoutMs: { env: 'KITE_REQUEST_TIMEOUT', default: '60s' },
   keepAliveTimeoutMs: { env: 'KITE_KEEP_ALIVE_TIMEOUT', default: '65s' },
@@ -282,6 +285,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
       1,
       100_000,
     ),
+    eventStreamBufferBytes: byteSize(text('eventStreamBufferBytes'), 'event stream buffer'),
     headersTimeoutMs,
     requestTimeoutMs,
     keepAliveTimeoutMs: duration('keep-alive timeout', text('keepAliveTimeoutMs')),

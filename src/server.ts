@@ -122,7 +122,11 @@ export async function startServer(
         : new Set(config.logUploaders),
     // Without the Kubernetes API no protected request can be answered in kubernetes mode.
     readiness: cluster && chosen.mode === 'kubernetes' ? [kubernetesReadiness(cluster)] : [],
-    eventStreams: { perCaller: config.eventStreamsPerCaller, recheckMs: config.authCacheTtlMs },
+    eventStreams: {
+      perCaller: config.eventStreamsPerCaller,
+      recheckMs: config.authCacheTtlMs,
+      bufferBytes: config.eventStreamBufferBytes,
+    },
     logger: options.logger === false ? false : { level: config.logLevel },
   });
   warn = (message) => app.log.warn(message);

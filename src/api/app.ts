@@ -182,7 +182,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     settings: deps.settings,
     metrics,
   });
-  eventRoutes(app, { feed: deps.feed, guard, access: deps.access, streams: deps.eventStreams });
+  eventRoutes(app, {
+    feed: deps.feed,
+    guard,
+    access: deps.access,
+    streams: { ...deps.eventStreams, onTooSlow: () => metrics.slowStreamsDropped.inc() },
+  });
   namespaceRoutes(app, guard, () => deps.store.namespaces());
   healthRoutes(app, deps.db, deps.version, deps.readiness);
   operationRoutes(app, metrics.registry);

@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics of the API server: requests by route and status, latency by route,
- * webhook outcomes, and issues by state (read from the database at scrape time, at most
+ * webhook outcomes, slow event streams dropped, and issues by state (read from the database at scrape time, at most
  * every few seconds).
  */
 import type { FastifyInstance } from 'fastify';
@@ -10,6 +10,8 @@ import type { Database } from '../store/database.js';
 export interface ApiMetrics {
   registry: Registry;
   webhookOutcomes: Counter<'webhook' | 'outcome'>;
+  /** Live event streams dropped because their client did not read fast enough. */
+  slowStreamsDropped: Counter;
 }
 
 const ISSUE_STATE_REFRESH_MS = 5000;
@@ -21,6 +23,11 @@ export function createApiMetrics(db: Database): ApiMetrics {
     name: 'kite_webhook_requests_total',
     help: 'Webhook requests by webhook and outcome (created, reported, reopened, resolved, skipped, rejected, failed)',
     labelNames: ['webhook', 'outcome'] as const,
+    registers: [registry],
+  });
+  const slowStreamsDropped = new Counter({
+    name: 'kite_event_streams_dropped_slow_total',
+    help: 'Live event streams dropped because their client had more than KITE_EVENT_STREAM_BUFFER waiting',
     registers: [registry],
   });
   let lastRead = 0;
@@ -43,7 +50,7 @@ export function createApiMetrics(db: Database): ApiMetrics {
         this.set({ state }, cached.find((r) => r.state === state)?.n ?? 0);
     },
   });
-  return { registry, webhookOutcomes };
+  return { registry, webhookOutcomes, slowStreamsDropped };
 }
 
 export function instrumentRequests(app: FastifyInstance, registry: Registry): void {

@@ -1,16 +1,18 @@
 /**
  * `GET /api/v1/events`: a Server-Sent Events stream of issue changes (created, updated,
  * resolved, deleted), limited to the namespaces the caller may read. Fed by the
- * database change feed, so it reports changes made through any replica. The stream's
- * rights are re-checked while it is open (stream-rights.ts), and each caller may hold a
- * limited number of streams open at once.
+ * database change feed through one fan-out point (event-hub.ts: each change serialized
+ * once, streams found by namespace), so it reports changes made through any replica. The
+ * stream's rights are re-checked while it is open (stream-rights.ts), each caller may
+ * hold a limited number of streams open at once, and a client that does not read is
+ * not buffered for without bound: past `bufferBytes` waiting in the server it is dropped.
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AccessControl, Caller } from '../../auth/access.js';
-import type { IssueChange } from '../../domain/issue.js';
 import { TooManyRequestsError } from '../../domain/errors.js';
 import type { ChangeFeed } from '../../store/change-feed.js';
+import { eventHub, sseFrame } from '../event-hub.js';
 import type { Guard } from '../guard.js';
 import { ErrorSchema } from '../schemas.js';
 import { streamRights, type RightsNotice } from '../stream-rights.js';
@@ -18,12 +20,21 @@ import { streamRights, type RightsNotice } from '../stream-rights.js';
 const HEARTBEAT_MS = 15_000;
 /** Changes waiting for a permission answer; a stream this far behind is ended. */
 const MAX_PENDING = 10_000;
+/** A dropped slow client gets this long to take its last bytes before its socket is cut. */
+const DROP_GRACE_MS = 5_000;
 
 export interface EventStreamOptions {
   /** How many streams one caller may hold open at once. */
   perCaller: number;
   /** How often an open stream re-checks its rights: the auth cache TTL. */
   recheckMs: number;
+  /**
+   * Bytes that may wait in the server for one stream (written while its client does not
+   * read); past this the client is too slow and is dropped.
+   */
+  bufferBytes: number;
+  /** Told of each stream dropped for being too slow (a metric). */
+  onTooSlow?: () => void;
 }
 
 export function eventRoutes(
@@ -31,6 +42,7 @@ export function eventRoutes(
   deps: { feed: ChangeFeed; guard: Guard; access: AccessControl; streams: EventStreamOptions },
 ): void {
   const { feed, guard, access, streams } = deps;
+  const hub = eventHub(feed);
   const open = new Set<() => void>();
   const perCaller = new Map<string, number>();
   app.addHook('preClose', (done) => {
@@ -83,9 +95,25 @@ export function eventRoutes(
       });
       raw.write('retry: 3000\n: connected\n\n');
 
-      const write = (event: string, data: unknown) => {
-        if (!raw.writableEnded) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      let closed = false;
+      let checking = false;
+      /**
+       * Writes a frame. Frames written in one turn of the event loop are corked together
+       * (a burst of changes comes as one), so the bytes waiting are judged once the burst
+       * has been handed to the socket: whatever the kernel did not take then is the
+       * client's, and past the bound the client is too slow.
+       */
+      const writeFrame = (frame: string) => {
+        if (closed || raw.writableEnded) return;
+        raw.write(frame);
+        if (checking || raw.writableLength <= streams.bufferBytes) return;
+        checking = true;
+        setImmediate(() => {
+          checking = false;
+          if (raw.writableLength > streams.bufferBytes) tooSlow();
+        });
       };
+      const write = (event: string, data: unknown) => writeFrame(sseFrame(event, data));
       const onNotice = (notice: RightsNotice) => {
         if (notice.kind === 'dropped') {
           write('dropped', { namespaces: notice.dropped, remaining: notice.remaining });
@@ -94,13 +122,8 @@ export function eventRoutes(
           close();
         }
       };
-      const rights = streamRights({
-        access,
-        request,
-        caller,
-        scope: namespaces ? new Set(namespaces) : 'all',
-        notify: onNotice,
-      });
+      const scope = namespaces ? new Set(namespaces) : 'all';
+      const rights = streamRights({ access, request, caller, scope, notify: onNotice });
 
       // One queue per stream: changes go out in the order they came, each after its check.
       let queue: Promise<void> = Promise.resolve();
@@ -115,15 +138,31 @@ export function eventRoutes(
           pending -= 1;
         });
       };
-      const send = (change: IssueChange) =>
-        enqueue(async () => {
-          if (await rights.mayDeliver(change.namespace)) write(change.type, change);
-        });
 
-      const unsubscribe = feed.subscribe(send);
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      const unsubscribe = hub.subscribe({
+        scope: scope === 'all' ? 'all' : new Set(scope),
+        deliver: (namespace, frame) =>
+          enqueue(async () => {
+            if (await rights.mayDeliver(namespace)) writeFrame(frame);
+          }),
+      });
+      const heartbeat = setInterval(() => writeFrame(': keep-alive\n\n'), HEARTBEAT_MS);
       const recheck = setInterval(() => enqueue(() => rights.recheck()), streams.recheckMs);
-      let closed = false;
+
+      /**
+       * The client has more than the bound waiting: nothing more is queued for it but a
+       * last `end` (read if it catches up), and the socket is cut if it does not.
+       */
+      function tooSlow() {
+        if (closed) return;
+        streams.onTooSlow?.();
+        const socket = raw.socket;
+        raw.write(sseFrame('end', { reason: 'too slow' }));
+        close();
+        // Not kept alive for another request: closed once its last bytes are taken, or cut.
+        raw.once('finish', () => socket?.end());
+        setTimeout(() => socket?.destroy(), DROP_GRACE_MS).unref();
+      }
       function close() {
         if (closed) return;
         closed = true;
