@@ -42,35 +42,28 @@ describe('cursor pages', () => {
     const existing = await server.db.query<{ id: string }>(
       `SELECT id FROM issues WHERE namespace = 'paging'`,
     );
-    // Writers run between and during the page requests: new issues in front of the
-    // cursor, and back-dated ones behind it.
-    let writing = true;
+    // Each page request races a round of writes: new issues in front of the cursor and
+    // a back-dated one behind it (one per page of seven, so paging still ends).
     let round = 0;
-    const writer = (async () => {
-      while (writing) {
-        round += 1;
-        await insert(`new${round}`, 2, 'now()');
-        await insert(`back${round}`, 1, `timestamptz '2026-11-01T00:00:00Z'`);
-      }
-    })();
+    const writeRound = async () => {
+      round += 1;
+      await insert(`new${round}`, 2, 'now()');
+      await insert(`back${round}`, 1, `timestamptz '2026-11-01T00:00:00Z'`);
+    };
 
     const seen: string[] = [];
     const pages: IssuePage[] = [];
     let cursor = '';
-    try {
-      do {
-        const answer = await api.get<IssuePage>(
-          `/api/v1/issues?namespace=paging&limit=7&cursor=${cursor}`,
-        );
-        assert.equal(answer.status, 200);
-        pages.push(answer.body);
-        seen.push(...answer.body.data.map((issue) => issue.id));
-        cursor = answer.body.next ?? '';
-      } while (cursor && pages.length < 1000);
-    } finally {
-      writing = false;
-      await writer;
-    }
+    do {
+      const [answer] = await Promise.all([
+        api.get<IssuePage>(`/api/v1/issues?namespace=paging&limit=7&cursor=${cursor}`),
+        writeRound(),
+      ]);
+      assert.equal(answer.status, 200);
+      pages.push(answer.body);
+      seen.push(...answer.body.data.map((issue) => issue.id));
+      cursor = answer.body.next ?? '';
+    } while (cursor && pages.length < 1000);
 
     assert.ok(round > 1, 'the writer ran while paging');
     assert.equal(new Set(seen).size, seen.length, 'no issue is on two pages');
