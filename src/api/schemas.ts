@@ -172,7 +172,16 @@ export const PageQuery = {
   offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
 };
 
-export const ListQuerySchema = Type.Object({ ...IssueFilterQuery, ...PageQuery });
+export const ListQuerySchema = Type.Object({
+  ...IssueFilterQuery,
+  ...PageQuery,
+  cursor: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description: 'the `next` of the previous page: the page after it (keyset paging)',
+    }),
+  ),
+});
 export const CountQuerySchema = Type.Object(IssueFilterQuery);
 export type CountQuery = Static<typeof CountQuerySchema>;
 
@@ -185,6 +194,16 @@ export function pageOf<T extends TSchema>(item: T) {
     total: Type.Integer(),
     limit: Type.Integer(),
     offset: Type.Integer(),
+  });
+}
+
+/** A page of issues: the v1 page and the cursor of the page after it (null on the last). */
+export function issuePageOf<T extends TSchema>(item: T) {
+  return Type.Object({
+    ...pageOf(item).properties,
+    next: Type.Union([Type.String(), Type.Null()], {
+      description: 'pass as `cursor` for the next page; null when this page is the last',
+    }),
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
 
 export interface QueryResult<R> {
@@ -111,7 +112,8 @@ function openPostgres(url: string, poolSize: number): Database {
 async function openEmbedded(dataDir: string): Promise<Database> {
   const inMemory = dataDir === 'memory://';
   if (!inMemory) await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(inMemory ? undefined : dataDir);
+  // pg_trgm backs the search indexes (migration 7); PGlite loads extensions at start.
+  const db = await PGlite.create(inMemory ? undefined : dataDir, { extensions: { pg_trgm } });
   await db.query("SET TIME ZONE 'UTC'");
   // PGlite is one in-process connection: idle when no statement is running on it.
   let running = 0;

@@ -20,7 +20,10 @@ export interface IssueFilter {
 export interface Where {
   sql: string;
   params: unknown[];
-  /** True when the SQL text is one of a bounded set of shapes (label equality at most). */
+  /**
+   * True when the SQL text is one of a bounded set of shapes (label equalities and at
+   * most one `in`), so the statement may be kept prepared.
+   */
   bounded: boolean;
 }
 
@@ -63,10 +66,13 @@ export function buildWhere(filter: IssueFilter): Where {
     conditions.push(`labels @> ${bind(JSON.stringify(Object.fromEntries(equal)))}::jsonb`);
   const others = labels.filter((requirement) => requirement.op !== 'eq');
   for (const requirement of others) conditions.push(labelCondition(requirement, bind));
+  // One `in` beside the equalities still leaves a small set of texts (one parameter
+  // holds its values), so such selectors are prepared too.
+  const prepared = others.length === 0 || (others.length === 1 && others[0]?.op === 'in');
   return {
     sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '',
     params,
-    bounded: others.length === 0,
+    bounded: prepared,
   };
 }
 
@@ -77,7 +83,9 @@ function labelCondition(requirement: LabelRequirement, bind: (value: unknown) =>
     case 'neq':
       return `NOT labels @> jsonb_build_object(${bind(requirement.key)}::text, ${bind(requirement.value)}::text)`;
     case 'in':
-      return `(labels ->> ${bind(requirement.key)}::text) = ANY(${bind(requirement.values)}::text[])`;
+      // Containment of any one of the pairs (label values are strings, so this is the
+      // same test as `labels ->> key = ANY(values)`), which the labels GIN index answers.
+      return `labels @> ANY(${bind(requirement.values.map((value) => JSON.stringify({ [requirement.key]: value })))}::jsonb[])`;
     case 'notin':
       return `NOT coalesce((labels ->> ${bind(requirement.key)}::text) = ANY(${bind(requirement.values)}::text[]), false)`;
     case 'exists':

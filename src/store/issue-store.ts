@@ -19,6 +19,7 @@ import type {
 } from '../domain/issue.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { indexedSizeProblem } from '../domain/issue.js';
+import type { PageKey } from '../domain/page-cursor.js';
 import type { Database, Queryable } from './database.js';
 import { buildWhere, type IssueFilter, type Where } from './issue-filter.js';
 import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
@@ -60,7 +61,15 @@ export interface IssueStore {
   get(id: string): Promise<Issue | undefined>;
   /** The namespace an issue lives in, for permission checks before anything else. */
   namespaceOf(id: string): Promise<string | undefined>;
-  list(filter: IssueFilter, page: { limit: number; offset: number }): Promise<Page<Issue>>;
+  /**
+   * A page of issues, newest `detectedAt` first (id breaks ties). With `after`, the page
+   * starts right after that key (keyset paging); `next` is the key of the page's last
+   * issue when more follow, else null.
+   */
+  list(
+    filter: IssueFilter,
+    page: { limit: number; offset: number; after?: PageKey },
+  ): Promise<Page<Issue> & { next: PageKey | null }>;
   count(filter: IssueFilter): Promise<IssueCounts>;
   update(id: string, patch: IssuePatch): Promise<Issue>;
   resolve(id: string): Promise<Issue>;
@@ -130,16 +139,24 @@ export function createIssueStore(db: Database): IssueStore {
       return result.rows[0]?.namespace;
     },
 
-    async list(filter, page) {
+    async list(filter, { after, ...page }) {
       const where = buildWhere(filter);
       const n = where.params.length;
-      // One statement: the ids of the page (from the covering listing index alone), then
-      // just those rows, the relations of just those issues, and the total (an
-      // uncorrelated subquery, computed once). An empty page carries no total, so only
-      // then is it counted separately.
+      // After a key: rows sorting after it in (detected_at DESC, id DESC). Written as a
+      // range on detected_at (an index condition of both ordering indexes) and a
+      // tie-break on id, rather than a row comparison the mixed-direction
+      // issues_detected index could not bound.
+      const keyset = after
+        ? `${where.sql ? ' AND' : 'WHERE'} detected_at <= $${n + 3}::timestamptz
+             AND (detected_at < $${n + 3}::timestamptz OR id < $${n + 4}::uuid)`
+        : '';
+      // One statement: the ids of the page and one more (whether another page follows),
+      // from the covering listing index alone, then just those rows, the relations of
+      // just those issues, and the total (an uncorrelated subquery, computed once). An
+      // empty page carries no total, so only then is it counted separately.
       const sql = `
         WITH ids AS (
-          SELECT id FROM issues ${where.sql} ORDER BY detected_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}
+          SELECT id FROM issues ${where.sql}${keyset} ORDER BY detected_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}
         ), page AS (
           SELECT issues.* FROM ids JOIN issues ON issues.id = ids.id
         ), rel AS MATERIALIZED (
@@ -150,19 +167,27 @@ export function createIssueStore(db: Database): IssueStore {
         FROM page ORDER BY page.detected_at DESC, page.id DESC`;
       const result = await db.query<IssueRow & { total: number }>(
         sql,
-        [...where.params, page.limit, page.offset],
+        [
+          ...where.params,
+          page.limit + 1,
+          page.offset,
+          ...(after ? [after.detectedAt, after.id] : []),
+        ],
         statementName(where, sql),
       );
-      const data = result.rows.map(toIssue);
+      const more = result.rows.length > page.limit;
+      const data = result.rows.slice(0, page.limit).map(toIssue);
+      const last = data.at(-1);
+      const next = more && last ? { detectedAt: last.detectedAt, id: last.id } : null;
       const known = result.rows[0]?.total;
-      if (known !== undefined) return { data, total: known, ...page };
+      if (known !== undefined) return { data, total: known, ...page, next };
       const countSql = `SELECT count(*)::int AS total FROM issues ${where.sql}`;
       const counted = await db.query<{ total: number }>(
         countSql,
         where.params,
         statementName(where, countSql),
       );
-      return { data, total: first(counted.rows).total, ...page };
+      return { data, total: first(counted.rows).total, ...page, next };
     },
 
     async count(filter) {

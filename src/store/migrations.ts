@@ -9,6 +9,7 @@ import {
   LOG_SEGMENTS_SCHEMA,
   LOG_UPLOAD_CLAIMS_SCHEMA,
   MINTMAKER_LOGS_SCHEMA,
+  QUERY_INDEXES_SCHEMA,
   REDACTION_FINGERPRINT_SCHEMA,
   RUN_ORDER_SCHEMA,
 } from './schema.js';
@@ -26,6 +27,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'redaction fingerprint of archived logs', sql: REDACTION_FINGERPRINT_SCHEMA },
   { version: 5, name: 'archived logs as joinable DEFLATE segments', sql: LOG_SEGMENTS_SCHEMA },
   { version: 6, name: 'claims on MintMaker log uploads', sql: LOG_UPLOAD_CLAIMS_SCHEMA },
+  { version: 7, name: 'search and label indexes', sql: QUERY_INDEXES_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */

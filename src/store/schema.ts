@@ -224,3 +224,22 @@ CREATE TABLE mintmaker_log_uploads (
   PRIMARY KEY (run_id, position)
 )
 `;
+
+/**
+ * Migration 7: indexes for the filters that are not bound to the listing index
+ * (docs/decisions/0028-search-and-label-indexes.md). Trigram GIN indexes let
+ * `?search=` (`ILIKE '%…%'` on title or description) find its rows without reading the
+ * whole table; a GIN index on labels serves `=`, `in` (containment, `@>`) and existence
+ * (`?`). The default `jsonb_ops` class is used, not `jsonb_path_ops`: only it answers `?`.
+ * `pg_trgm` is a trusted extension (PostgreSQL 13+), so a database owner may create it.
+ * `IF NOT EXISTS`: an operator may have built them beforehand `CONCURRENTLY`.
+ */
+export const QUERY_INDEXES_SCHEMA = `
+CREATE EXTENSION IF NOT EXISTS pg_trgm
+-- statement
+CREATE INDEX IF NOT EXISTS issues_title_trgm ON issues USING gin (title gin_trgm_ops)
+-- statement
+CREATE INDEX IF NOT EXISTS issues_description_trgm ON issues USING gin (description gin_trgm_ops)
+-- statement
+CREATE INDEX IF NOT EXISTS issues_labels ON issues USING gin (labels)
+`;

@@ -251,10 +251,12 @@ describe('GET /issues', () => {
     await api.post('/api/v1/issues', newIssue({ namespace: 'list-other-ns' }));
   });
 
-  it('answers { data, total, limit, offset } with defaults limit 50, offset 0', async () => {
+  it('answers { data, total, limit, offset } (and next) with defaults limit 50, offset 0', async () => {
     const answer = await api.get(`/api/v1/issues?namespace=${ns}`);
     assert.equal(answer.status, 200);
-    assert.deepEqual(Object.keys(answer.body).sort(), ['data', 'limit', 'offset', 'total']);
+    // The v1 keys, plus KITE's `next` cursor (null: this page is the last).
+    assert.deepEqual(Object.keys(answer.body).sort(), ['data', 'limit', 'next', 'offset', 'total']);
+    assert.equal(answer.body.next, null);
     assert.equal(answer.body.limit, 50);
     assert.equal(answer.body.offset, 0);
     assert.equal(answer.body.total, 5);

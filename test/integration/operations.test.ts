@@ -180,9 +180,51 @@ describe('migrations', () => {
         );
       });
     try {
-      assert.match(await run(), /applied migrations: 1, 2, 3, 4, 5, 6$/m);
+      assert.match(await run(), /applied migrations: 1, 2, 3, 4, 5, 6, 7$/m);
       assert.match(await run(), /database is up to date/);
     } finally {
+      await database.drop();
+    }
+  });
+
+  it('a database holding issues from before the search indexes gets them at the next start', async () => {
+    const { openDatabase } = await import('../../src/store/database.js');
+    const { migrate } = await import('../../src/store/migrations.js');
+    const database = await createTestDatabase();
+    const db = await openDatabase(database.url ? { url: database.url } : { dataDir: 'memory://' });
+    try {
+      // Bring the database back to how version 6 left it, with issues in it.
+      await migrate(db);
+      for (const index of ['issues_title_trgm', 'issues_description_trgm', 'issues_labels'])
+        await db.query(`DROP INDEX ${index}`);
+      await db.query('DROP EXTENSION pg_trgm');
+      await db.query('DELETE FROM kite_migrations WHERE version = 7');
+      await db.query(
+        `INSERT INTO issues (namespace, issue_type, scope_type, scope_name, scope_namespace,
+           title, description, severity, state, labels)
+         SELECT 'old', 'build', 'component', 'c' || i, 'old', 'Build of c' || i || ' failed',
+           'exit 1', 'major', 'ACTIVE', jsonb_build_object('team', 't' || (i % 3))
+         FROM generate_series(1, 50) AS i`,
+      );
+
+      assert.deepEqual(await migrate(db), [7]);
+      const indexes = await db.query<{ indexname: string }>(
+        `SELECT indexname FROM pg_indexes WHERE tablename = 'issues'
+           AND indexname IN ('issues_title_trgm', 'issues_description_trgm', 'issues_labels')
+         ORDER BY indexname`,
+      );
+      assert.deepEqual(
+        indexes.rows.map((row) => row.indexname),
+        ['issues_description_trgm', 'issues_labels', 'issues_title_trgm'],
+      );
+      const found = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM issues WHERE title ILIKE '%c1%' AND labels @> '{"team":"t1"}'`,
+      );
+      // c1, c10 … c19: of those, i % 3 = 1 for 1, 10, 13, 16, 19.
+      assert.equal(found.rows[0]?.n, 5);
+      assert.deepEqual(await migrate(db), [], 'and only once');
+    } finally {
+      await db.close();
       await database.drop();
     }
   });

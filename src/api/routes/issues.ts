@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import { InputError, NotFoundError } from '../../domain/errors.js';
 import type { Issue } from '../../domain/issue.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
+import { decodeCursor, encodeCursor } from '../../domain/page-cursor.js';
 import type { IssueFilter } from '../../store/issue-filter.js';
 import type { IssueStore } from '../../store/issue-store.js';
 import type { Guard } from '../guard.js';
@@ -24,6 +25,7 @@ import {
   MessageSchema,
   PageQuery,
   RelatedParams,
+  issuePageOf,
   pageOf,
   type CountQuery,
 } from '../schemas.js';
@@ -63,13 +65,21 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
         tags,
         summary: 'List issues, newest first',
         querystring: ListQuerySchema,
-        response: { 200: pageOf(IssueSchema), ...errors },
+        response: { 200: issuePageOf(IssueSchema), ...errors },
       },
     },
     async (request) => {
-      const { limit, offset, ...query } = request.query;
-      const page = await store.list(await filterOf(request, query), { limit, offset });
-      return { ...page, data: await guard.viewIssues(request, page.data) };
+      const { limit, offset, cursor, ...query } = request.query;
+      // An empty value means "not given", as on every parameter (konflux-ui sends `key=`).
+      const after = cursor ? decodeCursor(cursor) : undefined;
+      if (after && offset > 0)
+        throw new InputError('cursor: give either cursor or offset, not both', {
+          field: 'cursor',
+        });
+      const filter = await filterOf(request, query);
+      const page = await store.list(filter, { limit, offset, ...(after ? { after } : {}) });
+      const data = await guard.viewIssues(request, page.data);
+      return { ...page, data, next: page.next ? encodeCursor(page.next) : null };
     },
   );
 
