@@ -114,22 +114,23 @@ export function createRunLogs(options: RunLogsOptions): RunLogs {
       ...(query.status ? { statuses: [query.status] } : {}),
     };
     const live = (await options.live?.listRuns(options.mintmakerNamespace, query.namespace)) ?? [];
-    const wanted = live
-      .filter(
-        (run) =>
-          (!query.namespace || run.namespace === query.namespace) &&
-          (!query.component || run.component === query.component) &&
-          (!query.status || run.status === query.status),
-      )
+    const present = live.filter(
+      (run) =>
+        (!query.namespace || run.namespace === query.namespace) &&
+        (!query.component || run.component === query.component),
+    );
+    const wanted = present
+      .filter((run) => !query.status || run.status === query.status)
       .map((run, index) => ({ run, index, at: runTime(run) }))
       .sort((a, b) => (b.at ?? Infinity) - (a.at ?? Infinity) || a.index - b.index);
-    if (wanted.length === 0) {
+    if (present.length === 0) {
       const found = await archive.listRuns(filter, page);
       return { data: found.data.map((run) => viewRun(run, run)), total: found.total };
     }
-    // The archived runs that are not live; each live run goes where it sorts among them
-    // (ahead of archived runs of the same time), its place counted by the database.
-    const rest: RunFilter = { ...filter, except: wanted.map(({ run }) => run) };
+    // The archived runs that are not live (a live run is as the cluster shows it, its
+    // status included); each live run goes where it sorts among them (ahead of archived
+    // runs of the same time), its place counted by the database.
+    const rest: RunFilter = { ...filter, except: present };
     const newer = await archive.countNewer(
       rest,
       wanted.map(({ at }) => (at === null ? null : new Date(at).toISOString())),
