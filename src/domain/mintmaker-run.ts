@@ -111,6 +111,30 @@ export function runOfRegistration(
 }
 
 /**
+ * A run as a registration sends it (what the bridge operator posts): the inverse of
+ * `runOfRegistration`, absent facts left out rather than sent as null.
+ */
+export function registrationOf(run: MintmakerRun): RunRegistration {
+  const facts = {
+    gitHost: run.gitHost,
+    repository: run.repository,
+    branch: run.branch,
+    repoBranchHash: run.repoBranchHash,
+    startTime: run.startTime,
+    completionTime: run.completionTime,
+  };
+  return {
+    name: run.name,
+    runNamespace: run.runNamespace,
+    uid: run.uid,
+    namespace: run.namespace,
+    component: run.component,
+    status: run.status,
+    ...Object.fromEntries(Object.entries(facts).filter(([, value]) => value)),
+  };
+}
+
+/**
  * Where a run sorts in a listing, newest first: its completion, else its start; a run
  * with neither sorts before every dated one (it is running). Milliseconds, or null.
  */

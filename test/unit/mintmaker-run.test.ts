@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   MINTMAKER_RUN_STATUSES,
+  registrationOf,
   runOfRegistration,
   runTime,
   viewRun,
@@ -56,6 +57,26 @@ describe('MintMaker run', () => {
       logBytes: 0,
       truncated: false,
     });
+  });
+
+  it('a run sent as a registration (the operator) comes back as the same run', () => {
+    const run = {
+      name: 'r',
+      runNamespace: 'elsewhere',
+      uid: 'u',
+      namespace: 'team-a',
+      component: 'c',
+      gitHost: 'github.com',
+      repository: 'acme/app',
+      branch: null,
+      repoBranchHash: 'abcdef012345',
+      status: 'Succeeded' as const,
+      startTime: '2026-12-03T04:00:00Z',
+      completionTime: null,
+    };
+    const sent = registrationOf(run);
+    assert.equal('branch' in sent, false, 'an absent fact is left out, not sent as null');
+    assert.deepEqual(runOfRegistration(sent, 'mintmaker'), run);
   });
 
   it('a run sorts by its completion, else its start; without either (or unreadable) it has no time', () => {
