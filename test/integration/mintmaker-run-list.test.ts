@@ -243,6 +243,15 @@ describe('MintMaker run listing over HTTP', () => {
     });
   });
 
+  it('without a valid token, a run that exists and one that does not both answer 401', async () => {
+    for (const name of ['renovate-held', 'renovate-nowhere']) {
+      const answer = await fetch(`${server.url}/api/v1/mintmaker/runs/${name}/logs`, {
+        headers: { authorization: 'Bearer token-nobody' },
+      });
+      assert.equal(answer.status, 401, name);
+    }
+  });
+
   it("a run's log whose reader cannot be checked (the access review does not answer) is a 503, never served", async () => {
     const held = kube.hold('subjectaccessreviews');
     try {

@@ -142,6 +142,9 @@ export const mintmakerRoutes: FastifyPluginAsyncTypebox<MintmakerRouteOptions> =
     },
     async (request, reply) => {
       const { step, format, follow, runNamespace = mintmakerNamespace } = request.query;
+      // Who asks is settled before any lookup, so that an anonymous caller cannot tell
+      // a run that exists (401) from one that does not (404).
+      await guard.caller(request);
       const found = await runs.readableRun(
         { runNamespace, name: request.params.run },
         (owner) =>
