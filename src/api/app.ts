@@ -6,6 +6,7 @@ import type { LogArchive } from '../logs/archive.js';
 import type { Redactor } from '../logs/redact.js';
 import type { LiveCluster } from '../logs/live.js';
 import { withMintmakerTies } from '../logs/mintmaker-ties.js';
+import { createRunLogs } from '../logs/run-logs.js';
 import { createRunOwnership, type Uploaders } from '../logs/run-ownership.js';
 import { mintmakerRoutes } from './routes/mintmaker.js';
 import { createRunLinker } from '../logs/run-links.js';
@@ -191,21 +192,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   namespaceRoutes(app, guard, () => deps.store.namespaces());
   healthRoutes(app, deps.db, deps.version, deps.readiness);
   operationRoutes(app, metrics.registry);
-  mintmakerRoutes(app, {
-    archive: deps.archive,
-    live: deps.live,
-    kubearchive: deps.kubearchive,
-    guard,
-    access: deps.access,
-    redactor: deps.redactor,
-    mintmakerNamespace: deps.mintmakerNamespace,
-    logCapBytes: deps.logCapBytes,
-    ownership: createRunOwnership({
+  await app.register(mintmakerRoutes, {
+    runs: createRunLogs({
       archive: deps.archive,
       live: deps.live,
-      uploaders: deps.logUploaders,
-      registry: metrics.registry,
+      kubearchive: deps.kubearchive,
+      redactor: deps.redactor,
+      mintmakerNamespace: deps.mintmakerNamespace,
+      logCapBytes: deps.logCapBytes,
+      ownership: createRunOwnership({
+        archive: deps.archive,
+        live: deps.live,
+        uploaders: deps.logUploaders,
+        registry: metrics.registry,
+      }),
     }),
+    guard,
+    mintmakerNamespace: deps.mintmakerNamespace,
   });
   await app.ready();
   return app;

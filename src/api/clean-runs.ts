@@ -35,7 +35,7 @@ export function createCleanRuns(deps: CleanRunDeps): (run: CleanRun) => Promise<
       .catch(() => undefined);
     if (live) return live.namespace === run.namespace ? (live.startTime ?? undefined) : undefined;
     const archived = await deps.archive.findRun(deps.mintmakerNamespace, run.runId);
-    return archived?.namespace === run.namespace ? (archived.startedAt ?? undefined) : undefined;
+    return archived?.namespace === run.namespace ? (archived.startTime ?? undefined) : undefined;
   }
 
   async function pipelineIds(run: CleanRun): Promise<string[]> {

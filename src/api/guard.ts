@@ -14,6 +14,17 @@ export interface Guard {
   caller(request: FastifyRequest): Promise<Caller>;
   /** 403 unless the caller may `verb` in `namespace`. */
   requireNamespace(request: FastifyRequest, verb: Verb, namespace: string): Promise<void>;
+  /**
+   * 404 (`notFound`, as for data that does not exist) unless the caller may read in
+   * `namespace`, the data's own (a MintMaker run's component namespace), or in
+   * `overseer` (a namespace whose readers read all such data: MintMaker's own). When the
+   * permission check cannot answer, 503: never a guess.
+   */
+  requireReadable(
+    request: FastifyRequest,
+    namespace: string,
+    options: { notFound: string; overseer?: string },
+  ): Promise<void>;
   /** The issue's namespace after checking `verb` there; 404 for unknown and unreadable ids alike. */
   requireIssue(request: FastifyRequest, id: string, verb: Verb): Promise<string>;
   /**
@@ -46,6 +57,13 @@ export function createGuard(access: AccessControl, store: IssueStore): Guard {
       if (!(await access.allowed(await caller(request), verb, namespace))) {
         throw new NotAllowedError(`Not allowed to ${verb} issues in namespace ${namespace}`);
       }
+    },
+    async requireReadable(request, namespace, { notFound, overseer }) {
+      const who = await caller(request);
+      // access.allowed throws UnavailableError (503) when it cannot tell.
+      if (await access.allowed(who, 'read', namespace)) return;
+      if (overseer !== undefined && (await access.allowed(who, 'read', overseer))) return;
+      throw new NotFoundError(notFound);
     },
     async requireIssue(request, id, verb) {
       const who = await caller(request);

@@ -49,6 +49,7 @@ export interface RunLogQuery {
 export interface RunListQuery extends PageQuery {
   namespace?: string;
   component?: string;
+  status?: MintmakerRun['status'];
 }
 
 /** An open event stream: iterate it; `close()` (or breaking out of the loop) ends it. */

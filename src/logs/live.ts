@@ -16,23 +16,10 @@ import {
 } from '@kubernetes/client-node';
 import { unavailable, withDeadline, type Deadline } from '../kube/deadline.js';
 import { MINTMAKER_LABELS, mintmakerOwner } from '../domain/mintmaker.js';
-import type { RunStatus } from './archive.js';
+import type { MintmakerRun } from '../domain/mintmaker-run.js';
 
-export interface LiveRun {
-  name: string;
-  runNamespace: string;
-  uid: string;
-  /** The component's namespace: who may read the run. */
-  namespace: string;
-  component: string;
-  gitHost: string | null;
-  repository: string | null;
-  branch: string | null;
-  repoBranchHash: string | null;
-  status: RunStatus;
-  startTime: string | null;
-  completionTime: string | null;
-}
+/** A run as the cluster shows it (the one run shape: src/domain/mintmaker-run.ts). */
+export type LiveRun = MintmakerRun;
 
 export interface LiveStep {
   task: string;

@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IssueReport } from '../domain/issue.js';
+import { runTime } from '../domain/mintmaker-run.js';
 import type { LogArchive } from './archive.js';
 import type { LiveCluster } from './live.js';
 
@@ -56,18 +57,10 @@ export function createRunLinker(deps: {
         .then((runs) => runs.filter((run) => run.repoBranchHash === hash))
         .catch(() => []) ?? Promise.resolve([]),
     ]);
-    const candidates = [
-      ...live.map((run) => ({
-        name: run.name,
-        runNamespace: run.runNamespace,
-        at: run.completionTime ?? run.startTime ?? '',
-      })),
-      ...archived.data.map((run) => ({
-        name: run.runName,
-        runNamespace: run.runNamespace,
-        at: run.completedAt ?? run.startedAt ?? '',
-      })),
-    ].sort((a, b) => Date.parse(b.at || '9999-12-31') - Date.parse(a.at || '9999-12-31'));
+    // Newest first, a run not yet dated (running) before every dated one.
+    const candidates = [...live, ...archived.data].sort(
+      (a, b) => (runTime(b) ?? Infinity) - (runTime(a) ?? Infinity),
+    );
     const latest = candidates[0];
     if (!latest) return report;
     return {

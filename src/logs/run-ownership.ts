@@ -95,7 +95,7 @@ export function createRunOwnership(options: RunOwnershipOptions): RunOwnership {
     mismatches.inc({ seen_on: seenOn });
     log.warn(
       {
-        run: stored.runName,
+        run: stored.name,
         runNamespace: stored.runNamespace,
         recordedNamespace: stored.namespace,
         liveNamespace: live?.namespace,

@@ -28,12 +28,17 @@ let runs = 0;
 const run = (component: string, completedMinute: number, namespace = 'team-a') =>
   archive.saveRun({
     runNamespace: 'mintmaker',
-    runName: `renovate-${++runs}`,
-    runUid: `uid-${runs}`,
+    name: `renovate-${++runs}`,
+    uid: `uid-${runs}`,
     namespace,
     component,
+    gitHost: null,
+    repository: null,
+    branch: null,
+    repoBranchHash: null,
     status: 'Failed',
-    completedAt: new Date(Date.UTC(2026, 10, 1, 0, completedMinute)).toISOString(),
+    startTime: null,
+    completionTime: new Date(Date.UTC(2026, 10, 1, 0, completedMinute)).toISOString(),
   });
 
 async function readAll(runId: string, step?: string): Promise<string> {
@@ -103,7 +108,7 @@ describe('the MintMaker log archive', () => {
         ['renovate', 'run', second.length],
       ],
     );
-    const found = await archive.findRun('mintmaker', saved.runName);
+    const found = await archive.findRun('mintmaker', saved.name);
     assert.equal(found?.logBytes, first.length + second.length);
     assert.equal(found?.truncated, false);
   });
@@ -156,7 +161,7 @@ describe('the MintMaker log archive', () => {
       saved.id,
     ]);
     assert.deepEqual(chunksAfter.rows, chunksBefore.rows);
-    const found = await archive.findRun('mintmaker', saved.runName);
+    const found = await archive.findRun('mintmaker', saved.name);
     assert.equal(found?.logBytes, 'old text\n'.length);
   });
 
@@ -183,7 +188,7 @@ describe('the MintMaker log archive', () => {
     const expected = [...lines('first', 8000), ...lines('first again', 8000)].join('');
     assert.equal(stored.bytes, expected.length);
     assert.equal(await readAll(saved.id), expected);
-    assert.equal((await archive.findRun('mintmaker', saved.runName))?.logBytes, expected.length);
+    assert.equal((await archive.findRun('mintmaker', saved.name))?.logBytes, expected.length);
     assert.deepEqual(await leftovers(saved.id), { aside: 0, claims: 0 });
   });
 
@@ -211,7 +216,7 @@ describe('the MintMaker log archive', () => {
     );
     const expected = [...lines('new', 8000)].join('');
     assert.equal(await readAll(saved.id), expected);
-    assert.equal((await archive.findRun('mintmaker', saved.runName))?.logBytes, expected.length);
+    assert.equal((await archive.findRun('mintmaker', saved.name))?.logBytes, expected.length);
     assert.deepEqual(await leftovers(saved.id), { aside: 0, claims: 0 });
   });
 
@@ -223,7 +228,7 @@ describe('the MintMaker log archive', () => {
     const kept = await readAll(saved.id);
     assert.ok(kept.length <= cap && kept.length > 0, `kept ${kept.length}`);
     assert.ok(text.endsWith(kept), 'what is kept is the end of the log');
-    const found = await archive.findRun('mintmaker', saved.runName);
+    const found = await archive.findRun('mintmaker', saved.name);
     assert.equal(found?.truncated, true);
     assert.equal(found?.logBytes, kept.length);
   });
@@ -236,7 +241,7 @@ describe('the MintMaker log archive', () => {
     const page = await archive.listRuns({ namespaces: ['team-list'] }, { limit: 2, offset: 0 });
     assert.equal(page.total, 3);
     assert.deepEqual(
-      page.data.map((r) => r.completedAt),
+      page.data.map((r) => r.completionTime),
       ['2026-11-01T00:09:00+00:00', '2026-11-01T00:07:00+00:00'],
     );
     const onlyX = await archive.listRuns(
@@ -279,9 +284,9 @@ describe('the MintMaker log archive', () => {
     const saved = await run('dropped', 1, 'team-z');
     await archive.writeStep(saved.id, { position: 0, task: 't', step: 's' }, ['planted\n'], 1e6);
     await archive.dropRun(saved.id, 'team-a');
-    assert.ok(await archive.findRun('mintmaker', saved.runName), 'kept: recorded for team-z');
+    assert.ok(await archive.findRun('mintmaker', saved.name), 'kept: recorded for team-z');
     await archive.dropRun(saved.id, 'team-z');
-    assert.equal(await archive.findRun('mintmaker', saved.runName), undefined);
+    assert.equal(await archive.findRun('mintmaker', saved.name), undefined);
     assert.deepEqual(await leftovers(saved.id), { aside: 0, claims: 0 });
     const chunks = await db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM mintmaker_log_chunks WHERE run_id = $1',
