@@ -71,7 +71,7 @@ export function createGroupCommit<T, R>(
   const startGroup = () => {
     const group: Pending<T, R>[] = [];
     const keys = new Set<string>();
-    for (let i = 0; i < queue.length && group.length < options.maxItems; ) {
+    for (let i = 0; i < queue.length && group.length < options.maxItems;) {
       const pending = queue[i] as Pending<T, R>;
       // A key already taken waits, and so does every later item of that key.
       if (busyKeys.has(pending.key) || keys.has(pending.key)) {
