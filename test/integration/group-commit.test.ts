@@ -7,7 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { IssueChange, IssueReport, IssueState, IssueType } from '../../src/domain/issue.js';
+import type {
+  IssueChange,
+  IssueReport,
+  IssueState,
+  IssueType,
+  Labels,
+} from '../../src/domain/issue.js';
 import { startChangeFeed } from '../../src/store/change-feed.js';
 import { createIssueStore, type IssueStore } from '../../src/store/issue-store.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -37,7 +43,7 @@ const draft: fc.Arbitrary<Draft> = fc.record(
     severity: fc.constantFrom('minor' as const, 'critical' as const),
     state: fc.constantFrom<IssueState>('ACTIVE', 'RESOLVED'),
     links: fc.constantFrom([], [{ title: 'logs', url: 'https://logs.example/1' }]),
-    labels: fc.constantFrom({}, { team: 'x' }, { team: 'y', tier: '1' }),
+    labels: fc.constantFrom<Labels[]>({}, { team: 'x' }, { team: 'y', tier: '1' }),
     runId: fc.constantFrom('r1', 'r2', 'r3'),
     // Minutes of a fixed past hour, or one far ahead (a sender's clock running wild).
     occurredAt: fc.oneof(fc.integer({ min: 0, max: 4 }).map(at), fc.constant(FUTURE)),
