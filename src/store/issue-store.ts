@@ -111,7 +111,7 @@ export function createIssueStore(
     {
       windowMs: 0,
       maxItems: 64,
-      maxInFlight: Math.max(1, Math.floor(db.connections().max / 2)),
+      maxInFlight: Math.min(2, db.connections().max),
       ...options.ingest,
     },
   );
