@@ -2,7 +2,8 @@
  * Every read and write of issues. Each write is one SQL statement (CTEs write the issue
  * and its timeline event together), so a failed request leaves nothing half-written and
  * concurrent reports of the same problem are serialized by the unique identity index,
- * never by a read-then-write in the application.
+ * never by a read-then-write in the application. Reports that arrive together share one
+ * such statement and one commit (src/store/report-upsert.ts, src/store/group-commit.ts).
  */
 import { createHash } from 'node:crypto';
 import type {
