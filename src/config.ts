@@ -23,6 +23,12 @@ export interface ServeConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   databasePoolSize: number;
+  /**
+   * How long a group of reports waits for more after its first (0: only while earlier
+   * groups commit), and the most reports in one group (docs/decisions/0031-group-commit.md).
+   */
+  ingestBatchWindowMs: number;
+  ingestBatchMax: number;
   bodyLimitBytes: number;
   webhooksFile: string | undefined;
   /** Resolved issues and timeline events older than this are pruned. */
@@ -140,6 +146,8 @@ export const SERVE_SETTINGS: Readonly<Record<keyof ServeConfig, Setting>> = {
     help: 'folder of the embedded database',
   },
   databasePoolSize: { env: 'KITE_DATABASE_POOL_SIZE', default: '10' },
+  ingestBatchWindowMs: { env: 'KITE_INGEST_BATCH_WINDOW', default: '0' },
+  ingestBatchMax: { env: 'KITE_INGEST_BATCH_MAX', default: '64' },
   bodyLimitBytes: {
     env: 'KITE_BODY_LIMIT',
     default: '1Mi',
@@ -248,6 +256,8 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     databaseUrl,
     dataDir: text('dataDir'),
     databasePoolSize: integer('databasePoolSize', text('databasePoolSize'), 1, 1000),
+    ingestBatchWindowMs: batchWindow(text('ingestBatchWindowMs')),
+    ingestBatchMax: integer('ingestBatchMax', text('ingestBatchMax'), 1, 1000),
     bodyLimitBytes: byteSize(text('bodyLimitBytes'), 'body limit'),
     webhooksFile: pick('webhooksFile'),
     retentionMs: duration('retention', text('retentionMs')),
@@ -309,4 +319,16 @@ function boolean(name: keyof ServeConfig, text: string): boolean {
 function authMode(text: string): ServeConfig['authMode'] {
   if (text === 'kubernetes' || text === 'none' || text === 'auto') return text;
   throw new InputError(`KITE_AUTH_MODE must be kubernetes, none or auto, got "${text}"`);
+}
+
+/** `0`, or a duration up to a second: a longer wait would only hold answers back. */
+function batchWindow(text: string): number {
+  if (text.trim() === '0') return 0;
+  const ms = duration(SERVE_SETTINGS.ingestBatchWindowMs.env, text);
+  if (ms > 1000) {
+    throw new InputError(
+      `${SERVE_SETTINGS.ingestBatchWindowMs.env} must be 0 or at most 1s, got "${text}"`,
+    );
+  }
+  return ms;
 }

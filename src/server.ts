@@ -73,7 +73,9 @@ export async function startServer(
     await db.close();
     throw error;
   }
-  const store = createIssueStore(db);
+  const store = createIssueStore(db, {
+    ingest: { windowMs: config.ingestBatchWindowMs, maxItems: config.ingestBatchMax },
+  });
   const archive = createLogArchive(db);
   const cluster = 'kubeConfig' in chosen ? chosen.kubeConfig : undefined;
   let warn = (_message: string) => undefined as void;

@@ -2,7 +2,8 @@
  * Every read and write of issues. Each write is one SQL statement (CTEs write the issue
  * and its timeline event together), so a failed request leaves nothing half-written and
  * concurrent reports of the same problem are serialized by the unique identity index,
- * never by a read-then-write in the application.
+ * never by a read-then-write in the application. Reports that arrive together share one
+ * such statement and one commit (src/store/report-upsert.ts, src/store/group-commit.ts).
  */
 import { createHash } from 'node:crypto';
 import type {
@@ -24,9 +25,18 @@ import type { Database, Queryable } from './database.js';
 import { buildWhere, type IssueFilter, type Where } from './issue-filter.js';
 import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
 import { isUniqueViolation } from './pg-errors.js';
+import { createGroupCommit, type GroupCommitOptions } from './group-commit.js';
+import {
+  identityKey,
+  writeReport,
+  writeReports,
+  type Reported,
+  type ReportOutcome,
+} from './report-upsert.js';
 
-/** `unchanged`: the report's run was already recorded on the issue; nothing was written. */
-export type ReportOutcome = 'created' | 'reported' | 'reopened' | 'resolved' | 'unchanged';
+export type { ReportOutcome } from './report-upsert.js';
+export { REPORT_UPSERT, reportParams } from './report-upsert.js';
+export type { GroupCommitOptions } from './group-commit.js';
 
 export interface IssuePatch {
   title?: string;
@@ -52,8 +62,6 @@ export interface IssueCounts {
   byType: Record<IssueType, number>;
   byState: Record<IssueState, number>;
 }
-
-const SUMMARY_LIMIT = 2000;
 
 export interface IssueStore {
   report(report: IssueReport): Promise<{ issue: Issue; outcome: ReportOutcome }>;
@@ -87,7 +95,27 @@ export interface IssueStore {
   namespaces(): Promise<string[]>;
 }
 
-export function createIssueStore(db: Database): IssueStore {
+/**
+ * Reports are group-committed (src/store/group-commit.ts); without options, a group
+ * starts whenever a connection is free (one at a time on the embedded database).
+ */
+export function createIssueStore(
+  db: Database,
+  options: { ingest?: Partial<GroupCommitOptions> } = {},
+): IssueStore {
+  const ingest = createGroupCommit<IssueReport, Reported>(
+    {
+      key: identityKey,
+      one: (report) => writeReport(db, report),
+      many: (reports) => writeReports(db, reports),
+    },
+    {
+      windowMs: 0,
+      maxItems: 64,
+      maxInFlight: Math.min(2, db.connections().max),
+      ...options.ingest,
+    },
+  );
   const getIn = async (q: Queryable, id: string) => {
     const result = await q.query<IssueRow>(GET_ISSUE, [id], 'kite_get_issue');
     const row = result.rows[0];
@@ -98,16 +126,7 @@ export function createIssueStore(db: Database): IssueStore {
     async report(report) {
       const tooLarge = indexedSizeProblem(report.scope, report.labels);
       if (tooLarge) throw tooLarge;
-      const result = await db.query<IssueRow & { last_event: ReportOutcome }>(
-        REPORT_UPSERT,
-        reportParams(report),
-        'kite_report',
-      );
-      const row = result.rows[0];
-      if (row) return { issue: toIssue(row), outcome: row.last_event };
-      // The run was already recorded: answer with the issue as it is.
-      const found = await db.query<IssueRow>(GET_BY_IDENTITY, reportParams(report).slice(0, 5));
-      return { issue: toIssue(first(found.rows)), outcome: 'unchanged' };
+      return ingest.submit(report);
     },
 
     async resolveScope(ref, issueType, resolution = {}) {
@@ -335,90 +354,7 @@ export function createIssueStore(db: Database): IssueStore {
   };
 }
 
-/** True when the report ($15, its time) is at least as recent as what decided the state. */
-const NEWER = '($15::timestamptz IS NULL OR $15::timestamptz >= cur.state_at)';
-
-/**
- * The report upsert. On conflict with an existing issue of the same identity it counts
- * one more occurrence and records which of "reported", "reopened" or "resolved" happened
- * in `last_event`, read from the locked row itself. A report at least as recent as the
- * observation that decided the state refreshes the text and sets the state (reopening a
- * resolved issue: a regression); an older one is only counted. A run already recorded
- * on the issue ($14) changes nothing: the WHERE skips the update and no row comes back.
- */
-export const REPORT_UPSERT = `
-WITH up AS (
-  INSERT INTO issues AS cur (namespace, issue_type, scope_type, scope_name, scope_namespace, title, description,
-                             severity, state, links, labels, resolved_at, state_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $12::jsonb, CASE WHEN $9 = 'RESOLVED' THEN now() END,
-          coalesce($15::timestamptz, now()))
-  ON CONFLICT (namespace, scope_type, scope_name, scope_namespace, issue_type) DO UPDATE SET
-    title = CASE WHEN ${NEWER} THEN EXCLUDED.title ELSE cur.title END,
-    description = CASE WHEN ${NEWER} THEN EXCLUDED.description ELSE cur.description END,
-    severity = CASE WHEN ${NEWER} THEN EXCLUDED.severity ELSE cur.severity END,
-    links = CASE WHEN $11 AND ${NEWER} THEN EXCLUDED.links ELSE cur.links END,
-    labels = CASE WHEN ${NEWER} THEN cur.labels || EXCLUDED.labels ELSE EXCLUDED.labels || cur.labels END,
-    occurrences = cur.occurrences + 1,
-    last_seen_at = now(),
-    updated_at = now(),
-    detected_at = CASE WHEN ${NEWER} AND cur.state = 'RESOLVED' AND EXCLUDED.state = 'ACTIVE' THEN now()
-      ELSE cur.detected_at END,
-    last_event = CASE
-      WHEN NOT ${NEWER} THEN 'reported'
-      WHEN EXCLUDED.state = 'RESOLVED' THEN 'resolved'
-      WHEN cur.state = 'RESOLVED' THEN 'reopened'
-      ELSE 'reported' END,
-    resolved_at = CASE
-      WHEN NOT ${NEWER} THEN cur.resolved_at
-      WHEN EXCLUDED.state = 'ACTIVE' THEN NULL
-      ELSE coalesce(cur.resolved_at, now()) END,
-    state_at = CASE WHEN ${NEWER} THEN EXCLUDED.state_at ELSE cur.state_at END,
-    state = CASE WHEN ${NEWER} THEN EXCLUDED.state ELSE cur.state END
-  WHERE $14::text IS NULL
-    OR NOT EXISTS (SELECT 1 FROM issue_events e WHERE e.issue_id = cur.id AND e.run_id = $14::text)
-  RETURNING *
-), event AS (
-  INSERT INTO issue_events (issue_id, kind, summary, run_id) SELECT id, last_event, $13, $14 FROM up
-)
-SELECT ${issueColumns('up')}, up.last_event FROM up`;
-
-/** The parameters of REPORT_UPSERT for one report (exported for the ingest benchmark's baseline). */
-export function reportParams(report: IssueReport): unknown[] {
-  const state = report.state ?? 'ACTIVE';
-  return [
-    report.namespace,
-    report.issueType,
-    report.scope.resourceType,
-    report.scope.resourceName,
-    report.scope.resourceNamespace,
-    report.title,
-    report.description,
-    report.severity,
-    state,
-    JSON.stringify(
-      storedLinks(
-        [
-          report.namespace,
-          report.issueType,
-          report.scope.resourceType,
-          report.scope.resourceName,
-          report.scope.resourceNamespace,
-        ].join('\n'),
-        report.links ?? [],
-      ),
-    ),
-    report.links !== undefined,
-    JSON.stringify(report.labels ?? {}),
-    summarize(report.description),
-    report.runId ?? null,
-    report.occurredAt ?? null,
-  ];
-}
-
 const GET_ISSUE = `SELECT ${issueColumns('i')} FROM issues i WHERE i.id = $1`;
-const GET_BY_IDENTITY = `SELECT ${issueColumns('i')} FROM issues i
-  WHERE i.namespace = $1 AND i.issue_type = $2 AND i.scope_type = $3 AND i.scope_name = $4 AND i.scope_namespace = $5`;
-
 /**
  * Resolves the active issues of a scope whose state was decided no later than the
  * success ($6, absent: now), and moves `state_at` forward on those already resolved, so a
@@ -508,12 +444,6 @@ SELECT (SELECT n FROM found) AS found, (SELECT count(*)::int FROM ins) AS insert
 function statementName(where: Where, sql: string): string | undefined {
   if (!where.bounded) return undefined;
   return `kite_q_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
-}
-
-function summarize(description: string): string {
-  return description.length > SUMMARY_LIMIT
-    ? `${description.slice(0, SUMMARY_LIMIT)}…`
-    : description;
 }
 
 function first<T>(rows: T[]): T {
