@@ -45,8 +45,8 @@ const BOUNDS = `SELECT
   least((SELECT min(id) FROM issue_events), (SELECT min(id) FROM issue_tombstones))::text AS oldest`;
 
 /** Replayed events carry the issue as it is now; the type follows the event's kind. */
-const MISSED = `SELECT event_id::text, type, id, namespace, state, severity, issue_type FROM (
-  SELECT e.id AS event_id,
+const MISSED = `SELECT eid::text AS event_id, type, id, namespace, state, severity, issue_type FROM (
+  SELECT e.id AS eid,
     CASE e.kind WHEN 'created' THEN 'created' WHEN 'resolved' THEN 'resolved' ELSE 'updated' END AS type,
     i.id, i.namespace, i.state, i.severity, i.issue_type
   FROM issue_events e JOIN issues i ON i.id = e.issue_id
@@ -55,7 +55,7 @@ const MISSED = `SELECT event_id::text, type, id, namespace, state, severity, iss
   SELECT t.id, 'deleted', t.issue_id, t.namespace, t.state, t.severity, t.issue_type
   FROM issue_tombstones t
   WHERE t.id > $1::bigint AND t.id <= $2::bigint AND ($3::text[] IS NULL OR t.namespace = ANY($3::text[]))
-) missed ORDER BY event_id LIMIT $4`;
+) missed ORDER BY eid LIMIT $4`;
 
 interface MissedRow {
   event_id: string;
