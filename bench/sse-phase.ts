@@ -1,0 +1,147 @@
+/**
+ * The cost of live event streams to ingest: webhook ingest at 64 in flight with 200
+ * event-stream subscribers connected and reading, as a ratio to the same ingest with
+ * none, on one server process in the same run. Target ≥ 0.90 (subscribers cost < 10%).
+ *
+ * The subscribers read every change (they name no namespace, so each change goes to all
+ * 200): the worst case for the fan-out. They run in this process, so their reading
+ * shares the machine's cores with the server, as browsers on the same host would.
+ */
+import autocannon from 'autocannon';
+import { Agent, get, type ClientRequest } from 'node:http';
+import { fmt, median, startKite } from './support.js';
+
+const SUBSCRIBERS = 200;
+const IN_FLIGHT = 64;
+
+let sequence = 0;
+const failureBody = () => {
+  const n = sequence++;
+  return JSON.stringify({
+    pipelineName: `github.com/org/sse-${n}@main`,
+    namespace: `sse-${n % 7}`,
+    failureReason: 'step build exited 1',
+    runId: `sse-run-${n}`,
+  });
+};
+
+function ingest(url: string, seconds: number): Promise<{ rate: number; errors: number }> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url,
+        connections: IN_FLIGHT,
+        duration: seconds,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/v1/webhooks/pipeline-failure',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (request) => ({ ...request, body: failureBody() }),
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error instanceof Error ? error : new Error(String(error)));
+        resolve({ rate: result.requests.average, errors: result.errors + result.non2xx });
+      },
+    );
+  });
+}
+
+interface Subscribers {
+  /** Events read so far, over all subscribers. */
+  events(): number;
+  close(): void;
+}
+
+/** Opens `count` streams and resolves once each has its response head. */
+async function subscribe(url: string, count: number): Promise<Subscribers> {
+  const agent = new Agent({ keepAlive: false, maxSockets: count });
+  const requests: ClientRequest[] = [];
+  let events = 0;
+  await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const request = get(new URL('/api/v1/events', url), { agent }, (response) => {
+            if (response.statusCode !== 200) {
+              reject(new Error(`event stream answered ${response.statusCode}`));
+              return;
+            }
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              for (
+                let at = chunk.indexOf('event: ');
+                at >= 0;
+                at = chunk.indexOf('event: ', at + 7)
+              )
+                events += 1;
+            });
+            response.on('error', () => undefined);
+            resolve();
+          });
+          request.on('error', reject);
+          requests.push(request);
+        }),
+    ),
+  );
+  return {
+    events: () => events,
+    close: () => {
+      for (const request of requests) request.destroy();
+      agent.destroy();
+    },
+  };
+}
+
+async function droppedSlow(url: string): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', url))).text();
+  return Number(/^kite_event_streams_dropped_slow_total (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+export async function ssePhase(
+  databaseUrl: string,
+  rounds: number,
+  seconds: number,
+): Promise<void> {
+  const kite = await startKite(databaseUrl, {
+    KITE_EVENT_STREAMS_PER_CALLER: String(SUBSCRIBERS + 10),
+  });
+  try {
+    await ingest(kite.url, 2); // warm-up, unmeasured
+    const none: number[] = [];
+    const some: number[] = [];
+    let errors = 0;
+    let delivered = 0;
+    for (let round = 1; round <= rounds; round += 1) {
+      const alone = await ingest(kite.url, seconds);
+      none.push(alone.rate);
+      const subscribers = await subscribe(kite.url, SUBSCRIBERS);
+      const watched = await ingest(kite.url, seconds);
+      // Let the streams take what is still on its way before counting.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      delivered += subscribers.events();
+      subscribers.close();
+      some.push(watched.rate);
+      errors += alone.errors + watched.errors;
+      console.log(`sse round ${round} done`);
+    }
+    const ratio = median(some) / median(none);
+    const dropped = await droppedSlow(kite.url);
+    console.log(
+      `\n## Ingest with ${SUBSCRIBERS} event-stream subscribers (${IN_FLIGHT} in flight, median of ${rounds})\n`,
+    );
+    console.log('| measurement | req/s |\n| --- | ---: |');
+    console.log(`| HTTP webhook, no subscribers | ${fmt(median(none), 0)} |`);
+    console.log(`| HTTP webhook, ${SUBSCRIBERS} subscribers reading | ${fmt(median(some), 0)} |`);
+    console.log(
+      `\nsubscribers ratio (with / without): ${fmt(ratio, 2)} (target >= 0.90); ` +
+        `events read ${delivered} (${fmt(delivered / SUBSCRIBERS / rounds, 0)} per subscriber per round), ` +
+        `streams dropped as too slow ${dropped}, request errors ${errors}`,
+    );
+  } finally {
+    await kite.stop();
+  }
+}
