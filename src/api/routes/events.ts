@@ -23,6 +23,8 @@ import { ErrorSchema } from '../schemas.js';
 import { streamRights, type RightsNotice } from '../stream-rights.js';
 
 const HEARTBEAT_MS = 15_000;
+/** How long a stream gathers frames before writing them: the latency added to an event. */
+const FLUSH_MS = 50;
 /** Changes waiting for a permission answer; a stream this far behind is ended. */
 const MAX_PENDING = 10_000;
 /** A dropped slow client gets this long to take its last bytes before its socket is cut. */
@@ -146,22 +148,36 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (
 
       let closed = false;
       let checking = false;
+      let outbox = '';
+      let flushing: NodeJS.Timeout | undefined;
       /**
-       * Writes a frame. Frames written in one turn of the event loop are corked together
-       * (a burst of changes comes as one), so the bytes waiting are judged once the burst
-       * has been handed to the socket: whatever the kernel did not take then is the
-       * client's, and past the bound the client is too slow.
+       * Queues a frame for the next flush. Changes come one notification at a time, and a
+       * write per change per stream is a system call per change per stream: gathered for
+       * `FLUSH_MS`, a busy stream's changes go out as one write.
        */
       const writeFrame = (frame: string) => {
         if (closed || raw.writableEnded) return;
-        raw.write(frame);
+        outbox += frame;
+        flushing ??= setTimeout(flush, FLUSH_MS);
+      };
+      /**
+       * Writes what was gathered. The bytes waiting are judged once the write has been
+       * handed to the socket (Node corks writes within a turn): whatever the kernel did
+       * not take then is the client's, and past the bound the client is too slow.
+       */
+      function flush() {
+        clearTimeout(flushing);
+        flushing = undefined;
+        if (outbox === '' || closed || raw.writableEnded) return;
+        raw.write(outbox);
+        outbox = '';
         if (checking || raw.writableLength <= streams.bufferBytes) return;
         checking = true;
         setImmediate(() => {
           checking = false;
           if (raw.writableLength > streams.bufferBytes) tooSlow();
         });
-      };
+      }
       const write = (event: string, data: unknown) => writeFrame(withId(sseFrame(event, data)));
       /** The position goes in front of each frame: the highest id delivered so far. */
       const withId = (frame: string) => `id: ${position}\n${frame}`;
@@ -199,7 +215,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (
           if (!(await rights.mayDeliver(namespace))) return;
           if (eventId !== undefined && later(eventId, position)) position = eventId;
           writeFrame(withId(frame));
-          if (replaying && raw.writableLength > streams.bufferBytes / 2) await drained();
+          if (!replaying) return;
+          flush();
+          if (raw.writableLength > streams.bufferBytes / 2) await drained();
         });
       /** Resolves once the client took what waits; a client that takes nothing is dropped. */
       const drained = () =>
@@ -245,6 +263,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (
         if (closed) return;
         streams.onTooSlow?.();
         const socket = raw.socket;
+        outbox = '';
         raw.write(withId(sseFrame('end', { reason: 'too slow' })));
         close();
         // Not kept alive for another request: closed once its last bytes are taken, or cut.
@@ -258,6 +277,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (
         clearInterval(recheck);
         clearTimeout(forget);
         unsubscribe();
+        // What was gathered still goes out (an `end` notice, for one); then the end.
+        if (outbox !== '' && !raw.writableEnded) raw.write(outbox);
+        clearTimeout(flushing);
         open.delete(close);
         release();
         if (!raw.writableEnded) raw.end();
