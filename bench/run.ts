@@ -19,6 +19,8 @@
  *    reading the same bytes from a local file, and the server's memory growth while
  *    serving it (bench/logs-phase.ts).
  * 6. The server's peak RSS throughout (target < 200 MB).
+ * 7. Ingest with 200 live event-stream subscribers reading, as a ratio to none
+ *    (bench/sse-phase.ts). Target ≥ 0.9.
  *
  * Each measurement is repeated (KITE_BENCH_ROUNDS, default 3) and the median is quoted.
  */
@@ -26,6 +28,7 @@ import autocannon from 'autocannon';
 import { authPhase } from './auth-phase.js';
 import { logsPhase } from './logs-phase.js';
 import { operatorPhase } from './operator-phase.js';
+import { ssePhase } from './sse-phase.js';
 import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -49,7 +52,7 @@ const SATURATION = 16;
 const ISSUES = Number(process.env.KITE_BENCH_ISSUES ?? 1_000_000);
 const NAMESPACES = 1000;
 const PHASES = new Set(
-  (process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth,operator,logs').split(','),
+  (process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth,operator,logs,sse').split(','),
 );
 
 let sequence = 0;
@@ -314,6 +317,7 @@ async function main(): Promise<void> {
     if (PHASES.has('auth')) await authPhase(scratch.url, db, kite, ROUNDS, SECONDS / 2);
     if (PHASES.has('operator')) await operatorPhase(db, kite, ROUNDS, SECONDS / 2);
     if (PHASES.has('logs')) await logsPhase(scratch.url, ROUNDS);
+    if (PHASES.has('sse')) await ssePhase(scratch.url, ROUNDS, SECONDS);
   } finally {
     rss.stop();
     console.log(`server peak RSS: ${fmt(rss.peakMiB())} MiB (target < 200 MB)`);

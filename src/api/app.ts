@@ -183,7 +183,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     settings: deps.settings,
     metrics,
   });
-  eventRoutes(app, {
+  await app.register(eventRoutes, {
     feed: deps.feed,
     guard,
     access: deps.access,

@@ -4,9 +4,10 @@
  * stream that may see it), and the streams it goes to are found by namespace in a map
  * rather than by asking every open stream: with hundreds of streams over hundreds of
  * namespaces, a change costs the streams of its namespace plus the cluster-wide ones.
+ * The change's event id goes along beside the frame: each stream puts its own position
+ * in front (`id:`), see routes/events.ts.
  */
-import type { IssueChange } from '../domain/issue.js';
-import type { ChangeFeed } from '../store/change-feed.js';
+import type { ChangeFeed, FeedEvent } from '../store/change-feed.js';
 
 /** The SSE frame of one event; `data` is one line of JSON. */
 export function sseFrame(event: string, data: unknown): string {
@@ -17,7 +18,7 @@ export function sseFrame(event: string, data: unknown): string {
 export interface HubSubscriber {
   /** The namespaces it named, or `all` for a caller who may read every namespace. */
   scope: ReadonlySet<string> | 'all';
-  deliver(namespace: string, frame: string): void;
+  deliver(namespace: string, frame: string, eventId: string | undefined): void;
 }
 
 export interface EventHub {
@@ -30,12 +31,13 @@ export function eventHub(feed: ChangeFeed): EventHub {
   let count = 0;
   let unsubscribeFeed: (() => void) | undefined;
 
-  const onChange = (change: IssueChange) => {
+  const onChange = ({ change, eventId }: FeedEvent) => {
     const named = byNamespace.get(change.namespace);
     if (!named && clusterWide.size === 0) return;
     const frame = sseFrame(change.type, change);
-    if (named) for (const subscriber of named) subscriber.deliver(change.namespace, frame);
-    for (const subscriber of clusterWide) subscriber.deliver(change.namespace, frame);
+    const { namespace } = change;
+    if (named) for (const subscriber of named) subscriber.deliver(namespace, frame, eventId);
+    for (const subscriber of clusterWide) subscriber.deliver(namespace, frame, eventId);
   };
 
   return {

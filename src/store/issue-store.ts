@@ -344,6 +344,8 @@ export function createIssueStore(
           [olderThan],
         );
         const events = await tx.query('DELETE FROM issue_events WHERE at < $1', [olderThan]);
+        // Deletes kept for resuming event streams (migration 9) age out with the events.
+        await tx.query('DELETE FROM issue_tombstones WHERE at < $1', [olderThan]);
         return {
           issues: issues.rowCount,
           events: events.rowCount,

@@ -9,6 +9,7 @@ import {
   LOG_SEGMENTS_SCHEMA,
   LOG_UPLOAD_CLAIMS_SCHEMA,
   MINTMAKER_LOGS_SCHEMA,
+  EVENT_RESUME_SCHEMA,
   QUERY_INDEXES_SCHEMA,
   REDACTION_FINGERPRINT_SCHEMA,
   RUN_ORDER_SCHEMA,
@@ -28,6 +29,8 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'archived logs as joinable DEFLATE segments', sql: LOG_SEGMENTS_SCHEMA },
   { version: 6, name: 'claims on MintMaker log uploads', sql: LOG_UPLOAD_CLAIMS_SCHEMA },
   { version: 7, name: 'search and label indexes', sql: QUERY_INDEXES_SCHEMA },
+  // 8 is the issue counts summary table (issue 15, counts).
+  { version: 9, name: 'resumable live events', sql: EVENT_RESUME_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */

@@ -6,22 +6,38 @@
  * stream's rights are re-checked while it is open (stream-rights.ts), each caller may
  * hold a limited number of streams open at once, and a client that does not read is
  * not buffered for without bound: past `bufferBytes` waiting in the server it is dropped.
+ *
+ * Every event carries an `id:`, the stream's position: the highest event id it has
+ * delivered. A client that reconnects with `Last-Event-ID` first gets the changes it
+ * missed from the events table, in id order, then live ones; a live change it was
+ * already replayed is skipped (docs/decisions/0026-event-fan-out.md).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AccessControl, Caller } from '../../auth/access.js';
-import { TooManyRequestsError } from '../../domain/errors.js';
-import type { ChangeFeed } from '../../store/change-feed.js';
+import { InputError, TooManyRequestsError } from '../../domain/errors.js';
+import type { ChangeFeed, Missed } from '../../store/change-feed.js';
 import { eventHub, sseFrame } from '../event-hub.js';
 import type { Guard } from '../guard.js';
 import { ErrorSchema } from '../schemas.js';
 import { streamRights, type RightsNotice } from '../stream-rights.js';
 
 const HEARTBEAT_MS = 15_000;
+/** How long a stream gathers frames before writing them: the latency added to an event. */
+const FLUSH_MS = 50;
 /** Changes waiting for a permission answer; a stream this far behind is ended. */
 const MAX_PENDING = 10_000;
 /** A dropped slow client gets this long to take its last bytes before its socket is cut. */
 const DROP_GRACE_MS = 5_000;
+/**
+ * How long a resumed stream remembers the ids it replayed. A change committed before
+ * the replay read the table may still be on its way as a notification; seconds would
+ * do, this is generous.
+ */
+const REPLAYED_MEMORY_MS = 30_000;
+/** Event ids are `bigint` in the database: decimal, without leading zeros. */
+const EVENT_ID = /^(0|[1-9][0-9]{0,18})$/;
+const MAX_EVENT_ID = 2n ** 63n - 1n;
 
 export interface EventStreamOptions {
   /** How many streams one caller may hold open at once. */
@@ -37,11 +53,17 @@ export interface EventStreamOptions {
   onTooSlow?: () => void;
 }
 
-export function eventRoutes(
-  app: FastifyInstance,
-  deps: { feed: ChangeFeed; guard: Guard; access: AccessControl; streams: EventStreamOptions },
-): void {
-  const { feed, guard, access, streams } = deps;
+export interface EventRouteOptions {
+  feed: ChangeFeed;
+  guard: Guard;
+  access: AccessControl;
+  streams: EventStreamOptions;
+}
+
+// The agreed route shape is an async plugin; this one has nothing to await while registering.
+// eslint-disable-next-line @typescript-eslint/require-await
+export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (app, options) => {
+  const { feed, guard, access, streams } = options;
   const hub = eventHub(feed);
   const open = new Set<() => void>();
   const perCaller = new Map<string, number>();
@@ -57,11 +79,15 @@ export function eventRoutes(
         tags: ['events'],
         summary:
           'Live stream (text/event-stream) of issue changes: created, updated, resolved, deleted',
+        description:
+          'Each event has an `id:`; reconnecting with `Last-Event-ID` replays the changes missed ' +
+          'first, or sends `event: reset` when they cannot be replayed (see docs/api.md).',
         querystring: Type.Object({
           namespace: Type.Optional(
             Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 500 }),
           ),
         }),
+        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String()) }),
         response: {
           400: ErrorSchema,
           401: ErrorSchema,
@@ -72,8 +98,8 @@ export function eventRoutes(
       },
     },
     async (request, reply) => {
-      const { namespace } = request.query as { namespace?: string[] };
-      const namespaces = await guard.readScope(request, namespace);
+      const after = parseLastEventId(request.headers['last-event-id']);
+      const namespaces = await guard.readScope(request, request.query.namespace);
       const caller = await guard.caller(request);
       const key = callerKey(caller);
       const held = perCaller.get(key) ?? 0;
@@ -83,6 +109,31 @@ export function eventRoutes(
         );
       }
       perCaller.set(key, held + 1);
+      const release = () => {
+        const left = (perCaller.get(key) ?? 1) - 1;
+        if (left > 0) perCaller.set(key, left);
+        else perCaller.delete(key);
+      };
+      const scope = namespaces ? new Set(namespaces) : 'all';
+
+      // Listen before reading what was missed: a change committed in between is then
+      // both read and heard, never neither; the stream skips the second copy.
+      let live: Array<[string, string, string | undefined]> | undefined = [];
+      let onLive = (namespace: string, frame: string, eventId: string | undefined) => {
+        live?.push([namespace, frame, eventId]);
+      };
+      const unsubscribe = hub.subscribe({
+        scope: scope === 'all' ? 'all' : new Set(scope),
+        deliver: (namespace, frame, eventId) => onLive(namespace, frame, eventId),
+      });
+      let missed: Missed;
+      try {
+        missed = await feed.since(after, namespaces);
+      } catch (error) {
+        unsubscribe();
+        release();
+        throw error;
+      }
 
       reply.hijack();
       const raw = reply.raw;
@@ -93,27 +144,45 @@ export function eventRoutes(
         'x-accel-buffering': 'no',
         'x-request-id': request.id,
       });
-      raw.write('retry: 3000\n: connected\n\n');
+      // A field-only `id:` sets the client's position without dispatching an event.
+      let position = after === undefined || missed.kind === 'lost' ? missed.head : `${after}`;
+      raw.write(`retry: 3000\n: connected\nid: ${position}\n\n`);
 
       let closed = false;
       let checking = false;
+      let outbox = '';
+      let flushing: NodeJS.Timeout | undefined;
       /**
-       * Writes a frame. Frames written in one turn of the event loop are corked together
-       * (a burst of changes comes as one), so the bytes waiting are judged once the burst
-       * has been handed to the socket: whatever the kernel did not take then is the
-       * client's, and past the bound the client is too slow.
+       * Queues a frame for the next flush. Changes come one notification at a time, and a
+       * write per change per stream is a system call per change per stream: gathered for
+       * `FLUSH_MS`, a busy stream's changes go out as one write.
        */
       const writeFrame = (frame: string) => {
         if (closed || raw.writableEnded) return;
-        raw.write(frame);
+        outbox += frame;
+        flushing ??= setTimeout(flush, FLUSH_MS);
+      };
+      /**
+       * Writes what was gathered. The bytes waiting are judged once the write has been
+       * handed to the socket (Node corks writes within a turn): whatever the kernel did
+       * not take then is the client's, and past the bound the client is too slow.
+       */
+      function flush() {
+        clearTimeout(flushing);
+        flushing = undefined;
+        if (outbox === '' || closed || raw.writableEnded) return;
+        raw.write(outbox);
+        outbox = '';
         if (checking || raw.writableLength <= streams.bufferBytes) return;
         checking = true;
         setImmediate(() => {
           checking = false;
           if (raw.writableLength > streams.bufferBytes) tooSlow();
         });
-      };
-      const write = (event: string, data: unknown) => writeFrame(sseFrame(event, data));
+      }
+      const write = (event: string, data: unknown) => writeFrame(withId(sseFrame(event, data)));
+      /** The position goes in front of each frame: the highest id delivered so far. */
+      const withId = (frame: string) => `id: ${position}\n${frame}`;
       const onNotice = (notice: RightsNotice) => {
         if (notice.kind === 'dropped') {
           write('dropped', { namespaces: notice.dropped, remaining: notice.remaining });
@@ -122,7 +191,6 @@ export function eventRoutes(
           close();
         }
       };
-      const scope = namespaces ? new Set(namespaces) : 'all';
       const rights = streamRights({ access, request, caller, scope, notify: onNotice });
 
       // One queue per stream: changes go out in the order they came, each after its check.
@@ -138,14 +206,55 @@ export function eventRoutes(
           pending -= 1;
         });
       };
+      let replaying = missed.kind === 'missed' && missed.events.length > 0;
+      const replayed = new Set<string>();
+      /**
+       * Queues a change. A replay waits for the client to take half the bound before
+       * writing more, so a long replay is paced by the client, not judged too slow.
+       */
+      const send = (namespace: string, frame: string, eventId: string | undefined) =>
+        enqueue(async () => {
+          if (!(await rights.mayDeliver(namespace))) return;
+          if (eventId !== undefined && later(eventId, position)) position = eventId;
+          writeFrame(withId(frame));
+          if (!replaying) return;
+          flush();
+          if (raw.writableLength > streams.bufferBytes / 2) await drained();
+        });
+      /** Resolves once the client took what waits; a client that takes nothing is dropped. */
+      const drained = () =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            raw.off('drain', done);
+            raw.off('close', done);
+            resolve();
+          };
+          const timer = setTimeout(() => {
+            tooSlow();
+            done();
+          }, DROP_GRACE_MS);
+          raw.once('drain', done);
+          raw.once('close', done);
+        });
 
-      const unsubscribe = hub.subscribe({
-        scope: scope === 'all' ? 'all' : new Set(scope),
-        deliver: (namespace, frame) =>
-          enqueue(async () => {
-            if (await rights.mayDeliver(namespace)) writeFrame(frame);
-          }),
+      if (missed.kind === 'lost') write('reset', { reason: missed.reason });
+      else
+        for (const { change, eventId } of missed.events) {
+          if (eventId !== undefined) replayed.add(eventId);
+          send(change.namespace, sseFrame(change.type, change), eventId);
+        }
+      enqueue(() => {
+        replaying = false;
+        return Promise.resolve();
       });
+      const forget = setTimeout(() => replayed.clear(), REPLAYED_MEMORY_MS);
+      onLive = (namespace, frame, eventId) => {
+        if (eventId === undefined || !replayed.has(eventId)) send(namespace, frame, eventId);
+      };
+      for (const [namespace, frame, eventId] of live) onLive(namespace, frame, eventId);
+      live = undefined;
+
       const heartbeat = setInterval(() => writeFrame(': keep-alive\n\n'), HEARTBEAT_MS);
       const recheck = setInterval(() => enqueue(() => rights.recheck()), streams.recheckMs);
 
@@ -157,7 +266,8 @@ export function eventRoutes(
         if (closed) return;
         streams.onTooSlow?.();
         const socket = raw.socket;
-        raw.write(sseFrame('end', { reason: 'too slow' }));
+        outbox = '';
+        raw.write(withId(sseFrame('end', { reason: 'too slow' })));
         close();
         // Not kept alive for another request: closed once its last bytes are taken, or cut.
         raw.once('finish', () => socket?.end());
@@ -168,17 +278,38 @@ export function eventRoutes(
         closed = true;
         clearInterval(heartbeat);
         clearInterval(recheck);
+        clearTimeout(forget);
         unsubscribe();
+        // What was gathered still goes out (an `end` notice, for one); then the end.
+        if (outbox !== '' && !raw.writableEnded) raw.write(outbox);
+        clearTimeout(flushing);
         open.delete(close);
-        const left = (perCaller.get(key) ?? 1) - 1;
-        if (left > 0) perCaller.set(key, left);
-        else perCaller.delete(key);
+        release();
         if (!raw.writableEnded) raw.end();
       }
       open.add(close);
       request.raw.on('close', close);
     },
   );
+};
+
+/** The `Last-Event-ID` a reconnecting client sent, if any; 400 when it is not an id. */
+function parseLastEventId(header: string | undefined): bigint | undefined {
+  const id = header?.trim() ?? '';
+  // An empty id is how SSE says "no position" (a client may send it after a reset).
+  if (id === '') return undefined;
+  if (!EVENT_ID.test(id) || BigInt(id) > MAX_EVENT_ID) {
+    throw new InputError(
+      'Last-Event-ID must be an event id this server sent: a decimal integer, ' +
+        'or leave it out to start from now',
+    );
+  }
+  return BigInt(id);
+}
+
+/** Whether decimal id `a` is after `b` (both without leading zeros). */
+function later(a: string, b: string): boolean {
+  return a.length === b.length ? a > b : a.length > b.length;
 }
 
 /** Streams are counted per identity (the impersonated user behind a proxy, if any). */
