@@ -146,7 +146,7 @@ describe('group-committed ingest', () => {
   it('every change in a group has its own timeline event and notification', async () => {
     const changes: IssueChange[] = [];
     const feed = await startChangeFeed(server.db, () => undefined);
-    feed.subscribe((change) => {
+    feed.subscribe(({ change }) => {
       if (change.namespace === 'per-change') changes.push(change);
     });
     try {
