@@ -25,6 +25,8 @@ import autocannon from 'autocannon';
 import { authPhase } from './auth-phase.js';
 import { logsPhase } from './logs-phase.js';
 import { operatorPhase } from './operator-phase.js';
+import { scalePhase } from './scale-phase.js';
+import { embeddedPhase } from './embedded-phase.js';
 import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -48,7 +50,7 @@ const SATURATION = 16;
 const ISSUES = Number(process.env.KITE_BENCH_ISSUES ?? 1_000_000);
 const NAMESPACES = 1000;
 const PHASES = new Set(
-  (process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth,operator,logs').split(','),
+  (process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth,operator,logs,scale,embedded').split(','),
 );
 
 let sequence = 0;
@@ -313,6 +315,8 @@ async function main(): Promise<void> {
     if (PHASES.has('auth')) await authPhase(scratch.url, db, kite, ROUNDS, SECONDS / 2);
     if (PHASES.has('operator')) await operatorPhase(db, kite, ROUNDS, SECONDS / 2);
     if (PHASES.has('logs')) await logsPhase(scratch.url, ROUNDS);
+    if (PHASES.has('scale')) await scalePhase();
+    if (PHASES.has('embedded')) await embeddedPhase();
   } finally {
     rss.stop();
     console.log(`server peak RSS: ${fmt(rss.peakMiB())} MiB (target < 200 MB)`);
