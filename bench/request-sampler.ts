@@ -6,7 +6,7 @@
  * the sample count, not only the duration, bounds them, so a slow request is reported
  * rather than stalling the run.
  */
-import { Agent, request as httpRequest } from 'node:http';
+import { request as httpRequest, type Agent } from 'node:http';
 import { median, percentile } from './support.js';
 
 export interface Sampled {

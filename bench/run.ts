@@ -18,6 +18,10 @@
  *    reading the same bytes from a local file, and the server's memory growth while
  *    serving it (bench/logs-phase.ts).
  * 6. The server's peak RSS throughout (target < 200 MB).
+ * 7. Queries at 1.3M issues, one at a time and 16 in flight, against the same page by
+ *    primary key (bench/scale-phase.ts).
+ * 8. The embedded PGlite at 100k issues: lists and counts at 4 in flight, server RSS
+ *    (bench/embedded-phase.ts).
  *
  * Each measurement is repeated (KITE_BENCH_ROUNDS, default 3) and the median is quoted.
  */
