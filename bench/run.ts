@@ -21,6 +21,10 @@
  * 6. The server's peak RSS throughout (target < 200 MB).
  * 7. Ingest with 200 live event-stream subscribers reading, as a ratio to none
  *    (bench/sse-phase.ts). Target ≥ 0.9.
+ * 8. Queries at 1.3M issues, one at a time and 16 in flight, against the same page by
+ *    primary key (bench/scale-phase.ts).
+ * 9. The embedded PGlite at 100k issues: lists and counts at 4 in flight, server RSS
+ *    (bench/embedded-phase.ts).
  *
  * Each measurement is repeated (KITE_BENCH_ROUNDS, default 3) and the median is quoted.
  */
@@ -29,6 +33,8 @@ import { authPhase } from './auth-phase.js';
 import { logsPhase } from './logs-phase.js';
 import { operatorPhase } from './operator-phase.js';
 import { ssePhase } from './sse-phase.js';
+import { scalePhase } from './scale-phase.js';
+import { embeddedPhase } from './embedded-phase.js';
 import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -52,7 +58,9 @@ const SATURATION = 16;
 const ISSUES = Number(process.env.KITE_BENCH_ISSUES ?? 1_000_000);
 const NAMESPACES = 1000;
 const PHASES = new Set(
-  (process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth,operator,logs,sse').split(','),
+  (process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth,operator,logs,sse,scale,embedded').split(
+    ',',
+  ),
 );
 
 let sequence = 0;
@@ -318,6 +326,8 @@ async function main(): Promise<void> {
     if (PHASES.has('operator')) await operatorPhase(db, kite, ROUNDS, SECONDS / 2);
     if (PHASES.has('logs')) await logsPhase(scratch.url, ROUNDS);
     if (PHASES.has('sse')) await ssePhase(scratch.url, ROUNDS, SECONDS);
+    if (PHASES.has('scale')) await scalePhase();
+    if (PHASES.has('embedded')) await embeddedPhase();
   } finally {
     rss.stop();
     console.log(`server peak RSS: ${fmt(rss.peakMiB())} MiB (target < 200 MB)`);

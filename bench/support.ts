@@ -20,13 +20,21 @@ export interface KiteProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the built `kite serve` (dist/) on a free port against `databaseUrl`. */
+/**
+ * Starts the built `kite serve` (dist/) on a free port against `databaseUrl`, or with an
+ * empty `databaseUrl` on the embedded PGlite (give `KITE_DATA_DIR` in `env`). Rate
+ * limiting is off (a load generator is one caller sending far more than a person), unless
+ * `env` turns it on.
+ */
 export function startKite(
   databaseUrl: string,
   env: Record<string, string> = {},
 ): Promise<KiteProcess> {
+  const inherited = { ...process.env };
+  delete inherited.KITE_DATABASE_URL;
+  const database = databaseUrl ? { KITE_DATABASE_URL: databaseUrl } : {};
   const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0'], {
-    env: { ...process.env, KITE_DATABASE_URL: databaseUrl, KITE_AUTH_MODE: 'none', ...env },
+    env: { ...inherited, ...database, KITE_AUTH_MODE: 'none', KITE_RATE_LIMIT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -113,7 +113,10 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   const inMemory = dataDir === 'memory://';
   if (!inMemory) await mkdir(dataDir, { recursive: true });
   // pg_trgm backs the search indexes (migration 7); PGlite loads extensions at start.
-  const db = await PGlite.create(inMemory ? undefined : dataDir, { extensions: { pg_trgm } });
+  const db = await PGlite.create(inMemory ? undefined : dataDir, {
+    extensions: { pg_trgm },
+    startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS.flatMap((s) => ['-c', s])],
+  });
   await db.query("SET TIME ZONE 'UTC'");
   // PGlite is one in-process connection: idle when no statement is running on it.
   let running = 0;
@@ -146,6 +149,17 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     close: once(() => db.close()),
   };
 }
+
+/**
+ * PostgreSQL settings of the embedded database (docs/decisions/0034-embedded-memory.md).
+ * PGlite's memory is the server process's WebAssembly heap: what PostgreSQL touches
+ * there stays resident for the life of the process, since WebAssembly memory never
+ * shrinks. The 128 MB default buffer pool is touched at start and alone took a 100k-issue
+ * trial server past 400 MB; the data files stay in the operating system's page cache
+ * either way, so a smaller pool costs a copy per page read, not a disk read. Index builds
+ * (migrations) are bounded the same way.
+ */
+export const EMBEDDED_SETTINGS = ['shared_buffers=32MB', 'maintenance_work_mem=16MB'];
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

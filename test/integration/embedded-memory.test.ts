@@ -1,0 +1,64 @@
+/**
+ * The embedded database's memory (docs/decisions/0034-embedded-memory.md): PGlite lives
+ * in the server's WebAssembly heap, which never shrinks, so its PostgreSQL settings
+ * bound the trial server's resident memory. Runs on PGlite whatever KITE_TEST_DB says.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { openDatabase } from '../../src/store/database.js';
+
+const run = promisify(execFile);
+
+/**
+ * Opens the embedded database in the folder given as argument, in a fresh process, and
+ * reports how much RSS that added.
+ */
+const OPEN_AND_MEASURE = `
+const { openDatabase } = await import(${JSON.stringify(new URL('../../src/store/database.ts', import.meta.url).href)});
+const before = process.memoryUsage().rss;
+const db = await openDatabase({ dataDir: process.argv.at(-1) });
+await db.query('SELECT 1');
+console.log(JSON.stringify({ addedMiB: (process.memoryUsage().rss - before) / 2 ** 20 }));
+await db.close();
+`;
+
+describe('embedded database memory', () => {
+  it('runs PostgreSQL with a 32 MB buffer pool and 16 MB for index builds', async () => {
+    const db = await openDatabase({ dataDir: 'memory://' });
+    try {
+      const shown = await db.query<{ shared_buffers: string }>('SHOW shared_buffers');
+      assert.equal(shown.rows[0]?.shared_buffers, '32MB');
+      const maintenance = await db.query<{ maintenance_work_mem: string }>(
+        'SHOW maintenance_work_mem',
+      );
+      assert.equal(maintenance.rows[0]?.maintenance_work_mem, '16MB');
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('adds less than 170 MB of resident memory when it opens (the 128 MB pool added 225)', async () => {
+    // A data folder created beforehand, as a server finds it on every start but the first.
+    const folder = await mkdtemp(join(tmpdir(), 'kite-embedded-memory-'));
+    let stdout: string;
+    try {
+      await (await openDatabase({ dataDir: folder })).close();
+      ({ stdout } = await run(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', OPEN_AND_MEASURE, folder],
+        { cwd: new URL('../..', import.meta.url) },
+      ));
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+    const { addedMiB } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+      addedMiB: number;
+    };
+    assert.ok(addedMiB < 170, `opening the embedded database added ${addedMiB.toFixed(0)} MiB`);
+  });
+});
