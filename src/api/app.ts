@@ -163,8 +163,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const guard = createGuard(deps.access, deps.store);
   await installRateLimit(app, guard, deps.rateLimit);
 
-  issueRoutes(app, deps.store, guard);
-  webhookRoutes(app, {
+  // Each route module is a plugin: a child of this instance, so it inherits everything
+  // installed above (error handler, validation, empty-query hook, rate limit, metrics,
+  // swagger's route collection), which is why those come first.
+  await app.register(issueRoutes, { store: deps.store, guard });
+  await app.register(webhookRoutes, {
     store: withMintmakerTies(deps.store, app.log),
     enrich: createRunLinker({
       archive: deps.archive,
@@ -189,9 +192,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     access: deps.access,
     streams: { ...deps.eventStreams, onTooSlow: () => metrics.slowStreamsDropped.inc() },
   });
-  namespaceRoutes(app, guard, () => deps.store.namespaces());
-  healthRoutes(app, deps.db, deps.version, deps.readiness);
-  operationRoutes(app, metrics.registry);
+  await app.register(namespaceRoutes, { guard, withIssues: () => deps.store.namespaces() });
+  await app.register(healthRoutes, {
+    db: deps.db,
+    version: deps.version,
+    dependencies: deps.readiness,
+  });
+  await app.register(operationRoutes, { registry: metrics.registry });
   await app.register(mintmakerRoutes, {
     runs: createRunLogs({
       archive: deps.archive,

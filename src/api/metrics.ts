@@ -1,11 +1,12 @@
 /**
  * Prometheus metrics of the API server: requests by route and status, latency by route,
- * webhook outcomes, slow event streams dropped, and issues by state (read from the database at scrape time, at most
- * every few seconds).
+ * webhook outcomes, slow event streams dropped, and issues by state (counted by the
+ * store at scrape time, at most every few seconds).
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../store/database.js';
+import { countIssuesByState, type StateCount } from '../store/issue-states.js';
 
 export interface ApiMetrics {
   registry: Registry;
@@ -31,7 +32,7 @@ export function createApiMetrics(db: Database): ApiMetrics {
     registers: [registry],
   });
   let lastRead = 0;
-  let cached: { state: string; n: number }[] = [];
+  let cached: StateCount[] = [];
   new Gauge({
     name: 'kite_issues',
     help: 'Issues in the store by state',
@@ -39,15 +40,11 @@ export function createApiMetrics(db: Database): ApiMetrics {
     registers: [registry],
     async collect() {
       if (Date.now() - lastRead > ISSUE_STATE_REFRESH_MS) {
-        const result = await db.query<{ state: string; n: number }>(
-          'SELECT state, count(*)::int AS n FROM issues GROUP BY state',
-        );
-        cached = result.rows;
+        cached = await countIssuesByState(db);
         lastRead = Date.now();
       }
       this.reset();
-      for (const state of ['ACTIVE', 'RESOLVED'])
-        this.set({ state }, cached.find((r) => r.state === state)?.n ?? 0);
+      for (const { state, issues } of cached) this.set({ state }, issues);
     },
   });
   return { registry, webhookOutcomes, slowStreamsDropped };

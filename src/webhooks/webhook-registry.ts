@@ -4,19 +4,21 @@
  * and documents them in the OpenAPI document.
  */
 import { readFile } from 'node:fs/promises';
-import { Type, type TSchema } from 'typebox';
+import { Type, type TSchema, type TUnsafe } from 'typebox';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { BUILTIN_WEBHOOKS } from '../domain/builtin-webhooks.js';
 import { InputError } from '../domain/errors.js';
 import { ISSUE_TYPES, SEVERITIES } from '../domain/issue.js';
 import { WebhookDefinition } from '../domain/webhook-definition.js';
+import type { WebhookPayload } from '../domain/webhook-engine.js';
 import { LabelsSchema, NamespaceName } from '../domain/value-schemas.js';
 import { StringEnum } from '../domain/string-enum.js';
 
 export interface RegisteredWebhook {
   definition: WebhookDefinition;
-  bodySchema: TSchema;
+  /** Validates a payload; what passes it is a `WebhookPayload` (typed so, for the route). */
+  bodySchema: TUnsafe<WebhookPayload>;
 }
 
 export async function loadWebhooks(file: string | undefined): Promise<RegisteredWebhook[]> {
@@ -105,7 +107,7 @@ function checkDefinition(definition: WebhookDefinition): void {
   }
 }
 
-function bodySchemaOf(definition: WebhookDefinition): TSchema {
+function bodySchemaOf(definition: WebhookDefinition): TUnsafe<WebhookPayload> {
   const properties: Record<string, TSchema> = {
     namespace: NamespaceName({ description: 'namespace the report belongs to' }),
     labels: Type.Optional(LabelsSchema),
@@ -131,5 +133,9 @@ function bodySchemaOf(definition: WebhookDefinition): TSchema {
             });
     properties[name] = spec.required ? schema : Type.Optional(schema);
   }
-  return Type.Object(properties, { description: definition.description ?? definition.name });
+  // Every schema has `namespace` (a string) and optional `labels` and `occurredAt`: the
+  // shape of a WebhookPayload, which the field list cannot tell TypeScript by itself.
+  return Type.Unsafe<WebhookPayload>(
+    Type.Object(properties, { description: definition.description ?? definition.name }),
+  );
 }

@@ -4,17 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, before, describe, it } from 'node:test';
-import { client, startTestServer, type TestServer } from '../support/test-server.js';
+import { describe, it } from 'node:test';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
-let api: ReturnType<typeof client>;
-
-before(async () => {
-  server = await startTestServer({ env: { KITE_BODY_LIMIT: '64Ki' } });
-  api = client(server.url);
-});
-after(() => server.stop());
+const { server, api } = useTestServer({ env: { KITE_BODY_LIMIT: '64Ki' } });
 
 const valid = {
   title: 'Build failed',

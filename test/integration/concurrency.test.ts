@@ -4,17 +4,10 @@
  * scope in the state of whichever of them committed last.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { client, startTestServer, type TestServer } from '../support/test-server.js';
+import { describe, it } from 'node:test';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
-let api: ReturnType<typeof client>;
-
-before(async () => {
-  server = await startTestServer();
-  api = client(server.url);
-});
-after(() => server.stop());
+const { server, api } = useTestServer();
 
 describe('concurrent webhooks', () => {
   it('200 identical pipeline-failure webhooks fired at once leave one active issue with occurrences = 200', async () => {

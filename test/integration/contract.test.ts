@@ -4,22 +4,15 @@
  * KITE CLI) depend on exactly this behaviour.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { client, startTestServer, type TestServer } from '../support/test-server.js';
+import { before, describe, it } from 'node:test';
+import { client, startTestServer, useTestServer } from '../support/test-server.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-let server: TestServer;
-let api: ReturnType<typeof client>;
-
-before(async () => {
-  server = await startTestServer({
-    env: { KITE_PIPELINE_RUN_LOGS_URL: 'https://konflux.example.com/logs/' },
-  });
-  api = client(server.url);
+const { server, api } = useTestServer({
+  env: { KITE_PIPELINE_RUN_LOGS_URL: 'https://konflux.example.com/logs/' },
 });
-after(() => server.stop());
 
 const newIssue = (overrides: Record<string, unknown> = {}) => ({
   title: 'Build failed: api',

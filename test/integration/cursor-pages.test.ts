@@ -4,11 +4,10 @@
  * not issue is a 400 naming `cursor`.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { client, startTestServer, type TestServer } from '../support/test-server.js';
+import { describe, it } from 'node:test';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
-let api: ReturnType<typeof client>;
+const { server, api, onStart } = useTestServer();
 
 interface IssuePage {
   data: { id: string; detectedAt: string }[];
@@ -30,12 +29,9 @@ async function insert(prefix: string, count: number, detectedAt: string): Promis
   );
 }
 
-before(async () => {
-  server = await startTestServer();
-  api = client(server.url);
+onStart(async () => {
   await insert('old', 61, `timestamptz '2026-12-01T00:00:00Z' - (i / 3) * interval '1 second'`);
 });
-after(() => server.stop());
 
 describe('cursor pages', () => {
   it('following next visits every issue exactly once while issues are inserted', async () => {

@@ -4,20 +4,18 @@
  * exactly as a simple in-memory model says.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { IssueType } from '../../src/domain/issue.js';
 import { createIssueStore, type IssueStore } from '../../src/store/issue-store.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
+const { server, onStart } = useTestServer();
 let store: IssueStore;
 
-before(async () => {
-  server = await startTestServer();
+onStart(() => {
   store = createIssueStore(server.db);
 });
-after(() => server.stop());
 
 type Step = { kind: 'fail' | 'succeed'; scope: string; issueType: IssueType };
 

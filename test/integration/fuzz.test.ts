@@ -9,7 +9,7 @@
  * takes seconds on both databases; `KITE_FUZZ_SEED` replays a failure fast-check reports.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   requests,
@@ -17,7 +17,7 @@ import {
   type Operation,
   type Schema,
 } from '../support/fuzz-requests.js';
-import { client, startTestServer, type TestServer } from '../support/test-server.js';
+import { useTestServer } from '../support/test-server.js';
 
 const RUNS = Number(process.env.KITE_FUZZ_RUNS ?? 20);
 const SEED =
@@ -25,13 +25,11 @@ const SEED =
 /** Streams that never end by themselves are not for a request/response fuzzer. */
 const SKIPPED = new Set(['GET /api/v1/events']);
 
-let server: TestServer;
+const { server, api, onStart } = useTestServer({ env: { KITE_BODY_LIMIT: '256Ki' } });
 let operations: Operation[] = [];
 let knownIssue = '';
 
-before(async () => {
-  server = await startTestServer({ env: { KITE_BODY_LIMIT: '256Ki' } });
-  const api = client(server.url);
+onStart(async () => {
   const created = await api.post('/api/v1/issues', {
     title: 'Seeded',
     description: 'for the fuzzer',
@@ -57,7 +55,6 @@ before(async () => {
     })),
   );
 });
-after(() => server.stop());
 
 interface OpenApiOperation {
   parameters?: { in: 'path' | 'query'; name: string; schema?: Schema }[];

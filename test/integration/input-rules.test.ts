@@ -5,17 +5,10 @@
  * leaves the database as it was.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { client, startTestServer, type TestServer } from '../support/test-server.js';
+import { describe, it } from 'node:test';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
-let api: ReturnType<typeof client>;
-
-before(async () => {
-  server = await startTestServer();
-  api = client(server.url);
-});
-after(() => server.stop());
+const { server, api } = useTestServer();
 
 const valid = {
   title: 'Build failed',

@@ -8,16 +8,13 @@
  * which must mean "not given" (not a 400).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { client, startTestServer, type TestServer } from '../support/test-server.js';
+import { describe, it } from 'node:test';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
-let api: ReturnType<typeof client>;
+const { api, onStart } = useTestServer();
 const ns = 'ui-ns';
 
-before(async () => {
-  server = await startTestServer();
-  api = client(server.url);
+onStart(async () => {
   const specs: [string, string, string][] = [
     ['critical', 'build', 'api'],
     ['critical', 'test', 'web'],
@@ -56,7 +53,6 @@ before(async () => {
     scope: { resourceType: 'component', resourceName: 'x' },
   });
 });
-after(() => server.stop());
 
 /** Status 200 and the same whole body as the query without the UI's empty parameters. */
 async function assertSameAs(uiPath: string, plainPath: string) {

@@ -9,23 +9,16 @@ import { mkdtemp } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   client,
   createTestDatabase,
   startTestServer,
   testDbKind,
-  type TestServer,
+  useTestServer,
 } from '../support/test-server.js';
 
-let server: TestServer;
-let api: ReturnType<typeof client>;
-
-before(async () => {
-  server = await startTestServer();
-  api = client(server.url);
-});
-after(() => server.stop());
+const { api } = useTestServer();
 
 describe('probes, metrics and OpenAPI', () => {
   it('/healthz answers 200 while the process runs; /readyz answers 200 while the database answers', async () => {

@@ -4,18 +4,15 @@
  * rewritten `in` selects exactly the rows the per-row test selected.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseLabelSelector } from '../../src/domain/label-selector.js';
 import { buildWhere } from '../../src/store/issue-filter.js';
-import { client, startTestServer, type TestServer } from '../support/test-server.js';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
-let api: ReturnType<typeof client>;
+const { server, api, onStart } = useTestServer();
 const ROWS = 4000;
 
-before(async () => {
-  server = await startTestServer();
-  api = client(server.url);
+onStart(async () => {
   // A few thousand issues in 40 namespaces, each its own component, five teams.
   await server.db.query(
     `INSERT INTO issues (namespace, issue_type, scope_type, scope_name, scope_namespace,
@@ -33,7 +30,6 @@ before(async () => {
   );
   await server.db.query('ANALYZE issues');
 });
-after(() => server.stop());
 
 /** The plan of the store's count for `filter`, with sequential scans priced out. */
 async function countPlan(filter: Parameters<typeof buildWhere>[0]): Promise<string> {

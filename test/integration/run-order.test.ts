@@ -4,17 +4,10 @@
  * overrides the state a newer one decided (docs/decisions/0006-run-order.md).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { client, startTestServer, type TestServer } from '../support/test-server.js';
+import { describe, it } from 'node:test';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
-let api: ReturnType<typeof client>;
-
-before(async () => {
-  server = await startTestServer();
-  api = client(server.url);
-});
-after(() => server.stop());
+const { api } = useTestServer();
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 1, 10, minute)).toISOString();
 

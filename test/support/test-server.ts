@@ -4,6 +4,7 @@
  * creates a fresh database on the server at `KITE_TEST_DATABASE_URL` (default: the local
  * PostgreSQL) and drops it afterwards, so test files never see each other's data.
  */
+import { after, before } from 'node:test';
 import type { AccessControl } from '../../src/auth/access.js';
 import { resolveServeConfig, type ServeConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -32,15 +33,15 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(
-  options: {
-    env?: Record<string, string>;
-    access?: AccessControl;
-    database?: TestDatabase;
-    /** Default: any free port. */
-    port?: number;
-  } = {},
-): Promise<TestServer> {
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  access?: AccessControl;
+  database?: TestDatabase;
+  /** Default: any free port. */
+  port?: number;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
   const config = resolveServeConfig(
     {
@@ -67,21 +68,58 @@ export async function startTestServer(
   };
 }
 
+/**
+ * One server for the tests of a file (or of the `describe` it is called in): started
+ * before the first, stopped after the last. `options` may be a function, for settings
+ * that exist only once something else has started (a Kubernetes API double's kubeconfig).
+ *
+ * `server` and `api` can be named at module level, before the server exists: they reach
+ * the running server when used, inside tests and hooks. Data to seed goes in `onStart`
+ * callbacks, not in another top-level `before`: Node 20 runs top-level `before` hooks
+ * together, so a second one would not wait for the server.
+ */
+export function useTestServer(
+  options: TestServerOptions | (() => TestServerOptions | Promise<TestServerOptions>) = {},
+): { server: TestServer; api: ApiClient; onStart: (setUp: () => Promise<void> | void) => void } {
+  let running: TestServer | undefined;
+  const setUps: (() => Promise<void> | void)[] = [];
+  before(async () => {
+    running = await startTestServer(typeof options === 'function' ? await options() : options);
+    for (const setUp of setUps) await setUp();
+  });
+  after(() => running?.stop());
+  const current = (): TestServer => {
+    if (!running) throw new Error('the test server starts in before(): use it in tests and hooks');
+    return running;
+  };
+  const server = new Proxy<TestServer>(Object.create(null), {
+    get: (_target, key) => Reflect.get(current(), key),
+  });
+  return {
+    server,
+    api: client(() => current().url),
+    onStart: (setUp) => void setUps.push(setUp),
+  };
+}
+
+export type ApiClient = ReturnType<typeof client>;
+
 export interface Answer<T = unknown> {
   status: number;
   body: T;
   headers: Headers;
 }
 
-/** A small JSON client for the API under test. */
-export function client(baseUrl: string) {
+/** A small JSON client for the API under test (at `baseUrl`, or where it says when called). */
+export function client(baseUrl: string | (() => string)) {
   const call = async <T = any>(
     method: string,
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<Answer<T>> => {
-    const response = await fetch(new URL(path, baseUrl), {
+    const base = typeof baseUrl === 'string' ? baseUrl : baseUrl();
+    const response = await fetch(new URL(path, base), {
       method,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),

@@ -60,8 +60,6 @@ export interface EventRouteOptions {
   streams: EventStreamOptions;
 }
 
-// The agreed route shape is an async plugin; this one has nothing to await while registering.
-// eslint-disable-next-line @typescript-eslint/require-await
 export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (app, options) => {
   const { feed, guard, access, streams } = options;
   const hub = eventHub(feed);

@@ -4,7 +4,7 @@
  * (every dependency of the mode answers: the database, and the Kubernetes API when
  * permissions come from it).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Database } from '../../store/database.js';
 import { databaseReadiness, type ReadinessCheck } from '../readiness.js';
@@ -41,12 +41,17 @@ const ProbeSchema = Type.Object({
   ),
 });
 
-export function healthRoutes(
-  app: FastifyInstance,
-  db: Database,
-  version: VersionInfo,
-  dependencies: ReadinessCheck[],
-): void {
+export interface HealthRouteOptions {
+  db: Database;
+  version: VersionInfo;
+  /** What `/readyz` checks besides the database. */
+  dependencies: ReadinessCheck[];
+}
+
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteOptions> = async (
+  app,
+  { db, version, dependencies },
+) => {
   const database = databaseReadiness(db);
   const seconds = (ms: number) => Math.round(ms * 1000) / 1e6;
 
@@ -137,4 +142,4 @@ export function healthRoutes(
       return reply.code(503).send({ status: 'unavailable', message: failed.join('; '), checks });
     },
   );
-}
+};

@@ -2,8 +2,7 @@
  * `/api/v1/issues`: the v1 contract (list, create, read, update, delete, resolve,
  * relations) plus counts and the per-issue timeline.
  */
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { InputError, NotFoundError } from '../../domain/errors.js';
 import type { Issue } from '../../domain/issue.js';
@@ -39,8 +38,15 @@ const errors = {
 };
 const tags = ['issues'];
 
-export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guard): void {
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+export interface IssueRouteOptions {
+  store: IssueStore;
+  guard: Guard;
+}
+
+export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
+  app,
+  { store, guard },
+) => {
   const view = async (request: Parameters<Guard['caller']>[0], issue: Issue) =>
     (await guard.viewIssues(request, [issue]))[0] ?? issue;
 
@@ -58,7 +64,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     labels: query.labelSelector ? parseLabelSelector(query.labelSelector) : undefined,
   });
 
-  api.get(
+  app.get(
     '/api/v1/issues',
     {
       schema: {
@@ -83,7 +89,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     },
   );
 
-  api.get(
+  app.get(
     '/api/v1/issues/counts',
     {
       schema: {
@@ -96,7 +102,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     async (request) => store.count(await filterOf(request, request.query)),
   );
 
-  api.post(
+  app.post(
     '/api/v1/issues',
     {
       schema: {
@@ -130,7 +136,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     },
   );
 
-  api.get(
+  app.get(
     '/api/v1/issues/:id',
     {
       schema: {
@@ -146,7 +152,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     },
   );
 
-  api.put(
+  app.put(
     '/api/v1/issues/:id',
     {
       schema: {
@@ -163,7 +169,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     },
   );
 
-  api.delete(
+  app.delete(
     '/api/v1/issues/:id',
     {
       schema: {
@@ -180,7 +186,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     },
   );
 
-  api.post(
+  app.post(
     '/api/v1/issues/:id/resolve',
     {
       schema: {
@@ -196,7 +202,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     },
   );
 
-  api.get(
+  app.get(
     '/api/v1/issues/:id/events',
     {
       schema: {
@@ -214,7 +220,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     },
   );
 
-  api.post(
+  app.post(
     '/api/v1/issues/:id/related',
     {
       schema: {
@@ -237,7 +243,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
     },
   );
 
-  api.delete(
+  app.delete(
     '/api/v1/issues/:id/related/:relatedId',
     {
       schema: {
@@ -254,7 +260,7 @@ export function issueRoutes(app: FastifyInstance, store: IssueStore, guard: Guar
       return reply.code(204).send(null);
     },
   );
-}
+};
 
 function found<T>(value: T | undefined): T {
   // Deleted between the permission check and the read.

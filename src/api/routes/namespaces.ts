@@ -1,5 +1,5 @@
 /** `GET /api/v1/namespaces`: the namespaces the caller may read issues in. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Guard } from '../guard.js';
 import { ErrorSchema } from '../schemas.js';
@@ -10,11 +10,16 @@ export const NamespacesSchema = Type.Object({
   namespaces: Type.Array(Type.String()),
 });
 
-export function namespaceRoutes(
-  app: FastifyInstance,
-  guard: Guard,
-  withIssues: () => Promise<string[]>,
-): void {
+export interface NamespaceRouteOptions {
+  guard: Guard;
+  /** Every namespace that has issues (for callers who may read all of them). */
+  withIssues: () => Promise<string[]>;
+}
+
+export const namespaceRoutes: FastifyPluginAsyncTypebox<NamespaceRouteOptions> = async (
+  app,
+  { guard, withIssues },
+) => {
   app.get(
     '/api/v1/namespaces',
     {
@@ -30,4 +35,4 @@ export function namespaceRoutes(
       return { all: false, namespaces: [...readable].sort() };
     },
   );
-}
+};

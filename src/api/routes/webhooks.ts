@@ -4,11 +4,12 @@
  * resolve the active issues of a scope. A MintMaker run's completion also clears the
  * pipeline's MintMaker issues that run did not report (src/domain/mintmaker-clean-run.ts).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { cleanRunOf, type CleanRun } from '../../domain/mintmaker-clean-run.js';
 import { freeTextFields, withoutTerminalEscapes } from '../../domain/terminal-escapes.js';
-import { runWebhook, type Settings, type WebhookPayload } from '../../domain/webhook-engine.js';
+import { runWebhook, type Settings } from '../../domain/webhook-engine.js';
 import type { IssueStore } from '../../store/issue-store.js';
 import type { IssueReport } from '../../domain/issue.js';
 import type { RegisteredWebhook } from '../../webhooks/webhook-registry.js';
@@ -25,7 +26,7 @@ export const ResolveAnswer = Type.Object({
 export const SkipAnswer = Type.Object({ info: Type.String() });
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 503: ErrorSchema };
 
-export interface WebhookRouteDeps {
+export interface WebhookRouteOptions {
   store: IssueStore;
   /** Adds links a report cannot carry itself (e.g. a MintMaker run's logs); may be absent. */
   enrich?: (report: IssueReport) => Promise<IssueReport>;
@@ -37,7 +38,7 @@ export interface WebhookRouteDeps {
   metrics: ApiMetrics;
 }
 
-export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
+export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = async (app, deps) => {
   for (const { definition, bodySchema } of deps.webhooks) {
     const name = definition.name;
     const textFields = freeTextFields(definition);
@@ -58,21 +59,16 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
         },
         // Count rejected payloads too: they are what a misbehaving sender looks like.
         attachValidation: true,
-        // Tool output's colour codes in free text are dropped, not refused (a 400 loses the report).
-        preValidation: (request, _reply, done) => {
-          request.body = withoutTerminalEscapes(request.body, textFields);
-          done();
-        },
+        preValidation: dropTerminalEscapes(textFields),
       },
       async (request, reply) => {
         if (request.validationError) {
           count('rejected');
           throw request.validationError;
         }
-        const payload = request.body as WebhookPayload;
-        const query = request.query as { namespace?: string };
+        const payload = request.body;
         try {
-          assertSameNamespace(query.namespace, payload.namespace);
+          assertSameNamespace(request.query.namespace, payload.namespace);
           await deps.guard.requireNamespace(request, 'report', payload.namespace);
           const caller = await deps.guard.caller(request);
           // Decided (and its input checked) before anything is written.
@@ -122,4 +118,15 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
       },
     );
   }
+};
+
+/**
+ * Tool output's colour codes in free text are dropped, not refused (a 400 loses the
+ * report). This runs before validation, when the body is still whatever was sent.
+ */
+function dropTerminalEscapes(fields: readonly string[]) {
+  return (request: FastifyRequest, _reply: unknown, done: () => void) => {
+    request.body = withoutTerminalEscapes(request.body, fields);
+    done();
+  };
 }
