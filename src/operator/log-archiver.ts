@@ -11,6 +11,7 @@
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { KiteClient } from '../client/client.js';
+import { KiteApiError } from '../client/errors.js';
 import type { MintmakerRunInput } from '../client/types.js';
 import type { LiveCluster, LiveRun } from '../logs/live.js';
 import { backoff } from './reporter.js';
@@ -105,7 +106,12 @@ export class LogArchiver {
       if (job.attempts >= this.options.maxAttempts) {
         this.options.count('failed');
         this.options.log.error(
-          { run: `${run.runNamespace}/${run.name}`, err: (error as Error).message },
+          {
+            run: `${run.runNamespace}/${run.name}`,
+            // The server's status and message (KiteApiError), or why there was no answer.
+            ...(error instanceof KiteApiError ? { status: error.status } : {}),
+            err: (error as Error).message,
+          },
           'could not archive the logs of a MintMaker run; giving up',
         );
         return;
