@@ -219,8 +219,12 @@ export async function startOperator(
         metrics.eventsSeen.inc({ controller: controller.name, event });
         return true;
       };
-      informer.on('add', (run) => seen('add', run) && handle(controller, informer, run));
-      informer.on('update', (run) => seen('update', run) && handle(controller, informer, run));
+      informer.on('add', (run) => {
+        if (seen('add', run)) handle(controller, informer, run);
+      });
+      informer.on('update', (run) => {
+        if (seen('update', run)) handle(controller, informer, run);
+      });
       informer.on('delete', (run) => {
         if (!seen('delete', run)) return;
         const key = `${controller.name}/${run.metadata.namespace}/${run.metadata.name}`;
