@@ -9,7 +9,9 @@ import {
   SERVE_SETTINGS,
   type ServeConfig,
   type ServeFlags,
+  type Setting,
 } from '../config.js';
+import { OPERATOR_SETTINGS, type OperatorSetting } from '../operator/operator-settings.js';
 import { migrate } from '../store/migrations.js';
 import { openConfiguredDatabase, startServer, versionInfo } from '../server.js';
 
@@ -17,28 +19,56 @@ const program = new Command('kite')
   .description('KITE: the issues engine for Kubernetes CI (Konflux)')
   .version(versionInfo().version);
 
-/** Commander's attribute name of each settings flag → its key in the settings table. */
-const serveFlagKeys = new Map<string, keyof ServeConfig>();
+/** Commander's attribute name of each settings flag → its key in a settings table. */
+type FlagKeys<K extends string> = Map<string, K>;
 
 /**
- * Adds the flags of `keys` from the settings table. Their environment variables are read by
- * `resolveServeConfig`, not by commander: commander makes any set variable of a boolean flag
- * `true`, so `KITE_DEMO=false` would turn the demo on.
+ * Adds the flags of `keys` from a settings table. Their environment variables are read by
+ * the config resolvers, not by commander: commander makes any set variable of a boolean
+ * flag `true`, so `KITE_DEMO=false` would turn the demo on.
  */
-function settingOptions(command: Command, keys: readonly (keyof ServeConfig)[]): Command {
+function settingOptions<K extends string>(
+  command: Command,
+  table: Readonly<Record<K, Setting>>,
+  keys: readonly K[],
+  flagKeys: FlagKeys<K>,
+): Command {
   for (const key of keys) {
-    const setting = SERVE_SETTINGS[key];
+    const setting = table[key];
     if (!setting.flag) continue;
-    const notes = [`env: ${setting.env}`];
-    if (setting.default !== undefined && setting.default !== 'false') {
+    // A `--no-…` flag is its variable set to false; its default (`true`) reads wrong beside it.
+    const negated = setting.flag.startsWith('--no-');
+    const notes = [negated ? `env: ${setting.env}=false` : `env: ${setting.env}`];
+    if (setting.default !== undefined && setting.default !== 'false' && !negated) {
       notes.push(`default: ${setting.default}`);
     }
     const option = new Option(setting.flag, `${setting.help ?? ''} (${notes.join(', ')})`);
-    serveFlagKeys.set(option.attributeName(), key);
+    flagKeys.set(option.attributeName(), key);
     command.addOption(option);
   }
   return command;
 }
+
+/**
+ * What was typed, by setting. Commander gives a `--no-…` flag `true` when it is absent;
+ * only its `false` was typed, so only that is passed on (the variable may still say false).
+ */
+function typedFlags<K extends string>(
+  flags: Record<string, string | boolean | undefined>,
+  table: Readonly<Record<K, Setting>>,
+  flagKeys: FlagKeys<K>,
+): Partial<Record<K, string | boolean | undefined>> {
+  const typed: Partial<Record<K, string | boolean | undefined>> = {};
+  for (const [name, key] of flagKeys) {
+    const value = flags[name];
+    if (table[key].flag?.startsWith('--no-') && value !== false) continue;
+    typed[key] = value;
+  }
+  return typed;
+}
+
+const serveFlagKeys: FlagKeys<keyof ServeConfig> = new Map();
+const operatorFlagKeys: FlagKeys<OperatorSetting> = new Map();
 
 const DATABASE_SETTINGS = ['databaseUrl', 'dataDir'] as const;
 // `Object.keys` types its answer as strings; the table is a Record over exactly these keys.
@@ -46,7 +76,9 @@ const SERVE_FLAG_SETTINGS = Object.keys(SERVE_SETTINGS) as (keyof ServeConfig)[]
 
 settingOptions(
   program.command('serve').description('run the REST API server'),
+  SERVE_SETTINGS,
   SERVE_FLAG_SETTINGS,
+  serveFlagKeys,
 ).action(async (flags: Record<string, string | boolean | undefined>) => {
   const config = resolveServeConfig(toServeFlags(flags), process.env);
   const server = await startServer(config, { env: process.env });
@@ -69,7 +101,9 @@ settingOptions(
 
 settingOptions(
   program.command('migrate').description('apply database migrations and exit'),
+  SERVE_SETTINGS,
   DATABASE_SETTINGS,
+  serveFlagKeys,
 ).action(async (flags: Record<string, string | boolean | undefined>) => {
   const config = resolveServeConfig(toServeFlags(flags), process.env);
   const db = await openConfiguredDatabase(config);
@@ -83,93 +117,38 @@ settingOptions(
   }
 });
 
-program
-  .command('operator')
-  .description('run the bridge operator: watch the cluster and report to the API server')
-  .addOption(new Option('--api-url <url>', 'the KITE API server').env('KITE_API_URL'))
-  .addOption(
-    new Option(
-      '--token-file <file>',
-      'bearer token for the API server (default: the pod service-account token)',
-    ).env('KITE_TOKEN_FILE'),
-  )
-  .addOption(
-    new Option('--config <file>', 'operator config (YAML): controllers, namespaces, severity').env(
-      'KITE_OPERATOR_CONFIG',
-    ),
-  )
-  .addOption(
-    new Option('--kubeconfig <file>', 'default: in-cluster, else KUBECONFIG or ~/.kube/config'),
-  )
-  .addOption(
-    new Option(
-      '--public-url <url>',
-      'the API as users reach it (e.g. the console proxy prefix): links become absolute',
-    ).env('KITE_PUBLIC_URL'),
-  )
-  .addOption(
-    new Option('--cluster-name <name>', 'label every issue with this cluster name').env(
-      'KITE_CLUSTER_NAME',
-    ),
-  )
-  .addOption(
-    new Option('--host <host>', 'address of /healthz, /readyz, /metrics (default 0.0.0.0)').env(
-      'KITE_OPERATOR_HOST',
-    ),
-  )
-  .addOption(
-    new Option('--port <port>', 'port of /healthz, /readyz, /metrics (default 8081)').env(
-      'KITE_OPERATOR_PORT',
-    ),
-  )
-  .addOption(
-    new Option('--lease-namespace <namespace>', 'namespace of the leader election Lease').env(
-      'KITE_LEASE_NAMESPACE',
-    ),
-  )
-  .option('--no-leader-elect', 'report without leader election (a single replica)')
-  .addOption(
-    new Option('--log-level <level>', 'trace, debug, info, warn, error').env('KITE_LOG_LEVEL'),
-  )
-  .action(async (flags: Record<string, string | boolean | undefined>) => {
-    const { resolveOperatorConfig } = await import('../operator/operator-config.js');
-    const { startOperator } = await import('../operator/operator.js');
-    const text = (name: string) => (typeof flags[name] === 'string' ? flags[name] : undefined);
-    const config = await resolveOperatorConfig(
-      {
-        apiUrl: text('apiUrl'),
-        tokenFile: text('tokenFile'),
-        config: text('config'),
-        kubeconfig: text('kubeconfig'),
-        clusterName: text('clusterName'),
-        host: text('host'),
-        port: text('port'),
-        logLevel: text('logLevel'),
-        leaseNamespace: text('leaseNamespace'),
-        publicUrl: text('publicUrl'),
-        ...(flags.leaderElect === false ? { leaderElect: false } : {}),
-      },
-      process.env,
+settingOptions(
+  program
+    .command('operator')
+    .description('run the bridge operator: watch the cluster and report to the API server'),
+  OPERATOR_SETTINGS,
+  // `Object.keys` types its answer as strings; the table has exactly these keys.
+  Object.keys(OPERATOR_SETTINGS) as OperatorSetting[],
+  operatorFlagKeys,
+).action(async (flags: Record<string, string | boolean | undefined>) => {
+  const { resolveOperatorConfig } = await import('../operator/operator-config.js');
+  const { startOperator } = await import('../operator/operator.js');
+  const config = await resolveOperatorConfig(
+    typedFlags(flags, OPERATOR_SETTINGS, operatorFlagKeys),
+    process.env,
+  );
+  const operator = await startOperator(config);
+  await operator.synced;
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    operator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
     );
-    const operator = await startOperator(config);
-    await operator.synced;
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      operator.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+});
 
 function toServeFlags(flags: Record<string, string | boolean | undefined>): ServeFlags {
-  const serveFlags: ServeFlags = {};
-  for (const [name, key] of serveFlagKeys) serveFlags[key] = flags[name];
-  return serveFlags;
+  return typedFlags(flags, SERVE_SETTINGS, serveFlagKeys);
 }
 
 program.parseAsync().catch((error: unknown) => {

@@ -34,6 +34,10 @@ export type KiteClientOptions = HttpOptions;
 export interface CallOptions {
   /** Ends the call (and an open stream) early. */
   signal?: AbortSignal;
+  /** This call's timeout per attempt instead of the client's; `null`: none. */
+  timeoutMs?: number | null;
+  /** This call's retries (where safe) instead of the client's; 0: none. */
+  retries?: number;
 }
 
 export interface RunLogQuery {
@@ -229,7 +233,10 @@ export class KiteClient {
     return this.http.json({ method: 'POST', path: 'api/v1/mintmaker/runs', json: run, ...options });
   }
 
-  /** Archives one step's log; a stream body is sent once, never retried. */
+  /**
+   * Archives one step's log. A stream body is sent once, never retried, and has no
+   * timeout unless `options.timeoutMs` gives one (the upload lasts as long as its source).
+   */
   uploadStepLog(
     step: { run: string; task: string; step: string; position: number; runNamespace?: string },
     log: string | ReadableStream<Uint8Array>,

@@ -6,6 +6,8 @@
  *   after its `Retry-After` or an exponential backoff;
  * - GET also after a timeout, a network error, 502 or 504 (reading twice is harmless).
  * A POST/PUT/DELETE whose connection failed is never repeated: it may have been applied.
+ * One call may set its own timeout (or none: a streamed upload lasts as long as its source)
+ * and its own retries (0: a caller with its own retry queue, such as the operator).
  */
 import { KiteApiError, KiteTransportError } from './errors.js';
 
@@ -40,6 +42,13 @@ export interface RequestSpec {
   /** Keep the body open for the caller (streams): the timeout stops at the headers. */
   stream?: boolean;
   signal?: AbortSignal;
+  /**
+   * This call's timeout per attempt, instead of the client's; `null`: none. Default for a
+   * streamed request body: none, since the upload takes as long as its source.
+   */
+  timeoutMs?: number | null;
+  /** This call's further attempts where a retry is safe, instead of the client's. */
+  retries?: number;
 }
 
 const RETRY_ANY_METHOD = new Set([429, 503]);
@@ -65,8 +74,9 @@ export class Http {
     const url = this.url(spec.path, spec.query);
     // A streamed body can be sent once only.
     const replayable = !(spec.text instanceof ReadableStream);
+    const retries = spec.retries ?? this.retries;
     for (let attempt = 0; ; attempt++) {
-      const canRetry = replayable && attempt < this.retries;
+      const canRetry = replayable && attempt < retries;
       let response: Response;
       try {
         response = await this.attempt(url, spec);
@@ -106,10 +116,19 @@ export class Http {
     const controller = new AbortController();
     let timedOut = false;
     let handedOver = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.timeoutMs);
+    const timeoutMs =
+      spec.timeoutMs !== undefined
+        ? spec.timeoutMs
+        : spec.text instanceof ReadableStream
+          ? null
+          : this.timeoutMs;
+    const timer =
+      timeoutMs === null
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, timeoutMs);
     const onAbort = () => controller.abort();
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     const headers = new Headers({ accept: spec.stream ? '*/*' : 'application/json' });
@@ -150,7 +169,7 @@ export class Http {
       if (timedOut) {
         throw new KiteTransportError(
           'timeout',
-          `${what}: no answer within ${this.timeoutMs} ms`,
+          `${what}: no answer within ${timeoutMs} ms`,
           spec.method,
           spec.path,
           { cause: error },

@@ -4,16 +4,21 @@
  * log API and streams it to the server (`POST /api/v1/mintmaker/runs`, then one `PUT …
  * /steps/<task>/<step>` per step), which redacts and stores it. A step whose pod is
  * already gone is left as the archive has it. Failed uploads are retried with backoff;
- * only the leader archives.
+ * only the leader archives. Both calls go through the API client (src/client/): the
+ * registration with the client's timeout, each upload without one (it streams as long as
+ * the pod log takes) and never resent by the client (a stream is read once).
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { KiteClient } from '../client/client.js';
+import { KiteApiError } from '../client/errors.js';
+import type { MintmakerRunInput } from '../client/types.js';
 import type { LiveCluster, LiveRun } from '../logs/live.js';
 import { backoff } from './reporter.js';
 
 export interface ArchiverOptions {
-  apiUrl: string;
-  token(): Promise<string | undefined>;
+  /** The API server, with the operator's token. */
+  client: KiteClient;
   live: LiveCluster;
   log: Logger;
   concurrency: number;
@@ -77,31 +82,22 @@ export class LogArchiver {
   private async archive(job: { run: LiveRun; attempts: number }): Promise<void> {
     const { run } = job;
     try {
-      await this.call(
-        'POST',
-        '/api/v1/mintmaker/runs',
-        JSON.stringify({
-          name: run.name,
-          runNamespace: run.runNamespace,
-          uid: run.uid,
-          namespace: run.namespace,
-          component: run.component,
-          status: run.status,
-          ...(run.gitHost ? { gitHost: run.gitHost } : {}),
-          ...(run.repository ? { repository: run.repository } : {}),
-          ...(run.branch ? { branch: run.branch } : {}),
-          ...(run.repoBranchHash ? { repoBranchHash: run.repoBranchHash } : {}),
-          ...(run.startTime ? { startTime: run.startTime } : {}),
-          ...(run.completionTime ? { completionTime: run.completionTime } : {}),
-        }),
-        'application/json',
-      );
+      await this.options.client.registerRun(registration(run));
       const steps = await this.options.live.steps(run);
       for (const [position, step] of steps.entries()) {
         const stream = await this.options.live.stream(run.runNamespace, step, false);
         if (!stream) continue; // the pod is gone: keep what the archive has
-        const path = `/api/v1/mintmaker/runs/${encodeURIComponent(run.name)}/steps/${encodeURIComponent(step.task)}/${encodeURIComponent(step.step)}?position=${position}&runNamespace=${encodeURIComponent(run.runNamespace)}`;
-        await this.call('PUT', path, stream, 'text/plain');
+        await this.options.client.uploadStepLog(
+          {
+            run: run.name,
+            task: step.task,
+            step: step.step,
+            position,
+            runNamespace: run.runNamespace,
+          },
+          // The pod log arrives as a Node stream; fetch sends web streams.
+          Readable.toWeb(stream) as ReadableStream<Uint8Array>,
+        );
       }
       this.done.add(run.uid);
       this.options.count('archived');
@@ -110,7 +106,12 @@ export class LogArchiver {
       if (job.attempts >= this.options.maxAttempts) {
         this.options.count('failed');
         this.options.log.error(
-          { run: `${run.runNamespace}/${run.name}`, err: (error as Error).message },
+          {
+            run: `${run.runNamespace}/${run.name}`,
+            // The server's status and message (KiteApiError), or why there was no answer.
+            ...(error instanceof KiteApiError ? { status: error.status } : {}),
+            err: (error as Error).message,
+          },
           'could not archive the logs of a MintMaker run; giving up',
         );
         return;
@@ -127,26 +128,22 @@ export class LogArchiver {
       this.timers.add(timer);
     }
   }
+}
 
-  private async call(
-    method: string,
-    path: string,
-    body: string | Readable,
-    type: string,
-  ): Promise<void> {
-    const token = await this.options.token();
-    // A streamed request body needs `duplex: 'half'` (not in the DOM RequestInit type).
-    const init: RequestInit & { duplex?: 'half' } = {
-      method,
-      headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body,
-      ...(typeof body === 'string' ? {} : { duplex: 'half' }),
-    };
-    const response = await fetch(`${this.options.apiUrl}${path}`, init);
-    const text = await response.text();
-    if (!response.ok)
-      throw new Error(
-        `${method} ${path.split('?')[0]}: HTTP ${response.status}: ${text.slice(0, 200)}`,
-      );
-  }
+/** The run as the server archives it: absent fields are left out, not sent as null. */
+function registration(run: LiveRun): MintmakerRunInput {
+  return {
+    name: run.name,
+    runNamespace: run.runNamespace,
+    uid: run.uid,
+    namespace: run.namespace,
+    component: run.component,
+    status: run.status,
+    ...(run.gitHost ? { gitHost: run.gitHost } : {}),
+    ...(run.repository ? { repository: run.repository } : {}),
+    ...(run.branch ? { branch: run.branch } : {}),
+    ...(run.repoBranchHash ? { repoBranchHash: run.repoBranchHash } : {}),
+    ...(run.startTime ? { startTime: run.startTime } : {}),
+    ...(run.completionTime ? { completionTime: run.completionTime } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * Every setting of `kite operator`: flags win over environment variables, which win over
- * the config file (`--config`, YAML), which wins over the defaults below. Without a config
+ * the config file (`--config`, YAML), which wins over the defaults (flags, variables and
+ * defaults declared once in operator-settings.ts). Without a config
  * file every controller runs cluster-wide (the mintmaker controller in its namespace).
  */
 import { readFile } from 'node:fs/promises';
@@ -10,8 +11,13 @@ import { parse as parseYaml } from 'yaml';
 import { InputError } from '../domain/errors.js';
 import { ISSUE_TYPES, SEVERITIES, type Severity } from '../domain/issue.js';
 import { StringEnum } from '../domain/string-enum.js';
-import { duration, publicUrl } from '../config.js';
+import { duration, publicUrl, type Setting } from '../config.js';
 import type { Observation } from './controller.js';
+import {
+  OPERATOR_SETTINGS,
+  type OperatorFlags,
+  type OperatorSetting,
+} from './operator-settings.js';
 
 const ControllerConfig = Type.Object(
   {
@@ -124,19 +130,7 @@ export const DEFAULT_SEVERITY_RULES: SeverityRule[] = [
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-export interface OperatorFlags {
-  apiUrl?: string;
-  tokenFile?: string;
-  config?: string;
-  kubeconfig?: string;
-  clusterName?: string;
-  host?: string;
-  port?: string;
-  logLevel?: string;
-  leaderElect?: boolean;
-  leaseNamespace?: string;
-  publicUrl?: string;
-}
+export type { OperatorFlags } from './operator-settings.js';
 type Env = Readonly<Record<string, string | undefined>>;
 
 export async function resolveOperatorConfig(
@@ -144,54 +138,77 @@ export async function resolveOperatorConfig(
   env: Env,
   inClusterNamespace: () => Promise<string | undefined> = readInClusterNamespace,
 ): Promise<OperatorConfig> {
-  const configFile = flags.config ?? env.KITE_OPERATOR_CONFIG;
+  /** What the command line or the environment says; undefined: neither. */
+  const given = (key: OperatorSetting): string | undefined => {
+    const flag = flags[key];
+    if (typeof flag === 'boolean') return String(flag);
+    return flag ?? env[OPERATOR_SETTINGS[key].env];
+  };
+  /** Given, else the config file's value, else the table's default. */
+  const pick = (key: OperatorSetting, fromFile?: string): string | undefined => {
+    const setting: Setting = OPERATOR_SETTINGS[key];
+    return given(key) ?? fromFile ?? setting.default;
+  };
+  const text = (key: OperatorSetting, fromFile?: string): string => {
+    const value = pick(key, fromFile);
+    if (value === undefined) throw new Error(`the setting ${key} has no default`);
+    return value;
+  };
+  const configFile = given('config');
   const file = configFile ? parseOperatorFile(configFile, await readFile(configFile, 'utf8')) : {};
-  const apiUrl = flags.apiUrl ?? env.KITE_API_URL ?? file.apiUrl;
+  const apiUrl = pick('apiUrl', file.apiUrl);
   if (!apiUrl) throw new InputError('the API server URL is required: --api-url or KITE_API_URL');
   if (!/^https?:\/\/[^/]+/.test(apiUrl)) {
     throw new InputError(`the API server URL must be http(s)://…, got "${apiUrl}"`);
   }
-  const port = Number(flags.port ?? env.KITE_OPERATOR_PORT ?? '8081');
+  const portText = text('port');
+  const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InputError(
-      `the operator port must be 0-65535, got "${flags.port ?? env.KITE_OPERATOR_PORT}"`,
-    );
+    throw new InputError(`the operator port must be 0-65535, got "${portText}"`);
   }
   const election = file.leaderElection ?? {};
   const leaseNamespace =
-    flags.leaseNamespace ??
-    env.KITE_LEASE_NAMESPACE ??
+    given('leaseNamespace') ??
     election.namespace ??
     env.POD_NAMESPACE ??
     (await inClusterNamespace()) ??
     'default';
   return {
     apiUrl: apiUrl.replace(/\/+$/, ''),
-    tokenFile: flags.tokenFile ?? env.KITE_TOKEN_FILE,
-    kubeconfig: flags.kubeconfig ?? env.KUBECONFIG,
-    clusterName: flags.clusterName ?? env.KITE_CLUSTER_NAME ?? file.clusterName,
-    logsUrlTemplate: env.KITE_LOGS_URL ?? file.logsUrl,
+    tokenFile: pick('tokenFile'),
+    kubeconfig: pick('kubeconfig') || undefined,
+    clusterName: pick('clusterName', file.clusterName),
+    logsUrlTemplate: pick('logsUrl', file.logsUrl),
     publicUrl: publicUrl(
       '--public-url / KITE_PUBLIC_URL / publicUrl',
-      flags.publicUrl ?? env.KITE_PUBLIC_URL ?? file.publicUrl,
+      pick('publicUrl', file.publicUrl),
     ),
-    mintmakerNamespace: env.KITE_MINTMAKER_NAMESPACE ?? file.mintmakerNamespace ?? 'mintmaker',
-    resyncMs: duration('resync', env.KITE_RESYNC ?? file.resync ?? '10m'),
+    mintmakerNamespace: text('mintmakerNamespace', file.mintmakerNamespace),
+    resyncMs: duration('resync', text('resync', file.resync)),
     queueCapacity: file.queue?.capacity ?? 50_000,
     concurrency: file.queue?.concurrency ?? 8,
-    leaderElection: flags.leaderElect ?? election.enabled ?? true,
+    leaderElection: boolean(
+      'leaderElect',
+      text('leaderElect', election.enabled === undefined ? undefined : String(election.enabled)),
+    ),
     leaseNamespace,
     leaseName: election.leaseName ?? 'kite-operator',
     leaseDurationSeconds: election.leaseDurationSeconds ?? 15,
-    leaseRetryMs: duration('lease retry', env.KITE_LEASE_RETRY ?? '2s'),
-    host: flags.host ?? env.KITE_OPERATOR_HOST ?? '0.0.0.0',
+    leaseRetryMs: duration('lease retry', text('leaseRetry')),
+    host: text('host'),
     port,
-    logLevel: flags.logLevel ?? env.KITE_LOG_LEVEL ?? 'info',
+    logLevel: text('logLevel'),
     controllers: file.controllers ?? {},
     severity: file.severity ?? DEFAULT_SEVERITY_RULES,
-    backoffBaseMs: duration('backoff base', env.KITE_BACKOFF_BASE ?? '200ms'),
-    backoffMaxMs: duration('backoff max', env.KITE_BACKOFF_MAX ?? '30s'),
+    backoffBaseMs: duration('backoff base', text('backoffBase')),
+    backoffMaxMs: duration('backoff max', text('backoffMax')),
   };
+}
+
+/** `true` or `false` only: a typo must not silently mean on or off. */
+function boolean(key: OperatorSetting, value: string): boolean {
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new InputError(`${OPERATOR_SETTINGS[key].env} must be true or false, got "${value}"`);
 }
 
 export function parseOperatorFile(source: string, text: string): OperatorFile {

@@ -5,43 +5,40 @@
  * `run-failure` / `run-success` webhooks. Delivery is level-triggered: a periodic resync
  * (and every gain of leadership) looks at every cached run again, and what was already
  * delivered at the same resourceVersion is not sent twice. Only the Lease holder reports.
+ *
+ * This module wires the parts: metrics.ts, informer-plan.ts (which informers) and
+ * informers.ts (running them), probes.ts, api-token.ts, leadership.ts, and the API client
+ * (src/client/) under reporter.ts and log-archiver.ts. What stays here is the judging of
+ * one run (`observe`, `handle`), which needs all of them.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readFile, stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import {
-  CoordinationV1Api,
-  CustomObjectsApi,
-  makeInformer,
-  type Informer,
-  type KubernetesListObject,
-  type ObjectCache,
-} from '@kubernetes/client-node';
-import { pino, type Logger } from 'pino';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import { KiteClient } from '../client/client.js';
 import { InputError } from '../domain/errors.js';
-import { CONTROLLERS } from './controllers/index.js';
+import { createLiveCluster, toLiveRun } from '../logs/live.js';
+import { apiTokenReader } from './api-token.js';
+import { loadClusterConfig } from './cluster-config.js';
 import type {
   Controller,
   ControllerSettings,
   KubeObject,
   Observation,
-  ResourceKind,
+  ObserveContext,
 } from './controller.js';
 import { PIPELINE_RUNS } from './controller.js';
-import { createLiveCluster, toLiveRun } from '../logs/live.js';
-import { LeaderElector, describe } from './leader.js';
-import { LogArchiver } from './log-archiver.js';
-import { SERVICE_ACCOUNT_DIR, type OperatorConfig } from './operator-config.js';
-import { loadClusterConfig } from './cluster-config.js';
-import { Reporter, backoff } from './reporter.js';
+import { CONTROLLERS } from './controllers/index.js';
 import { cancellationOf } from './controllers/run-failure.js';
+import { planInformers } from './informer-plan.js';
+import { Informers, type Watched } from './informers.js';
+import { describe } from './leader.js';
+import { startLeadership } from './leadership.js';
+import { LogArchiver } from './log-archiver.js';
+import { createOperatorMetrics } from './metrics.js';
+import type { OperatorConfig } from './operator-config.js';
+import { startProbeServer } from './probes.js';
+import { Reporter } from './reporter.js';
 import { requestOf } from './requests.js';
 import { ScopeIndex } from './scope-index.js';
-
-type Watched = Informer<KubeObject> & ObjectCache<KubeObject>;
 
 export interface RunningOperator {
   /** Base URL of the probes and metrics server. */
@@ -57,7 +54,8 @@ export interface RunningOperator {
   close(): Promise<void>;
 }
 
-const TOKEN_REFRESH_MS = 60_000;
+/** How long one report waits for the server's answer. */
+const REPORT_TIMEOUT_MS = 10_000;
 
 export async function startOperator(
   config: OperatorConfig,
@@ -65,205 +63,50 @@ export async function startOperator(
 ): Promise<RunningOperator> {
   const log = options.log ?? pino({ level: config.logLevel, base: { component: 'operator' } });
   const kc = loadClusterConfig(config.kubeconfig, process.env);
-  const custom = kc.makeApiClient(CustomObjectsApi);
   const settings: ControllerSettings = {
     logsUrlTemplate: config.logsUrlTemplate,
     mintmakerNamespace: config.mintmakerNamespace,
   };
   const controllers = enabledControllers(config);
 
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'kite_operator_' });
-  const eventsSeen = new Counter({
-    name: 'kite_operator_events_total',
-    help: 'Watch events seen, by controller and event (add, update, delete)',
-    labelNames: ['controller', 'event'] as const,
-    registers: [registry],
+  // The queue-depth gauge reads the reporter when scraped, by then long created.
+  const metrics = createOperatorMetrics(() => reporter.depth);
+  const client = new KiteClient({
+    baseUrl: config.apiUrl,
+    token: apiTokenReader(config.tokenFile, log),
+    timeoutMs: REPORT_TIMEOUT_MS,
   });
-  const observations = new Counter({
-    name: 'kite_operator_observations_total',
-    help: 'Completed runs observed, by controller and outcome (failure, success, error)',
-    labelNames: ['controller', 'outcome'] as const,
-    registers: [registry],
-  });
-  const reports = new Counter({
-    name: 'kite_operator_reports_total',
-    help: 'Deliveries to the API server by result: sent, failed (rejected, not retried), retried, skipped (superseded by a newer run), overflow (queue full, picked up by the next resync)',
-    labelNames: ['result'] as const,
-    registers: [registry],
-  });
-  const restarts = new Counter({
-    name: 'kite_operator_informer_restarts_total',
-    help: 'Informers restarted after a list or watch error, by resource',
-    labelNames: ['resource'] as const,
-    registers: [registry],
-  });
-  const cancelled = new Counter({
-    name: 'kite_operator_cancelled_runs_total',
-    help: 'Cancelled or stopped runs seen (neither failures nor successes: not reported), by controller and reason',
-    labelNames: ['controller', 'reason'] as const,
-    registers: [registry],
-  });
-  /** Cancelled runs already counted, so that a resync does not count them again. */
-  const cancelledSeen = new Set<string>();
-  const leaderGauge = new Gauge({
-    name: 'kite_operator_leader',
-    help: '1 while this replica holds the Lease and reports',
-    registers: [registry],
-  });
-  for (const result of ['sent', 'failed', 'retried', 'skipped', 'overflow'])
-    reports.inc({ result }, 0);
-
-  const tokenOf = apiToken(config.tokenFile, log);
-  const queue = new Reporter({
-    apiUrl: config.apiUrl,
-    token: tokenOf,
+  const reporter = new Reporter({
+    client,
     capacity: config.queueCapacity,
     concurrency: config.concurrency,
     backoffBaseMs: config.backoffBaseMs,
     backoffMaxMs: config.backoffMaxMs,
-    timeoutMs: 10_000,
+    timeoutMs: REPORT_TIMEOUT_MS,
     log,
-    count: (result) => reports.inc({ result }),
+    count: (result) => metrics.reports.inc({ result }),
   });
   const index = new ScopeIndex();
-  const archives = new Counter({
-    name: 'kite_operator_log_archives_total',
-    help: 'MintMaker runs whose logs were archived, by result (archived, retried, failed)',
-    labelNames: ['result'] as const,
-    registers: [registry],
-  });
   const archiver = new LogArchiver({
-    apiUrl: config.apiUrl,
-    token: tokenOf,
+    client,
     live: createLiveCluster(kc, config.mintmakerNamespace),
     log,
     concurrency: 2,
     maxAttempts: 10,
-    count: (result) => archives.inc({ result }),
+    count: (result) => metrics.archives.inc({ result }),
   });
-  new Gauge({
-    name: 'kite_operator_queue_depth',
-    help: 'Runs waiting to be delivered',
-    registers: [registry],
-    collect() {
-      this.set(queue.depth);
-    },
+  /** Cancelled runs already counted, so that a resync does not count them again. */
+  const cancelledSeen = new Set<string>();
+
+  const plan = planInformers(controllers, config.controllers, settings);
+  const informers = new Informers(kc, {
+    log,
+    restarted: (resource) => metrics.restarts.inc({ resource }),
   });
-
-  let stopped = false;
-
-  // One informer per kind, selector and namespace, shared between controllers: where any
-  // controller needs a kind cluster-wide, one cluster-wide informer serves them all.
-  interface Entry {
-    informer: Watched;
-    /** Resolves on the first successful list. */
-    synced: Promise<void>;
-    /** Starts the informer once, however many controllers use it. */
-    start: () => Promise<void>;
-  }
-  const informers = new Map<string, Entry>();
-  const watch = (kind: ResourceKind, namespace: string | undefined, selector: string): Entry => {
-    const key = `${kind.group}/${kind.plural}|${namespace ?? '*'}|${selector}`;
-    const existing = informers.get(key);
-    if (existing) return existing;
-    const base = `/apis/${kind.group}/${kind.version}`;
-    const path = namespace
-      ? `${base}/namespaces/${namespace}/${kind.plural}`
-      : `${base}/${kind.plural}`;
-    const labelSelector = selector || undefined;
-    let failures = 0;
-    let lastError = 0;
-    let listed!: () => void;
-    const synced = new Promise<void>((resolve) => (listed = resolve));
-    const list = async () => {
-      const result = (
-        namespace
-          ? await custom.listNamespacedCustomObject({
-              group: kind.group,
-              version: kind.version,
-              namespace,
-              plural: kind.plural,
-              labelSelector,
-            })
-          : await custom.listClusterCustomObject({
-              group: kind.group,
-              version: kind.version,
-              plural: kind.plural,
-              labelSelector,
-            })
-      ) as KubernetesListObject<KubeObject>;
-      // client-node swallows list errors (they go to the error callbacks), so a
-      // successful list is the only sure sign of a synced cache.
-      failures = 0;
-      listed();
-      return result;
-    };
-    const informer: Watched = makeInformer<KubeObject>(kc, path, list, labelSelector);
-    informer.on('error', (error: unknown) => {
-      // client-node stops an informer after an error other than 410: start it again.
-      if (stopped) return;
-      // A watch that ran fine for a minute starts the backoff over.
-      if (Date.now() - lastError > 60_000) failures = 0;
-      lastError = Date.now();
-      failures += 1;
-      restarts.inc({ resource: kind.plural });
-      const delay = backoff(failures, 500, 30_000);
-      log.warn(
-        {
-          resource: kind.plural,
-          namespace: namespace ?? '*',
-          err: describe(error),
-          retryInMs: Math.round(delay),
-        },
-        'watch failed: restarting the informer',
-      );
-      setTimeout(() => {
-        if (!stopped) informer.start().catch(() => undefined);
-      }, delay);
-    });
-    let started: Promise<void> | undefined;
-    const entry = { informer, synced, start: () => (started ??= informer.start()) };
-    informers.set(key, entry);
-    return entry;
-  };
-
-  // Which namespaces each kind (and selector) is watched in; '*' absorbs the rest.
-  const controllerNamespaces = (controller: Controller) => {
-    const own = config.controllers[controller.name] ?? {};
-    return own.namespaces?.length
-      ? own.namespaces
-      : (controller.defaultNamespaces?.(settings) ?? []);
-  };
-  const plan = new Map<string, Set<string>>();
-  const planKey = (kind: ResourceKind, selector: string) =>
-    `${kind.group}/${kind.plural}|${selector}`;
-  const need = (kind: ResourceKind, selector: string, namespaces: string[]) => {
-    const key = planKey(kind, selector);
-    const set = plan.get(key) ?? new Set<string>();
-    for (const namespace of namespaces.length ? namespaces : ['*']) set.add(namespace);
-    plan.set(key, set);
-  };
-  for (const controller of controllers) {
-    const namespaces = controllerNamespaces(controller);
-    need(controller.watches, config.controllers[controller.name]?.labelSelector ?? '', namespaces);
-    for (const kind of controller.details ?? []) need(kind, '', namespaces);
-  }
-  /** The informers that cover these namespaces (empty: cluster-wide) for a kind. */
-  const informersFor = (kind: ResourceKind, selector: string, namespaces: string[]): Entry[] => {
-    const planned = plan.get(planKey(kind, selector)) ?? new Set<string>();
-    if (planned.has('*')) return [watch(kind, undefined, selector)];
-    return namespaces.map((namespace) => watch(kind, namespace, selector));
-  };
-
-  const details = (kind: ResourceKind, namespace: string): readonly KubeObject[] => {
-    const planned = plan.get(planKey(kind, ''));
-    if (!planned) return [];
-    const key = planned.has('*') ? '*' : namespace;
-    return informers.get(`${kind.group}/${kind.plural}|${key}|`)?.informer.list(namespace) ?? [];
-  };
+  const details: ObserveContext['details'] = (kind, namespace) =>
+    informers.list(plan.detailsOf(kind, namespace), namespace);
   const contexts = new Map(
-    controllers.map((controller) => {
+    controllers.map((controller): [string, ObserveContext] => {
       const own = config.controllers[controller.name] ?? {};
       const logsUrlTemplate =
         own.logsUrl ?? (controller.pipelineRunLinks ? config.logsUrlTemplate : undefined);
@@ -299,7 +142,7 @@ export async function startOperator(
         ? { ...observation, outcome: 'cancelled', reason: cancelledAs }
         : observation;
     } catch (error) {
-      observations.inc({ controller: controller.name, outcome: 'error' });
+      metrics.observations.inc({ controller: controller.name, outcome: 'error' });
       log.error(
         {
           controller: controller.name,
@@ -327,7 +170,7 @@ export async function startOperator(
       // Not a failure, not a success: counted once per run, visible at debug level.
       if (!cancelledSeen.has(key)) {
         cancelledSeen.add(key);
-        cancelled.inc({ controller: controller.name, reason: observation.reason });
+        metrics.cancelled.inc({ controller: controller.name, reason: observation.reason });
         log.debug(
           {
             controller: controller.name,
@@ -339,7 +182,7 @@ export async function startOperator(
       }
       return;
     }
-    queue.enqueue({
+    reporter.enqueue({
       key,
       version: run.metadata.resourceVersion ?? '',
       request: (final) => {
@@ -352,7 +195,7 @@ export async function startOperator(
         if (now) index.set(key, now);
         const latest = now ?? observation;
         if (!final && (latest.incomplete || index.waitsForVariants(latest))) return 'defer';
-        observations.inc({ controller: controller.name, outcome: latest.outcome });
+        metrics.observations.inc({ controller: controller.name, outcome: latest.outcome });
         if (latest.outcome === 'cancelled') return undefined;
         return requestFor(latest);
       },
@@ -365,31 +208,28 @@ export async function startOperator(
     covers: (namespace: string) => boolean;
   }[] = [];
   const syncs: Promise<void>[] = [];
-  for (const controller of controllers) {
-    const namespaces = controllerNamespaces(controller);
+  let stopped = false;
+  for (const { controller, namespaces, main, details: detailSpecs } of plan.controllers) {
     const covers = (namespace: string) => namespaces.length === 0 || namespaces.includes(namespace);
-    const selector = config.controllers[controller.name]?.labelSelector ?? '';
-    const detailEntries = (controller.details ?? []).flatMap((kind) =>
-      informersFor(kind, '', namespaces),
-    );
-    const mainEntries = informersFor(controller.watches, selector, namespaces);
+    const detailEntries = detailSpecs.map((spec) => informers.of(spec));
+    const mainEntries = main.map((spec) => informers.of(spec));
     for (const { informer } of mainEntries) {
+      const seen = (event: 'add' | 'update' | 'delete', run: KubeObject) => {
+        if (!covers(run.metadata.namespace)) return false;
+        metrics.eventsSeen.inc({ controller: controller.name, event });
+        return true;
+      };
       informer.on('add', (run) => {
-        if (!covers(run.metadata.namespace)) return;
-        eventsSeen.inc({ controller: controller.name, event: 'add' });
-        handle(controller, informer, run);
+        if (seen('add', run)) handle(controller, informer, run);
       });
       informer.on('update', (run) => {
-        if (!covers(run.metadata.namespace)) return;
-        eventsSeen.inc({ controller: controller.name, event: 'update' });
-        handle(controller, informer, run);
+        if (seen('update', run)) handle(controller, informer, run);
       });
       informer.on('delete', (run) => {
-        if (!covers(run.metadata.namespace)) return;
-        eventsSeen.inc({ controller: controller.name, event: 'delete' });
+        if (!seen('delete', run)) return;
         const key = `${controller.name}/${run.metadata.namespace}/${run.metadata.name}`;
         index.delete(key);
-        queue.forget(key);
+        reporter.forget(key);
         cancelledSeen.delete(key);
       });
       mains.push({ controller, informer, covers });
@@ -409,7 +249,7 @@ export async function startOperator(
   }
 
   const resyncAll = () => {
-    queue.overflowed = false;
+    reporter.overflowed = false;
     for (const { controller, informer, covers } of mains) {
       for (const run of informer.list()) {
         if (covers(run.metadata.namespace)) handle(controller, informer, run);
@@ -417,68 +257,33 @@ export async function startOperator(
     }
   };
 
-  // Probes and metrics.
   let ready = false;
-  const probes = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET') {
-      res.writeHead(405).end();
-    } else if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    } else if (path === '/readyz') {
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' });
-      res.end(ready ? 'ready' : 'informers not synced yet');
-    } else if (path === '/metrics') {
-      registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-        () => res.writeHead(500).end(),
-      );
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    }
+  const probes = await startProbeServer({
+    host: config.host,
+    port: config.port,
+    ready: () => ready,
+    registry: metrics.registry,
   });
-  await new Promise<void>((resolve, reject) => {
-    probes.once('error', reject);
-    probes.listen(config.port, config.host, resolve);
-  });
-  const address = probes.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
-  let elector: LeaderElector | undefined;
   let leading = false;
-  const lead = (now: boolean) => {
-    leading = now;
-    leaderGauge.set(now ? 1 : 0);
-    if (now) {
-      queue.start();
-      archiver.start();
-      resyncAll();
-    } else {
-      queue.stop();
-      archiver.stop();
-    }
-  };
-
   // Reporting starts at once: each controller's runs are enqueued as its caches fill.
   // /readyz says 503 until every controller has synced.
   const resyncTimer = setInterval(() => resyncAll(), config.resyncMs);
   const overflowTimer = setInterval(() => {
-    if (queue.overflowed && queue.depth < config.queueCapacity / 2) resyncAll();
+    if (reporter.overflowed && reporter.depth < config.queueCapacity / 2) resyncAll();
   }, 5_000);
-  if (config.leaderElection) {
-    elector = new LeaderElector(kc.makeApiClient(CoordinationV1Api), {
-      namespace: config.leaseNamespace,
-      name: config.leaseName,
-      identity: `${hostname()}-${randomBytes(4).toString('hex')}`,
-      leaseDurationSeconds: config.leaseDurationSeconds,
-      retryPeriodMs: config.leaseRetryMs,
-      log,
-      onChange: lead,
-    });
-    elector.start();
-  } else {
-    lead(true);
-  }
+  const leadership = startLeadership(kc, config, log, (now) => {
+    leading = now;
+    metrics.leader.set(now ? 1 : 0);
+    if (now) {
+      reporter.start();
+      archiver.start();
+      resyncAll();
+    } else {
+      reporter.stop();
+      archiver.stop();
+    }
+  });
   const synced = Promise.all(syncs).then(() => {
     if (stopped) return;
     ready = true;
@@ -493,7 +298,7 @@ export async function startOperator(
   });
 
   return {
-    url,
+    url: probes.url,
     synced,
     get ready() {
       return ready;
@@ -502,24 +307,24 @@ export async function startOperator(
       return leading;
     },
     get queueDepth() {
-      return queue.depth;
+      return reporter.depth;
     },
     idle: async () => {
-      await queue.idle();
+      await reporter.idle();
       await archiver.idle();
     },
-    metrics: () => registry.metrics(),
+    metrics: () => metrics.registry.metrics(),
     async close() {
       if (stopped) return;
       stopped = true;
       clearInterval(resyncTimer);
       clearInterval(overflowTimer);
       ready = false;
-      queue.stop();
+      reporter.stop();
       archiver.stop();
-      await elector?.stop();
-      await Promise.all([...informers.values()].map(({ informer }) => informer.stop()));
-      await closeServer(probes);
+      await leadership.stop();
+      await informers.stop();
+      await probes.close();
     },
   };
 }
@@ -534,38 +339,4 @@ function enabledControllers(config: OperatorConfig): Controller[] {
     }
   }
   return CONTROLLERS.filter((c) => config.controllers[c.name]?.enabled !== false);
-}
-
-/**
- * The bearer token for the API server: the given file, else the pod's service-account
- * token when there is one. Re-read every minute (projected tokens rotate).
- */
-function apiToken(file: string | undefined, log: Logger): () => Promise<string | undefined> {
-  const path = file ?? `${SERVICE_ACCOUNT_DIR}/token`;
-  let cached: string | undefined;
-  let readAt = -Infinity;
-  let warned = false;
-  return async () => {
-    if (Date.now() - readAt < TOKEN_REFRESH_MS) return cached;
-    readAt = Date.now();
-    try {
-      await stat(path);
-      cached = (await readFile(path, 'utf8')).trim() || undefined;
-    } catch {
-      if (!warned) {
-        if (file) log.error({ file }, 'cannot read the token file: reporting without a token');
-        else log.warn('no token file and no service-account token: reporting without a token');
-      }
-      warned = true;
-      cached = undefined;
-    }
-    return cached;
-  };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
 }

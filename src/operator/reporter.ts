@@ -6,8 +6,12 @@
  * retried alone with its own backoff. Nothing is dropped: a failed delivery goes
  * back into the queue; a run that did not fit in a full queue is picked up again by the
  * next resync from the informer cache. Workers only run while this replica leads.
+ * Requests go through the API client (src/client/) with its retries off: this queue
+ * retries, with its own backoff, without holding up a worker.
  */
 import type { Logger } from 'pino';
+import type { KiteClient } from '../client/client.js';
+import { KiteApiError } from '../client/errors.js';
 
 export interface Delivery {
   /** The run: `<controller>/<namespace>/<name>`. */
@@ -19,16 +23,22 @@ export interface Delivery {
    * it, or `defer` to try again shortly (details still on their way; `final` is true
    * once it has waited long enough and must report what it has).
    */
-  request(final: boolean): { webhook: string; body: Record<string, unknown> } | undefined | 'defer';
+  request(
+    final: boolean,
+  ):
+    | { webhook: string; body: { namespace: string } & Record<string, unknown> }
+    | undefined
+    | 'defer';
 }
 
 export interface ReporterOptions {
-  apiUrl: string;
-  token(): Promise<string | undefined>;
+  /** The API server, with the operator's token. */
+  client: KiteClient;
   capacity: number;
   concurrency: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** How long one delivery waits for the server's answer. */
   timeoutMs: number;
   log: Logger;
   count(event: 'sent' | 'failed' | 'retried' | 'skipped' | 'overflow'): void;
@@ -186,41 +196,41 @@ export class Reporter {
 
   private async post(
     webhook: string,
-    body: Record<string, unknown>,
+    body: { namespace: string } & Record<string, unknown>,
   ): Promise<'ok' | 'retry' | 'denied' | 'permanent'> {
-    const token = await this.options.token();
-    let response: Response;
     try {
-      response = await fetch(`${this.options.apiUrl}/api/v1/webhooks/${webhook}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+      await this.options.client.webhook(webhook, body, {
+        retries: 0,
+        timeoutMs: this.options.timeoutMs,
       });
-    } catch {
-      return 'retry';
+      return 'ok';
+    } catch (error) {
+      // No answer at all (timeout, connection failed): the server may be down.
+      if (!(error instanceof KiteApiError)) return 'retry';
+      return this.judge(error, webhook, body.namespace);
     }
-    const text = await response.text().catch(() => '');
-    if (response.ok) return 'ok';
-    if (response.status >= 500 || response.status === 429 || response.status === 408) {
-      return 'retry';
-    }
-    if (response.status === 401) {
+  }
+
+  private judge(
+    error: KiteApiError,
+    webhook: string,
+    namespace: string,
+  ): 'retry' | 'denied' | 'permanent' {
+    const { status } = error;
+    if (status >= 500 || status === 429 || status === 408) return 'retry';
+    if (status === 401) {
       this.options.log.error('the API server refused the operator token (401): retrying');
       return 'retry';
     }
-    if (response.status === 403) {
+    if (status === 403) {
       this.options.log.error(
-        { webhook, namespace: body.namespace },
+        { webhook, namespace },
         'the API server refused the report (403): is the reporter role bound for this namespace? retrying',
       );
       return 'denied';
     }
     this.options.log.error(
-      { webhook, status: response.status, answer: text.slice(0, 500), namespace: body.namespace },
+      { webhook, status, answer: error.message.slice(0, 500), namespace },
       'the API server rejected a report; it will not be retried',
     );
     return 'permanent';

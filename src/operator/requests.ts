@@ -18,7 +18,7 @@ export const TITLE_LIMIT = 500;
 
 export interface RunRequest {
   webhook: 'run-failure' | 'run-success';
-  body: Record<string, unknown>;
+  body: { namespace: string } & Record<string, unknown>;
 }
 
 export interface RequestOptions {
@@ -83,7 +83,7 @@ export function requestOf(
 }
 
 function failure(
-  common: Record<string, unknown>,
+  common: { namespace: string } & Record<string, unknown>,
   observation: Observation,
   title: string,
   reason: string,

@@ -342,4 +342,77 @@ describe('the API client transport', () => {
       await broken.close();
     }
   });
+  it("a call's own timeout wins over the client's", async () => {
+    const held = await scripted(() => undefined);
+    try {
+      const kite = new KiteClient({ baseUrl: held.url, timeoutMs: 60_000, retries: 0 });
+      const started = Date.now();
+      await assert.rejects(kite.namespaces({ timeoutMs: 200 }), (error: unknown) => {
+        assert.ok(error instanceof KiteTransportError);
+        assert.equal(error.kind, 'timeout');
+        assert.match(error.message, /no answer within 200 ms/);
+        return true;
+      });
+      assert.ok(Date.now() - started < 5_000);
+    } finally {
+      await held.close();
+    }
+  });
+
+  it('a call with retries 0 is sent once even when a retry would be safe (503)', async () => {
+    const down = await scripted((_request, response) => {
+      response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' });
+      response.end(JSON.stringify({ error: 'Permissions cannot be checked' }));
+    });
+    try {
+      const kite = new KiteClient({ baseUrl: down.url, retries: 2, backoffMs: 1 });
+      await assert.rejects(
+        kite.webhook('pipeline-failure', { namespace: 'x' }, { retries: 0 }),
+        (error: unknown) => error instanceof KiteApiError && error.status === 503,
+      );
+      assert.equal(down.requests(), 1);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it("a streamed upload slower than the client's timeout completes: it has none", async () => {
+    let received = '';
+    const sink = await scripted((request, response) => {
+      request.setEncoding('utf8');
+      request.on('data', (chunk: string) => (received += chunk));
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ bytes: received.length, truncated: false }));
+      });
+    });
+    try {
+      const kite = new KiteClient({ baseUrl: sink.url, timeoutMs: 100, retries: 0 });
+      const step = { run: 'r', task: 't', step: 's', position: 0 };
+      const answer = await kite.uploadStepLog(step, slowLines(['a\n', 'b\n', 'c\n'], 150));
+      assert.deepEqual(answer, { bytes: 6, truncated: false });
+      assert.equal(received, 'a\nb\nc\n');
+      // The same upload with a timeout of its own is cut off by it.
+      await assert.rejects(
+        kite.uploadStepLog(step, slowLines(['a\n', 'b\n', 'c\n'], 150), { timeoutMs: 100 }),
+        (error: unknown) => error instanceof KiteTransportError && error.kind === 'timeout',
+      );
+    } finally {
+      await sink.close();
+    }
+  });
 });
+
+/** A byte stream giving one line every `ms`. */
+function slowLines(lines: string[], ms: number): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let next = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      const line = lines[next++];
+      if (line === undefined) controller.close();
+      else controller.enqueue(encoder.encode(line));
+    },
+  });
+}

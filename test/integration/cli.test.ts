@@ -1,14 +1,17 @@
 /**
  * The `kite` executable as a newcomer runs it: `kite operator` on a machine without any
  * Kubernetes configuration stops at once and says why, instead of retrying forever; `kite
- * serve` reads a boolean from the environment by its value (`KITE_DEMO=false` is off).
+ * serve` and `kite operator` read a boolean from the environment by its value
+ * (`KITE_DEMO=false` is off, `KITE_LEADER_ELECT=false` is off).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { startKubeApiDouble } from '../support/kube-api.js';
 import { createTestDatabase } from '../support/test-server.js';
 
 /** Runs `kite …` with exactly `env` (plus PATH); kills it after `limitMs`. */
@@ -137,5 +140,98 @@ describe('kite serve reads boolean settings from the environment by their value'
     } finally {
       await database.drop();
     }
+  });
+});
+
+/** A port nobody listens on right now (the operator's probe port must be known up front). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Runs `kite operator` against the Kubernetes API double with `KITE_LEADER_ELECT` set to
+ * `value` until it reports as the leader; answers whether it took the Lease to get there.
+ */
+async function operatorTookLease(value: string): Promise<boolean> {
+  const kube = await startKubeApiDouble();
+  const home = await mkdtemp(join(tmpdir(), 'kite-operator-home-'));
+  const port = await freePort();
+  const args = ['operator', '--api-url', 'http://127.0.0.1:9', '--host', '127.0.0.1'];
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      ...args,
+      '--port',
+      String(port),
+      '--lease-namespace',
+      'kite',
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        KUBECONFIG: kube.kubeconfig,
+        KITE_LOG_LEVEL: 'warn',
+        KITE_LEADER_ELECT: value,
+      },
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  let running = true;
+  void exited.then(() => (running = false));
+  try {
+    // Generous: the child transpiles the operator first, on a machine that may be busy.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      assert.ok(running, `kite operator exited: ${stderr}`);
+      assert.ok(Date.now() < deadline, `not leading after 60 s: ${stderr}`);
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (response) => response.text(),
+        () => '',
+      );
+      if (/^kite_operator_leader 1$/m.test(metrics)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return kube.get('coordination.k8s.io/v1', 'Lease', 'kite', 'kite-operator') !== undefined;
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    await kube.close();
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+describe('kite operator reads boolean settings from the environment by their value', () => {
+  it('KITE_LEADER_ELECT=false reports at once, without taking a Lease', async () => {
+    assert.equal(await operatorTookLease('false'), false);
+  });
+
+  it('KITE_LEADER_ELECT=true reports only once it holds the Lease', async () => {
+    assert.equal(await operatorTookLease('true'), true);
+  });
+
+  it('KITE_LEADER_ELECT=yes stops at start-up naming the variable and its values', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'kite-empty-home-'));
+    const run = await kite(['operator', '--api-url', 'http://127.0.0.1:9', '--port', '0'], {
+      HOME: home,
+      KITE_LEADER_ELECT: 'yes',
+    });
+    assert.equal(run.killed, false, `still running after 30 s: ${run.stderr}`);
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr.trim(), 'kite: KITE_LEADER_ELECT must be true or false, got "yes"');
   });
 });

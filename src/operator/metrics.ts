@@ -1,0 +1,73 @@
+/**
+ * The operator's Prometheus metrics (`/metrics`, listed in docs/operator.md), on a
+ * registry of its own so that several operators in one process (the tests) do not mix.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type ReportResult = 'sent' | 'failed' | 'retried' | 'skipped' | 'overflow';
+export type ArchiveResult = 'archived' | 'failed' | 'retried';
+
+export function createOperatorMetrics(queueDepth: () => number) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'kite_operator_' });
+  const registers = [registry];
+  const metrics = {
+    registry,
+    eventsSeen: new Counter({
+      name: 'kite_operator_events_total',
+      help: 'Watch events seen, by controller and event (add, update, delete)',
+      labelNames: ['controller', 'event'] as const,
+      registers,
+    }),
+    observations: new Counter({
+      name: 'kite_operator_observations_total',
+      help: 'Completed runs observed, by controller and outcome (failure, success, error)',
+      labelNames: ['controller', 'outcome'] as const,
+      registers,
+    }),
+    reports: new Counter({
+      name: 'kite_operator_reports_total',
+      help: 'Deliveries to the API server by result: sent, failed (rejected, not retried), retried, skipped (superseded by a newer run), overflow (queue full, picked up by the next resync)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    restarts: new Counter({
+      name: 'kite_operator_informer_restarts_total',
+      help: 'Informers restarted after a list or watch error, by resource',
+      labelNames: ['resource'] as const,
+      registers,
+    }),
+    cancelled: new Counter({
+      name: 'kite_operator_cancelled_runs_total',
+      help: 'Cancelled or stopped runs seen (neither failures nor successes: not reported), by controller and reason',
+      labelNames: ['controller', 'reason'] as const,
+      registers,
+    }),
+    leader: new Gauge({
+      name: 'kite_operator_leader',
+      help: '1 while this replica holds the Lease and reports',
+      registers,
+    }),
+    archives: new Counter({
+      name: 'kite_operator_log_archives_total',
+      help: 'MintMaker runs whose logs were archived, by result (archived, retried, failed)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+  };
+  new Gauge({
+    name: 'kite_operator_queue_depth',
+    help: 'Runs waiting to be delivered',
+    registers,
+    collect() {
+      this.set(queueDepth());
+    },
+  });
+  // Every result is shown from the start, so a rate over it is defined before the first.
+  for (const result of ['sent', 'failed', 'retried', 'skipped', 'overflow'] as const) {
+    metrics.reports.inc({ result }, 0);
+  }
+  return metrics;
+}
+
+export type OperatorMetrics = ReturnType<typeof createOperatorMetrics>;
