@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { KiteClient } from '../client/client.js';
 import { KiteApiError } from '../client/errors.js';
-import type { MintmakerRunInput } from '../client/types.js';
+import { registrationOf } from '../domain/mintmaker-run.js';
 import type { LiveCluster, LiveRun } from '../logs/live.js';
 import { backoff } from './reporter.js';
 
@@ -82,7 +82,7 @@ export class LogArchiver {
   private async archive(job: { run: LiveRun; attempts: number }): Promise<void> {
     const { run } = job;
     try {
-      await this.options.client.registerRun(registration(run));
+      await this.options.client.registerRun(registrationOf(run));
       const steps = await this.options.live.steps(run);
       for (const [position, step] of steps.entries()) {
         const stream = await this.options.live.stream(run.runNamespace, step, false);
@@ -128,22 +128,4 @@ export class LogArchiver {
       this.timers.add(timer);
     }
   }
-}
-
-/** The run as the server archives it: absent fields are left out, not sent as null. */
-function registration(run: LiveRun): MintmakerRunInput {
-  return {
-    name: run.name,
-    runNamespace: run.runNamespace,
-    uid: run.uid,
-    namespace: run.namespace,
-    component: run.component,
-    status: run.status,
-    ...(run.gitHost ? { gitHost: run.gitHost } : {}),
-    ...(run.repository ? { repository: run.repository } : {}),
-    ...(run.branch ? { branch: run.branch } : {}),
-    ...(run.repoBranchHash ? { repoBranchHash: run.repoBranchHash } : {}),
-    ...(run.startTime ? { startTime: run.startTime } : {}),
-    ...(run.completionTime ? { completionTime: run.completionTime } : {}),
-  };
 }
