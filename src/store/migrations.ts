@@ -6,6 +6,7 @@
 import type { Database } from './database.js';
 import {
   INITIAL_SCHEMA,
+  ISSUE_COUNTS_SCHEMA,
   LOG_SEGMENTS_SCHEMA,
   LOG_UPLOAD_CLAIMS_SCHEMA,
   MINTMAKER_LOGS_SCHEMA,
@@ -28,6 +29,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'archived logs as joinable DEFLATE segments', sql: LOG_SEGMENTS_SCHEMA },
   { version: 6, name: 'claims on MintMaker log uploads', sql: LOG_UPLOAD_CLAIMS_SCHEMA },
   { version: 7, name: 'search and label indexes', sql: QUERY_INDEXES_SCHEMA },
+  { version: 8, name: 'issue counts table', sql: ISSUE_COUNTS_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */
