@@ -278,7 +278,10 @@ describe('totals of filters the counts table does not hold', () => {
     assert.deepEqual([answer.body.total, answer.body.totalIsEstimate], [TOTAL_BOUND, true]);
     // The namespace alone is covered by the counts table, and so exact.
     const covered = await api.get(`/api/v1/issues?namespace=${ns}&limit=1`);
-    assert.deepEqual([covered.body.total, covered.body.totalIsEstimate], [TOTAL_BOUND + 50, undefined]);
+    assert.deepEqual(
+      [covered.body.total, covered.body.totalIsEstimate],
+      [TOTAL_BOUND + 50, undefined],
+    );
   });
 
   it('an estimate never claims fewer issues than the page shows exist', async () => {
