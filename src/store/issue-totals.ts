@@ -39,8 +39,9 @@ const COUNTED = `(SELECT namespace, state, severity, issue_type, n FROM issue_co
 
 export async function countIssues(q: Queryable, filter: IssueFilter, where: Where) {
   // Either way one hash aggregate over at most 4 × 5 × 2 groups, folded into three views.
-  const from = coveredByCounts(filter) ? `${COUNTED}` : 'issues';
-  const value = from === 'issues' ? 'count(*)::int' : 'sum(n)::int';
+  const [value, from] = coveredByCounts(filter)
+    ? ['sum(n)::int', COUNTED]
+    : ['count(*)::int', 'issues'];
   const sql = `SELECT severity, issue_type, state, ${value} AS n FROM ${from} ${where.sql}
      GROUP BY severity, issue_type, state`;
   const result = await q.query<CountRow>(sql, where.params, statementName(where, sql));
