@@ -238,7 +238,9 @@ describe('migrations', () => {
       // Bring the database back to how version 7 left it, with issues in it.
       await migrate(db);
       await db.query('DROP TABLE issue_counts, issue_count_deltas');
-      await db.query('DROP FUNCTION kite_count_issues, kite_count_issues_truncated CASCADE');
+      await db.query(
+        'DROP FUNCTION kite_count_issues, kite_count_issue_moved, kite_count_issues_truncated, kite_fold_issue_counts CASCADE',
+      );
       await db.query('DELETE FROM kite_migrations WHERE version = 8');
       await db.query(
         `INSERT INTO issues (namespace, issue_type, scope_type, scope_name, scope_namespace,
