@@ -201,6 +201,11 @@ export function pageOf<T extends TSchema>(item: T) {
 export function issuePageOf<T extends TSchema>(item: T) {
   return Type.Object({
     ...pageOf(item).properties,
+    totalIsEstimate: Type.Optional(
+      Type.Literal(true, {
+        description: 'present when `total` was not counted exactly (docs/api.md, "Totals")',
+      }),
+    ),
     next: Type.Union([Type.String(), Type.Null()], {
       description: 'pass as `cursor` for the next page; null when this page is the last',
     }),

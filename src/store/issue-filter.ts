@@ -21,6 +21,16 @@ export interface Where {
   sql: string;
   params: unknown[];
   /**
+   * The same conditions in two parts over the same `params`: those an index (or the
+   * counts table) answers, as a WHERE clause, and those only testable row by row
+   * (`!=`, `notin`, `!k`, a search too short for trigrams), as one boolean expression
+   * (`TRUE` when there are none). Used to bound totals (docs/decisions/0030-counts-table.md).
+   */
+  indexedSql: string;
+  perRowSql: string;
+  /** True when the counts table answers `indexedSql` (its conditions are all counted columns). */
+  indexedCounted: boolean;
+  /**
    * True when the SQL text is one of a bounded set of shapes (label equalities and at
    * most one `in`), so the statement may be kept prepared.
    */
@@ -34,6 +44,7 @@ export function buildWhere(filter: IssueFilter): Where {
     return `$${params.length}`;
   };
   const conditions: string[] = [];
+  const perRow: string[] = [];
   if (filter.namespaces) {
     conditions.push(
       filter.namespaces.length === 1
@@ -48,7 +59,8 @@ export function buildWhere(filter: IssueFilter): Where {
   if (filter.resourceName) conditions.push(`scope_name = ${bind(filter.resourceName)}`);
   if (filter.search) {
     const pattern = bind(`%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    conditions.push(`(title ILIKE ${pattern} OR description ILIKE ${pattern})`);
+    const condition = `(title ILIKE ${pattern} OR description ILIKE ${pattern})`;
+    (filter.search.length < TRIGRAM ? perRow : conditions).push(condition);
   }
   // Equality requirements become one containment test with one parameter, so the text
   // of the most common selectors (k=v,k2=v2) does not depend on how many there are.
@@ -65,16 +77,46 @@ export function buildWhere(filter: IssueFilter): Where {
   else if (equal.size > 0)
     conditions.push(`labels @> ${bind(JSON.stringify(Object.fromEntries(equal)))}::jsonb`);
   const others = labels.filter((requirement) => requirement.op !== 'eq');
-  for (const requirement of others) conditions.push(labelCondition(requirement, bind));
+  for (const requirement of others) {
+    const condition = labelCondition(requirement, bind);
+    (NEGATIVE.has(requirement.op) ? perRow : conditions).push(condition);
+  }
   // One `in` beside the equalities still leaves a small set of texts (one parameter
   // holds its values), so such selectors are prepared too.
   const prepared = others.length === 0 || (others.length === 1 && others[0]?.op === 'in');
+  const all = [...conditions, ...perRow];
   return {
-    sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '',
+    sql: all.length ? `WHERE ${all.join(' AND ')}` : '',
     params,
+    indexedSql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '',
+    perRowSql: perRow.length ? perRow.join(' AND ') : 'TRUE',
+    indexedCounted: coveredByCounts({
+      ...filter,
+      search: filter.search && filter.search.length < TRIGRAM ? undefined : filter.search,
+      labels: labels.filter((requirement) => !NEGATIVE.has(requirement.op)),
+    }),
     bounded: prepared,
   };
 }
+
+/**
+ * True when the counts table answers the filter: it holds counts by namespace, state,
+ * severity and type only, so any other condition needs the rows.
+ */
+export function coveredByCounts(filter: IssueFilter): boolean {
+  return (
+    !filter.resourceType &&
+    !filter.resourceName &&
+    !filter.search &&
+    (filter.labels === undefined || filter.labels.length === 0)
+  );
+}
+
+/** The shortest search a trigram index can answer (three characters make one trigram). */
+const TRIGRAM = 3;
+
+/** Label requirements no index answers: they hold for rows the index does not list. */
+const NEGATIVE = new Set<LabelRequirement['op']>(['neq', 'notin', 'absent']);
 
 function labelCondition(requirement: LabelRequirement, bind: (value: unknown) => string): string {
   switch (requirement.op) {

@@ -1,14 +1,13 @@
 /**
- * Every read and write of issues. Each write is one SQL statement (CTEs write the issue
+ * Every write of issues, and the `IssueStore` the routes use: these writes plus the
+ * reads of issue-reads.ts. Each write is one SQL statement (CTEs write the issue
  * and its timeline event together), so a failed request leaves nothing half-written and
  * concurrent reports of the same problem are serialized by the unique identity index,
  * never by a read-then-write in the application. Reports that arrive together share one
  * such statement and one commit (src/store/report-upsert.ts, src/store/group-commit.ts).
  */
-import { createHash } from 'node:crypto';
 import type {
   Issue,
-  IssueEvent,
   IssueReport,
   IssueState,
   IssueType,
@@ -20,9 +19,8 @@ import type {
 } from '../domain/issue.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { indexedSizeProblem } from '../domain/issue.js';
-import type { PageKey } from '../domain/page-cursor.js';
-import type { Database, Queryable } from './database.js';
-import { buildWhere, type IssueFilter, type Where } from './issue-filter.js';
+import type { Database } from './database.js';
+import { createIssueReads, type IssueReads } from './issue-reads.js';
 import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
 import { isUniqueViolation } from './pg-errors.js';
 import { createGroupCommit, type GroupCommitOptions } from './group-commit.js';
@@ -49,50 +47,22 @@ export interface IssuePatch {
   labels?: Labels;
 }
 
-export interface Page<T> {
-  data: T[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+export type { IssueCounts, Page } from './issue-reads.js';
 
-export interface IssueCounts {
-  total: number;
-  bySeverity: Record<Severity, number>;
-  byType: Record<IssueType, number>;
-  byState: Record<IssueState, number>;
-}
-
-export interface IssueStore {
+export interface IssueStore extends IssueReads {
   report(report: IssueReport): Promise<{ issue: Issue; outcome: ReportOutcome }>;
   resolveScope(ref: ScopeRef, issueType?: IssueType, resolution?: Resolution): Promise<number>;
-  get(id: string): Promise<Issue | undefined>;
-  /** The namespace an issue lives in, for permission checks before anything else. */
-  namespaceOf(id: string): Promise<string | undefined>;
-  /**
-   * A page of issues, newest `detectedAt` first (id breaks ties). With `after`, the page
-   * starts right after that key (keyset paging); `next` is the key of the page's last
-   * issue when more follow, else null.
-   */
-  list(
-    filter: IssueFilter,
-    page: { limit: number; offset: number; after?: PageKey },
-  ): Promise<Page<Issue> & { next: PageKey | null }>;
-  count(filter: IssueFilter): Promise<IssueCounts>;
   update(id: string, patch: IssuePatch): Promise<Issue>;
   resolve(id: string): Promise<Issue>;
   remove(id: string): Promise<void>;
   relate(sourceId: string, targetId: string): Promise<void>;
   unrelate(sourceId: string, targetId: string): Promise<void>;
-  events(id: string, page: { limit: number; offset: number }): Promise<Page<IssueEvent>>;
   /**
    * Deletes resolved issues and events older than the cutoff, and resolves ("ages out")
    * active pull request issues not reported since then: their pull request never ran
    * again (merged, closed or abandoned), so no success will ever come.
    */
   prune(olderThan: Date): Promise<{ issues: number; events: number; agedOut: number }>;
-  /** The namespaces that hold at least one issue. */
-  namespaces(): Promise<string[]>;
 }
 
 /**
@@ -116,13 +86,9 @@ export function createIssueStore(
       ...options.ingest,
     },
   );
-  const getIn = async (q: Queryable, id: string) => {
-    const result = await q.query<IssueRow>(GET_ISSUE, [id], 'kite_get_issue');
-    const row = result.rows[0];
-    return row ? toIssue(row) : undefined;
-  };
-
   return {
+    ...createIssueReads(db),
+
     async report(report) {
       const tooLarge = indexedSizeProblem(report.scope, report.labels);
       if (tooLarge) throw tooLarge;
@@ -145,94 +111,6 @@ export function createIssueStore(
         'kite_resolve_scope',
       );
       return first(result.rows).resolved;
-    },
-
-    get: (id) => getIn(db, id),
-
-    async namespaceOf(id) {
-      const result = await db.query<{ namespace: string }>(
-        'SELECT namespace FROM issues WHERE id = $1',
-        [id],
-        'kite_namespace_of',
-      );
-      return result.rows[0]?.namespace;
-    },
-
-    async list(filter, { after, ...page }) {
-      const where = buildWhere(filter);
-      const n = where.params.length;
-      // After a key: rows sorting after it in (detected_at DESC, id DESC). Written as a
-      // range on detected_at (an index condition of both ordering indexes) and a
-      // tie-break on id, rather than a row comparison the mixed-direction
-      // issues_detected index could not bound.
-      const keyset = after
-        ? `${where.sql ? ' AND' : 'WHERE'} detected_at <= $${n + 3}::timestamptz
-             AND (detected_at < $${n + 3}::timestamptz OR id < $${n + 4}::uuid)`
-        : '';
-      // One statement: the ids of the page and one more (whether another page follows),
-      // from the covering listing index alone, then just those rows, the relations of
-      // just those issues, and the total (an uncorrelated subquery, computed once). An
-      // empty page carries no total, so only then is it counted separately.
-      const sql = `
-        WITH ids AS (
-          SELECT id FROM issues ${where.sql}${keyset} ORDER BY detected_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}
-        ), page AS (
-          SELECT issues.* FROM ids JOIN issues ON issues.id = ids.id
-        ), rel AS MATERIALIZED (
-          SELECT r.id, r.source_id, r.target_id, r.created_at FROM issue_relations r
-          WHERE r.source_id IN (SELECT id FROM page) OR r.target_id IN (SELECT id FROM page)
-        )
-        SELECT (SELECT count(*)::int FROM issues ${where.sql}) AS total, ${issueColumns('page', 'rel')}
-        FROM page ORDER BY page.detected_at DESC, page.id DESC`;
-      const result = await db.query<IssueRow & { total: number }>(
-        sql,
-        [
-          ...where.params,
-          page.limit + 1,
-          page.offset,
-          ...(after ? [after.detectedAt, after.id] : []),
-        ],
-        statementName(where, sql),
-      );
-      const more = result.rows.length > page.limit;
-      const data = result.rows.slice(0, page.limit).map(toIssue);
-      const last = data.at(-1);
-      const next = more && last ? { detectedAt: last.detectedAt, id: last.id } : null;
-      const known = result.rows[0]?.total;
-      if (known !== undefined) return { data, total: known, ...page, next };
-      const countSql = `SELECT count(*)::int AS total FROM issues ${where.sql}`;
-      const counted = await db.query<{ total: number }>(
-        countSql,
-        where.params,
-        statementName(where, countSql),
-      );
-      return { data, total: first(counted.rows).total, ...page, next };
-    },
-
-    async count(filter) {
-      const where = buildWhere(filter);
-      // One hash aggregate over at most 4 × 5 × 2 groups, folded into the three views here.
-      const countSql = `SELECT severity, issue_type, state, count(*)::int AS n FROM issues ${where.sql}
-         GROUP BY severity, issue_type, state`;
-      const result = await db.query<{
-        severity: Severity;
-        issue_type: IssueType;
-        state: IssueState;
-        n: number;
-      }>(countSql, where.params, statementName(where, countSql));
-      const counts: IssueCounts = {
-        total: 0,
-        bySeverity: { info: 0, minor: 0, major: 0, critical: 0 },
-        byType: { build: 0, test: 0, release: 0, dependency: 0, pipeline: 0 },
-        byState: { ACTIVE: 0, RESOLVED: 0 },
-      };
-      for (const row of result.rows) {
-        counts.total += row.n;
-        counts.bySeverity[row.severity] += row.n;
-        counts.byType[row.issue_type] += row.n;
-        counts.byState[row.state] += row.n;
-      }
-      return counts;
     },
 
     async update(id, patch) {
@@ -290,52 +168,6 @@ export function createIssueStore(
       if (result.rowCount === 0) throw new NotFoundError('Relation not found');
     },
 
-    async events(id, page) {
-      const [rows, total] = await Promise.all([
-        db.query<{
-          id: string;
-          issue_id: string;
-          kind: IssueEvent['kind'];
-          at: Date;
-          summary: string;
-          run_id: string | null;
-        }>(
-          `SELECT id::text, issue_id, kind, at, summary, run_id FROM issue_events
-           WHERE issue_id = $1 ORDER BY issue_events.id DESC LIMIT $2 OFFSET $3`,
-          [id, page.limit, page.offset],
-        ),
-        db.query<{ total: number }>(
-          'SELECT count(*)::int AS total FROM issue_events WHERE issue_id = $1',
-          [id],
-        ),
-      ]);
-      const data = rows.rows.map((row) => ({
-        id: row.id,
-        issueId: row.issue_id,
-        kind: row.kind,
-        at: row.at.toISOString(),
-        summary: row.summary,
-        runId: row.run_id,
-      }));
-      return { data, total: first(total.rows).total, ...page };
-    },
-
-    async namespaces() {
-      // A loose index scan over the listing index: one probe per distinct namespace.
-      const result = await db.query<{ namespace: string }>(
-        `WITH RECURSIVE ns AS (
-           (SELECT namespace FROM issues ORDER BY namespace LIMIT 1)
-           UNION ALL
-           SELECT (SELECT namespace FROM issues WHERE namespace > ns.namespace ORDER BY namespace LIMIT 1)
-           FROM ns WHERE ns.namespace IS NOT NULL
-         )
-         SELECT namespace FROM ns WHERE namespace IS NOT NULL`,
-        [],
-        'kite_namespaces',
-      );
-      return result.rows.map((row) => row.namespace);
-    },
-
     async prune(olderThan) {
       return db.transaction(async (tx) => {
         const aged = await tx.query<{ aged: number }>(AGE_OUT_PULL_REQUESTS, [olderThan]);
@@ -356,7 +188,6 @@ export function createIssueStore(
   };
 }
 
-const GET_ISSUE = `SELECT ${issueColumns('i')} FROM issues i WHERE i.id = $1`;
 /**
  * Resolves the active issues of a scope whose state was decided no later than the
  * success ($6, absent: now), and moves `state_at` forward on those already resolved, so a
@@ -438,15 +269,6 @@ WITH found AS (
   RETURNING id
 )
 SELECT (SELECT n FROM found) AS found, (SELECT count(*)::int FROM ins) AS inserted`;
-
-/**
- * Filter queries are prepared when their text comes from the bounded set of filter
- * combinations; label selectors can be any length, so those are planned per call.
- */
-function statementName(where: Where, sql: string): string | undefined {
-  if (!where.bounded) return undefined;
-  return `kite_q_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
-}
 
 function first<T>(rows: T[]): T {
   const row = rows[0];

@@ -6,6 +6,7 @@
 import type { Database } from './database.js';
 import {
   INITIAL_SCHEMA,
+  ISSUE_COUNTS_SCHEMA,
   LOG_SEGMENTS_SCHEMA,
   LOG_UPLOAD_CLAIMS_SCHEMA,
   MINTMAKER_LOGS_SCHEMA,
@@ -29,7 +30,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'archived logs as joinable DEFLATE segments', sql: LOG_SEGMENTS_SCHEMA },
   { version: 6, name: 'claims on MintMaker log uploads', sql: LOG_UPLOAD_CLAIMS_SCHEMA },
   { version: 7, name: 'search and label indexes', sql: QUERY_INDEXES_SCHEMA },
-  // 8 is the issue counts summary table (issue 15, counts).
+  { version: 8, name: 'issue counts table', sql: ISSUE_COUNTS_SCHEMA },
   { version: 9, name: 'resumable live events', sql: EVENT_RESUME_SCHEMA },
 ];
 

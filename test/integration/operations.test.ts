@@ -173,7 +173,7 @@ describe('migrations', () => {
         );
       });
     try {
-      assert.match(await run(), /applied migrations: 1, 2, 3, 4, 5, 6, 7$/m);
+      assert.match(await run(), /applied migrations: 1, 2, 3, 4, 5, 6, 7, 8, 9$/m);
       assert.match(await run(), /database is up to date/);
     } finally {
       await database.drop();
@@ -215,6 +215,46 @@ describe('migrations', () => {
       );
       // c1, c10 … c19: of those, i % 3 = 1 for 1, 10, 13, 16, 19.
       assert.equal(found.rows[0]?.n, 5);
+      assert.deepEqual(await migrate(db), [], 'and only once');
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+
+  it('a database holding issues from before the counts table gets them counted at the next start', async () => {
+    const { openDatabase } = await import('../../src/store/database.js');
+    const { migrate } = await import('../../src/store/migrations.js');
+    const database = await createTestDatabase();
+    const db = await openDatabase(database.url ? { url: database.url } : { dataDir: 'memory://' });
+    try {
+      // Bring the database back to how version 7 left it, with issues in it.
+      await migrate(db);
+      await db.query('DROP TABLE issue_counts, issue_count_deltas');
+      await db.query(
+        'DROP FUNCTION kite_count_issues, kite_count_issue_moved, kite_count_issues_truncated, kite_fold_issue_counts CASCADE',
+      );
+      await db.query('DELETE FROM kite_migrations WHERE version = 8');
+      await db.query(
+        `INSERT INTO issues (namespace, issue_type, scope_type, scope_name, scope_namespace,
+           title, description, severity, state)
+         SELECT 'old-' || (i % 3), 'build', 'component', 'c' || i, 'old', 't', 'd',
+           CASE WHEN i % 2 = 0 THEN 'major' ELSE 'minor' END,
+           CASE WHEN i % 5 = 0 THEN 'RESOLVED' ELSE 'ACTIVE' END
+         FROM generate_series(1, 60) AS i`,
+      );
+
+      assert.deepEqual(await migrate(db), [8]);
+      const counted = `SELECT namespace, state, severity, issue_type, sum(n)::int AS n
+        FROM (SELECT * FROM issue_counts UNION ALL SELECT * FROM issue_count_deltas) c
+        GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4`;
+      const real = `SELECT namespace, state, severity, issue_type, count(*)::int AS n
+        FROM issues GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`;
+      assert.deepEqual((await db.query(counted)).rows, (await db.query(real)).rows);
+      assert.equal((await db.query(real)).rows.length, 12);
+      // And from now on the triggers keep them.
+      await db.query(`UPDATE issues SET state = 'RESOLVED' WHERE namespace = 'old-1'`);
+      assert.deepEqual((await db.query(counted)).rows, (await db.query(real)).rows);
       assert.deepEqual(await migrate(db), [], 'and only once');
     } finally {
       await db.close();
