@@ -10,7 +10,7 @@
  */
 import autocannon from 'autocannon';
 import { Worker } from 'node:worker_threads';
-import { fmt, median, startKite } from './support.js';
+import { cpuMs, fmt, median, startKite } from './support.js';
 
 const SUBSCRIBERS = 200;
 const IN_FLIGHT = 64;
@@ -26,7 +26,24 @@ const failureBody = () => {
   });
 };
 
-function ingest(url: string, seconds: number): Promise<{ rate: number; errors: number }> {
+interface Ingest {
+  rate: number;
+  errors: number;
+  /** Server CPU (ms) per request: steadier than the rate on a busy shared machine. */
+  cpuPerRequest: number;
+}
+
+async function ingest(url: string, seconds: number, pid: number): Promise<Ingest> {
+  const cpuBefore = cpuMs(pid);
+  const result = await load(url, seconds);
+  const cpu = cpuMs(pid) - cpuBefore;
+  return { ...result, cpuPerRequest: cpu / Math.max(1, result.requests) };
+}
+
+function load(
+  url: string,
+  seconds: number,
+): Promise<{ rate: number; errors: number; requests: number }> {
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -44,7 +61,11 @@ function ingest(url: string, seconds: number): Promise<{ rate: number; errors: n
       },
       (error, result) => {
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
-        resolve({ rate: result.requests.average, errors: result.errors + result.non2xx });
+        resolve({
+          rate: result.requests.average,
+          errors: result.errors + result.non2xx,
+          requests: result.requests.total,
+        });
       },
     );
   });
@@ -134,32 +155,37 @@ export async function ssePhase(
     KITE_EVENT_STREAMS_PER_CALLER: String(SUBSCRIBERS + 10),
   });
   try {
-    await ingest(kite.url, 2); // warm-up, unmeasured
-    const none: number[] = [];
-    const some: number[] = [];
+    const pid = kite.child.pid ?? 0;
+    await load(kite.url, 2); // warm-up, unmeasured
+    const none: Ingest[] = [];
+    const some: Ingest[] = [];
     let errors = 0;
     let delivered = 0;
     for (let round = 1; round <= rounds; round += 1) {
-      const alone = await ingest(kite.url, seconds);
-      none.push(alone.rate);
+      const alone = await ingest(kite.url, seconds, pid);
+      none.push(alone);
       const subscribers = await subscribe(kite.url, SUBSCRIBERS);
-      const watched = await ingest(kite.url, seconds);
+      const watched = await ingest(kite.url, seconds, pid);
       // Let the streams take what is still on its way before counting.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       delivered += await subscribers.events();
       await subscribers.close();
-      some.push(watched.rate);
+      some.push(watched);
       errors += alone.errors + watched.errors;
       console.log(`sse round ${round} done`);
     }
-    const ratio = median(some) / median(none);
+    const rate = (runs: Ingest[]) => median(runs.map((run) => run.rate));
+    const cpu = (runs: Ingest[]) => median(runs.map((run) => run.cpuPerRequest));
+    const ratio = rate(some) / rate(none);
     const dropped = await droppedSlow(kite.url);
     console.log(
       `\n## Ingest with ${SUBSCRIBERS} event-stream subscribers (${IN_FLIGHT} in flight, median of ${rounds})\n`,
     );
-    console.log('| measurement | req/s |\n| --- | ---: |');
-    console.log(`| HTTP webhook, no subscribers | ${fmt(median(none), 0)} |`);
-    console.log(`| HTTP webhook, ${SUBSCRIBERS} subscribers reading | ${fmt(median(some), 0)} |`);
+    console.log('| measurement | req/s | server CPU ms per request |\n| --- | ---: | ---: |');
+    console.log(`| HTTP webhook, no subscribers | ${fmt(rate(none), 0)} | ${fmt(cpu(none), 2)} |`);
+    console.log(
+      `| HTTP webhook, ${SUBSCRIBERS} subscribers reading | ${fmt(rate(some), 0)} | ${fmt(cpu(some), 2)} |`,
+    );
     console.log(
       `\nsubscribers ratio (with / without): ${fmt(ratio, 2)} (target >= 0.90); ` +
         `events read ${delivered} (${fmt(delivered / SUBSCRIBERS / rounds, 0)} per subscriber per round), ` +
