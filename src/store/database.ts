@@ -173,8 +173,9 @@ function once(fn: () => Promise<void>): () => Promise<void> {
 
 /**
  * Whether an error means "the database cannot be reached" (as opposed to a bad query):
- * network errors, SQLSTATE classes 08 (connection) and 57P (shutdown), a closed pool or
- * a closed embedded database. The API answers those 503 instead of 500.
+ * network errors, SQLSTATE classes 08 (connection) and 57P (shutdown), 53300 (the server
+ * has no connection slot left: busy, not broken), a closed pool or a closed embedded
+ * database. The API answers those 503 instead of 500.
  */
 export function isUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
@@ -186,6 +187,7 @@ export function isUnavailable(error: unknown): boolean {
     ) ||
     code.startsWith('08') ||
     code.startsWith('57P') ||
+    code === '53300' ||
     /pool after calling end|PGlite is closed|Connection terminated/i.test(message)
   );
 }

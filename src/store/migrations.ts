@@ -6,15 +6,15 @@
 import type { Database } from './database.js';
 import {
   INITIAL_SCHEMA,
-  ISSUE_COUNTS_SCHEMA,
   LOG_SEGMENTS_SCHEMA,
   LOG_UPLOAD_CLAIMS_SCHEMA,
   MINTMAKER_LOGS_SCHEMA,
-  EVENT_RESUME_SCHEMA,
   QUERY_INDEXES_SCHEMA,
   REDACTION_FINGERPRINT_SCHEMA,
   RUN_ORDER_SCHEMA,
 } from './schema.js';
+import { ISSUE_COUNTS_SCHEMA } from './schema-counts.js';
+import { EVENT_RESUME_SCHEMA } from './schema-events.js';
 
 interface Migration {
   version: number;

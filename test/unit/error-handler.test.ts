@@ -49,4 +49,17 @@ describe('error mapping', () => {
     const answer = await answerFor(new Error('password=hunter2 at db.internal:5432'));
     assert.deepEqual(answer, { status: 500, body: { error: 'Internal server error' } });
   });
+
+  it('answers 503 when the database is unreachable, shutting down or out of connections', async () => {
+    const withCode = (code: string) => Object.assign(new Error(`sqlstate ${code}`), { code });
+    for (const code of ['ECONNREFUSED', '08006', '57P01', '53300']) {
+      assert.deepEqual(
+        await answerFor(withCode(code)),
+        { status: 503, body: { error: 'Database unavailable, try again later' } },
+        code,
+      );
+    }
+    // A bad query is the server's fault, not the database's availability.
+    assert.equal((await answerFor(withCode('42601'))).status, 500);
+  });
 });
