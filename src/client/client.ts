@@ -144,11 +144,12 @@ export class KiteClient {
   /**
    * Opens the live stream of issue changes. Resolves once the server has accepted it
    * (a 401/403/429 rejects with a KiteApiError), so a change made after this resolves
-   * is delivered.
+   * is delivered. With `lastEventId` (the `id` of the last change seen), the changes
+   * missed since then come first, or a `reset` event when they cannot be replayed.
    */
   async events(
     query: { namespace?: readonly string[] } = {},
-    options: CallOptions = {},
+    options: CallOptions & { lastEventId?: string } = {},
   ): Promise<EventStream> {
     const controller = new AbortController();
     const stop = () => controller.abort();
@@ -159,6 +160,9 @@ export class KiteClient {
       query,
       stream: true,
       signal: controller.signal,
+      ...(options.lastEventId === undefined
+        ? {}
+        : { headers: { 'last-event-id': options.lastEventId } }),
     });
     const body = response.body;
     if (!body) throw new Error('The event stream answered without a body');
@@ -170,12 +174,12 @@ export class KiteClient {
       try {
         for await (const message of readServerSentEvents(body as ReadableStream<Uint8Array>)) {
           const data = JSON.parse(message.data) as Record<string, unknown>;
-          if (message.event === 'dropped' || message.event === 'end') {
+          if (message.event === 'dropped' || message.event === 'end' || message.event === 'reset') {
             yield { type: message.event, ...data } as StreamEvent;
             if (message.event === 'end') return;
           } else {
             const change = data as unknown as IssueChange;
-            yield { type: change.type, change };
+            yield { type: change.type, change, ...(message.id ? { id: message.id } : {}) };
           }
         }
       } catch (error) {

@@ -42,6 +42,8 @@ export interface RequestSpec {
   /** Keep the body open for the caller (streams): the timeout stops at the headers. */
   stream?: boolean;
   signal?: AbortSignal;
+  /** Extra request headers (e.g. `Last-Event-ID`); never the authorization header. */
+  headers?: Record<string, string>;
   /**
    * This call's timeout per attempt, instead of the client's; `null`: none. Default for a
    * streamed request body: none, since the upload takes as long as its source.
@@ -131,7 +133,10 @@ export class Http {
           }, timeoutMs);
     const onAbort = () => controller.abort();
     spec.signal?.addEventListener('abort', onAbort, { once: true });
-    const headers = new Headers({ accept: spec.stream ? '*/*' : 'application/json' });
+    const headers = new Headers({
+      ...spec.headers,
+      accept: spec.stream ? '*/*' : 'application/json',
+    });
     const token = await this.token();
     if (token) headers.set('authorization', `Bearer ${token}`);
     let body: RequestInit['body'];

@@ -47,10 +47,15 @@ export interface PageQuery {
   offset?: number;
 }
 
-/** One message of the event stream: an issue change, or the stream telling about itself. */
+/**
+ * One message of the event stream: an issue change (with the stream's position, to
+ * resume from with `lastEventId`), or the stream telling about itself. `reset`: the
+ * changes missed since `lastEventId` cannot be replayed; reload what you show.
+ */
 export type StreamEvent =
-  | { type: IssueChange['type']; change: IssueChange }
+  | { type: IssueChange['type']; change: IssueChange; id?: string }
   | { type: 'dropped'; namespaces: string[]; remaining: string[] }
+  | { type: 'reset'; reason: string }
   | { type: 'end'; reason: string };
 
 export type { IssueChange };

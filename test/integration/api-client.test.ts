@@ -255,6 +255,43 @@ describe('the API client against the real server', () => {
     }
     stream.close();
   });
+  it('an event stream reopened with the last id seen first yields the changes it missed', async () => {
+    const kite = admin();
+    const first = await kite.events({ namespace: ['client-resume'] });
+    await kite.createIssue(newIssue('seen before the break', 'client-resume'));
+    let lastId: string | undefined;
+    for await (const event of first) {
+      assert.equal(event.type, 'created');
+      assert.ok('id' in event && event.id, 'each change carries the stream position');
+      lastId = event.id;
+      break;
+    }
+    first.close();
+    const missed = await kite.createIssue(newIssue('made while away', 'client-resume'));
+    await kite.createIssue(newIssue('another namespace', 'client-resume-other'));
+
+    const resumed = await kite.events({ namespace: ['client-resume'] }, { lastEventId: lastId });
+    for await (const event of resumed) {
+      assert.ok('change' in event, `a change, not ${event.type}`);
+      assert.equal(event.change.id, missed.id);
+      assert.ok(BigInt(event.id ?? '0') > BigInt(lastId ?? '0'));
+      break;
+    }
+    resumed.close();
+  });
+
+  it('an event stream resumed from an id the server never handed out is told to reset', async () => {
+    const stream = await admin().events(
+      { namespace: ['client-resume'] },
+      { lastEventId: '999999999999' },
+    );
+    for await (const event of stream) {
+      assert.equal(event.type, 'reset');
+      assert.ok('reason' in event && event.reason.length > 0);
+      break;
+    }
+    stream.close();
+  });
 });
 
 describe('the API client transport', () => {
