@@ -8,7 +8,7 @@
  * so the server is started only afterwards, on the same folder), then removed.
  */
 import { Agent } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/store/database.js';
@@ -37,6 +37,18 @@ const SHAPES: { name: string; path: (i: number) => string }[] = [
   { name: 'counts: every namespace', path: () => '/api/v1/issues/counts' },
 ];
 
+/**
+ * The JavaScript heap bound `npm start` (the trial) runs the server with, read from
+ * package.json so the phase measures the server as a trial starts it (decision 0034).
+ */
+async function trialHeapBound(): Promise<string> {
+  const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } };
+  const bound = /--max-old-space-size=\d+/.exec(pkg.scripts.start)?.[0];
+  if (!bound)
+    throw new Error('npm start no longer bounds the heap: update bench/embedded-phase.ts');
+  return bound;
+}
+
 export async function embeddedPhase(): Promise<void> {
   const folder = await mkdtemp(join(tmpdir(), 'kite-bench-embedded-'));
   let kite: KiteProcess | undefined;
@@ -48,7 +60,7 @@ export async function embeddedPhase(): Promise<void> {
     await db.close();
 
     const starting = performance.now();
-    kite = await startKite('', { KITE_DATA_DIR: folder });
+    kite = await startKite('', { KITE_DATA_DIR: folder, NODE_OPTIONS: await trialHeapBound() });
     const startMs = performance.now() - starting;
     const rss = sampleRss(kite.child.pid ?? 0, 20);
     const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
