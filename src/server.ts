@@ -19,6 +19,7 @@ import { seedDemo } from './demo.js';
 import { schedulePruning } from './retention.js';
 import { startChangeFeed } from './store/change-feed.js';
 import { openDatabase, type Database } from './store/database.js';
+import { prepareEmbedded } from './store/embedded-prepare.js';
 import { createIssueStore } from './store/issue-store.js';
 import { migrate } from './store/migrations.js';
 import { loadWebhooks } from './webhooks/webhook-registry.js';
@@ -66,6 +67,9 @@ export async function startServer(
     );
   }
   const redactor = createRedactor(await loadRedactPatterns(config.redactPatternsFile));
+  if (!config.databaseUrl && config.dataDir !== 'memory://') {
+    await prepareEmbedded(join(config.dataDir, 'pg'));
+  }
   const db = await openConfiguredDatabase(config);
   try {
     await migrate(db);

@@ -27,6 +27,21 @@ console.log(JSON.stringify({ addedMiB: (process.memoryUsage().rss - before) / 2 
 await db.close();
 `;
 
+/**
+ * Prepares a fresh folder as the server does (prepareEmbedded), then opens it, in a fresh
+ * process; reports the RSS that added and the migrations the preparing applied.
+ */
+const PREPARE_OPEN_AND_MEASURE = `
+const { prepareEmbedded } = await import(${JSON.stringify(new URL('../../src/store/embedded-prepare.ts', import.meta.url).href)});
+const { openDatabase } = await import(${JSON.stringify(new URL('../../src/store/database.ts', import.meta.url).href)});
+const before = process.memoryUsage().rss;
+const applied = await prepareEmbedded(process.argv.at(-1));
+const db = await openDatabase({ dataDir: process.argv.at(-1) });
+const done = await db.query('SELECT max(version) AS v FROM kite_migrations');
+console.log(JSON.stringify({ addedMiB: (process.memoryUsage().rss - before) / 2 ** 20, applied, newest: done.rows[0].v }));
+await db.close();
+`;
+
 describe('embedded database memory', () => {
   it('runs PostgreSQL with a 32 MB buffer pool and 16 MB for index builds', async () => {
     const db = await openDatabase({ dataDir: 'memory://' });
@@ -60,5 +75,35 @@ describe('embedded database memory', () => {
       addedMiB: number;
     };
     assert.ok(addedMiB < 170, `opening the embedded database added ${addedMiB.toFixed(0)} MiB`);
+  });
+
+  it('a first start creates and migrates the folder in a child process, so the server keeps none of that memory', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kite-embedded-first-'));
+    let stdout: string;
+    try {
+      ({ stdout } = await run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          PREPARE_OPEN_AND_MEASURE,
+          join(folder, 'pg'),
+        ],
+        { cwd: new URL('../..', import.meta.url) },
+      ));
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+    const measured = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+      addedMiB: number;
+      applied: number[];
+      newest: number;
+    };
+    assert.equal(measured.applied[0], 1, 'the child applied every migration from the first');
+    assert.equal(measured.newest, measured.applied.at(-1));
+    // Created and migrated in this process instead, the same folder added 294 MiB.
+    assert.ok(measured.addedMiB < 170, `the first start added ${measured.addedMiB.toFixed(0)} MiB`);
   });
 });

@@ -1,0 +1,22 @@
+/**
+ * The child process of embedded-prepare.ts: opens the embedded database folder, applies the
+ * migrations, closes it and reports what it applied.
+ */
+import { openDatabase } from './database.js';
+import { migrate } from './migrations.js';
+
+const dataDir = process.argv[2] ?? '';
+const db = await openDatabase({ dataDir });
+try {
+  send({ applied: await migrate(db) });
+} catch (error) {
+  send({ error: error instanceof Error ? error.message : String(error) });
+} finally {
+  await db.close();
+  // The channel to the parent would keep this process alive.
+  process.disconnect?.();
+}
+
+function send(message: { applied?: number[]; error?: string }): void {
+  process.send?.(message);
+}
