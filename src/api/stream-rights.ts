@@ -1,11 +1,11 @@
 /**
  * What one live event stream may still deliver. A stream is long-lived, so the rights it
  * was opened with must not outlive a revocation: every delivery (of a tick's changes in
- * one namespace) asks the same cached access check a REST read would (so a stream stops delivering a namespace no later than
- * REST refuses it), and every auth cache TTL the whole scope is re-checked, the caller's
- * token included, so a quiet stream notices too. Anything dropped is announced to the
- * client; a stream with nothing left, a token no longer valid, or rights that cannot be
- * checked (fail closed) is ended.
+ * one namespace) asks the same cached access check a REST read would, so a stream stops
+ * delivering a namespace no later than REST refuses it; and every auth cache TTL the
+ * whole scope is re-checked, the caller's token included, so a quiet stream notices too.
+ * Anything dropped is announced to the client; a stream with nothing left, a token no
+ * longer valid, or rights that cannot be checked (fail closed) is ended.
  */
 import type { FastifyRequest } from 'fastify';
 import type { AccessControl, Caller } from '../auth/access.js';
