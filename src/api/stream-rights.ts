@@ -1,11 +1,11 @@
 /**
  * What one live event stream may still deliver. A stream is long-lived, so the rights it
- * was opened with must not outlive a revocation: every delivery asks the same cached
- * access check a REST read would (so a stream stops delivering a namespace no later than
- * REST refuses it), and every auth cache TTL the whole scope is re-checked, the caller's
- * token included, so a quiet stream notices too. Anything dropped is announced to the
- * client; a stream with nothing left, a token no longer valid, or rights that cannot be
- * checked (fail closed) is ended.
+ * was opened with must not outlive a revocation: every delivery (of a tick's changes in
+ * one namespace) asks the same cached access check a REST read would, so a stream stops
+ * delivering a namespace no later than REST refuses it; and every auth cache TTL the
+ * whole scope is re-checked, the caller's token included, so a quiet stream notices too.
+ * Anything dropped is announced to the client; a stream with nothing left, a token no
+ * longer valid, or rights that cannot be checked (fail closed) is ended.
  */
 import type { FastifyRequest } from 'fastify';
 import type { AccessControl, Caller } from '../auth/access.js';
@@ -20,6 +20,12 @@ export type RightsNotice =
 export interface StreamRights {
   /** Whether a change in `namespace` may be delivered now; may narrow the scope first. */
   mayDeliver(namespace: string): Promise<boolean>;
+  /**
+   * The same answer when it is known without asking: false outside the scope, true when
+   * the access check holds a fresh allowance; undefined otherwise (ask `mayDeliver`,
+   * which also narrows the scope and announces it on a refusal).
+   */
+  mayDeliverNow(namespace: string): boolean | undefined;
   /** Re-checks every namespace of the scope (and the caller's token). */
   recheck(): Promise<void>;
 }
@@ -90,6 +96,10 @@ export function streamRights(options: {
 
   return {
     recheck,
+    mayDeliverNow(namespace) {
+      if (ended || (scope !== 'all' && !scope.has(namespace))) return false;
+      return access.cachedAllowed(caller, 'read', namespace) === true ? true : undefined;
+    },
     async mayDeliver(namespace) {
       if (ended) return false;
       if (scope !== 'all' && !scope.has(namespace)) return false;

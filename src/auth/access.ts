@@ -39,6 +39,11 @@ export interface AccessControl {
   authenticate(request: FastifyRequest): Promise<Caller>;
   /** Whether `caller` may do `verb` in `namespace`; throws UnavailableError when it cannot tell. */
   allowed(caller: Caller, verb: Verb, namespace: string): Promise<boolean>;
+  /**
+   * What `allowed` would answer without asking anyone: the answer it holds now (the
+   * same cache, the same expiry), or undefined when it would have to ask.
+   */
+  cachedAllowed(caller: Caller, verb: Verb, namespace: string): boolean | undefined;
   /** The namespaces `caller` may read, or 'all' when unrestricted. */
   readableNamespaces(caller: Caller): Promise<string[] | 'all'>;
 }
@@ -53,6 +58,7 @@ export function allowAll(): AccessControl {
   return {
     authenticate: () => Promise.resolve(ANONYMOUS),
     allowed: () => Promise.resolve(true),
+    cachedAllowed: () => true,
     readableNamespaces: () => Promise.resolve('all'),
   };
 }

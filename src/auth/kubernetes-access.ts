@@ -83,8 +83,11 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
     return asked;
   }
 
+  const reviewKey = (caller: Caller, attributes: V1ResourceAttributes) =>
+    `${identityKey(caller)}|${JSON.stringify(attributes)}`;
+
   function review(caller: Caller, attributes: V1ResourceAttributes): Promise<boolean> {
-    const key = `${identityKey(caller)}|${JSON.stringify(attributes)}`;
+    const key = reviewKey(caller, attributes);
     const cached = decisions.get(key);
     if (cached) return Promise.resolve(cached.allowed);
     return once(`sar|${key}`, () => askReview(key, caller, attributes));
@@ -222,6 +225,9 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
 
     allowed: (caller, verb, namespace) => review(caller, onIssues(verb, namespace)),
 
+    cachedAllowed: (caller, verb, namespace) =>
+      decisions.get(reviewKey(caller, onIssues(verb, namespace)))?.allowed,
+
     async readableNamespaces(caller) {
       if (await review(caller, onIssues('read', ''))) return 'all';
       let names = namespaceList.get('all')?.names;
@@ -256,8 +262,20 @@ function extraKey(encoded: string): string {
   }
 }
 
+/** Identity keys by caller: a caller object is kept (cached) while its token is valid. */
+const identityKeys = new WeakMap<Caller, string>();
+
 /** A stable key for everything a SubjectAccessReview is asked about the caller. */
 function identityKey(caller: Caller): string {
+  let key = identityKeys.get(caller);
+  if (key === undefined) {
+    key = hashIdentity(caller);
+    identityKeys.set(caller, key);
+  }
+  return key;
+}
+
+function hashIdentity(caller: Caller): string {
   const extra = Object.entries(caller.extra ?? {}).sort(([a], [b]) => a.localeCompare(b));
   return createHash('sha256')
     .update(JSON.stringify([caller.name, caller.uid ?? '', [...caller.groups].sort(), extra]))
