@@ -173,7 +173,7 @@ export const PageQuery = {
 };
 
 /**
- * The deepest `offset` an issue list accepts (docs/decisions/0036-offset-bound.md): a
+ * The deepest `offset` an issue list accepts (docs/decisions/0036-deep-offsets-and-row-tests.md): a
  * page by offset reads and discards every issue before it, so deeper pages are asked
  * for by `cursor`. The route answers a deeper offset with 400 naming `cursor`.
  */
