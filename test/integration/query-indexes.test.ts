@@ -114,7 +114,8 @@ describe('search and label indexes', () => {
          title, description, severity, state)
        VALUES ('odd', 'test', 'component', 'odd-1', 'odd', 'Ünïcode ÄBC-Straße failed', 'x', 'minor', 'ACTIVE'),
               ('odd', 'test', 'component', 'odd-2', 'odd', 'path /a/b_c%d.txt', 'COMPONENT-12 see logs', 'minor', 'ACTIVE'),
-              ('odd', 'test', 'component', 'odd-3', 'odd', 'tail', 'code 1. exit component-', 'minor', 'ACTIVE')`,
+              ('odd', 'test', 'component', 'odd-3', 'odd', 'tail', 'code 1. exit component-', 'minor', 'ACTIVE'),
+              ('odd', 'test', 'component', 'odd-4', 'odd', 'long', 'blob-' || repeat('ab', 1500) || '-end', 'minor', 'ACTIVE')`,
     );
     for (const term of [
       'component-1234',
@@ -133,6 +134,12 @@ describe('search and label indexes', () => {
       '12',
       'exit',
       '--',
+      // A 3,000-character word: the index keeps its first 100 characters.
+      'blob-abab',
+      `blob-${'ab'.repeat(80)}`,
+      `${'ab'.repeat(60)}-end`,
+      `b-${'ab'.repeat(300)}-e`,
+      `b-${'ab'.repeat(300)}`,
     ]) {
       const expected = await server.db.transaction(async (tx) => {
         await tx.query('SET LOCAL enable_indexscan = off');
