@@ -19,6 +19,7 @@
  */
 import { Agent } from 'node:http';
 import { loadavg } from 'node:os';
+import { MAX_LIST_OFFSET } from '../src/api/schemas.js';
 import { encodeCursor } from '../src/domain/page-cursor.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { issueColumns } from '../src/store/issue-rows.js';
@@ -172,7 +173,12 @@ async function requestShapes(db: Database, deep: number): Promise<Shape[]> {
       name: '22-term selector (`k0!=v0,…,team in (a,b,c),!tier`)',
       path: `/api/v1/issues${q({ labelSelector: WIDE_SELECTOR })}`,
     },
-    { name: `\`?offset=${deep}\``, path: `/api/v1/issues${q({ offset: String(deep) })}` },
+    // Offsets past MAX_LIST_OFFSET answer 400 (decision 0036): the deepest allowed one,
+    // and the depth the issue measured by cursor, which is how deeper pages are read.
+    {
+      name: `\`?offset=${Math.min(deep, MAX_LIST_OFFSET)}\` (the deepest allowed)`,
+      path: `/api/v1/issues${q({ offset: String(Math.min(deep, MAX_LIST_OFFSET)) })}`,
+    },
     ...(after
       ? [
           {
@@ -181,6 +187,16 @@ async function requestShapes(db: Database, deep: number): Promise<Shape[]> {
           },
         ]
       : []),
+    {
+      name: '`/issues/counts?search=component-12345`',
+      path: `/api/v1/issues/counts${q({ search: 'component-12345' })}`,
+      counts: true,
+    },
+    {
+      name: '`/issues/counts?labelSelector=` (the 22 terms)',
+      path: `/api/v1/issues/counts${q({ labelSelector: WIDE_SELECTOR })}`,
+      counts: true,
+    },
     { name: '`/issues`, reader of 200 namespaces (auth)', path: '/api/v1/issues', reader: true },
     {
       name: '`/issues/counts`, reader of 200 namespaces (auth)',

@@ -172,9 +172,21 @@ export const PageQuery = {
   offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
 };
 
+/**
+ * The deepest `offset` an issue list accepts (docs/decisions/0036-deep-offsets-and-row-tests.md): a
+ * page by offset reads and discards every issue before it, so deeper pages are asked
+ * for by `cursor`. The route answers a deeper offset with 400 naming `cursor`.
+ */
+export const MAX_LIST_OFFSET = 10_000;
+
 export const ListQuerySchema = Type.Object({
   ...IssueFilterQuery,
-  ...PageQuery,
+  limit: PageQuery.limit,
+  offset: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description: `at most ${MAX_LIST_OFFSET}; deeper pages by \`cursor\``,
+  }),
   cursor: Type.Optional(
     Type.String({
       maxLength: 200,
@@ -217,6 +229,11 @@ const countsOf = (keys: readonly string[]) =>
 
 export const CountsSchema = Type.Object({
   total: Type.Integer(),
+  totalIsEstimate: Type.Optional(
+    Type.Literal(true, {
+      description: 'present when the counts were not counted exactly (docs/api.md, "Totals")',
+    }),
+  ),
   bySeverity: countsOf(SEVERITIES),
   byType: countsOf(ISSUE_TYPES),
   byState: countsOf(STATES),

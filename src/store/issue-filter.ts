@@ -4,6 +4,8 @@
  */
 import type { IssueState, IssueType, Severity } from '../domain/issue.js';
 import type { LabelRequirement } from '../domain/label-selector.js';
+import type { Queryable } from './database.js';
+import { searchWords, wordsCondition } from './search-words.js';
 
 export interface IssueFilter {
   /** Namespaces to include; `undefined` means every namespace. */
@@ -31,13 +33,23 @@ export interface Where {
   /** True when the counts table answers `indexedSql` (its conditions are all counted columns). */
   indexedCounted: boolean;
   /**
-   * True when the SQL text is one of a bounded set of shapes (label equalities and at
-   * most one `in`), so the statement may be kept prepared.
+   * True when the SQL text is one of a bounded set of shapes (any label requirements
+   * but more than a few `in`; no search), so the statement may be kept prepared.
    */
   bounded: boolean;
 }
 
-export function buildWhere(filter: IssueFilter): Where {
+/**
+ * The WHERE clause of `filter`, with a search narrowed by the words index when the
+ * planner expects its words to be rare (search-words.ts).
+ */
+export async function planWhere(q: Queryable, filter: IssueFilter): Promise<Where> {
+  const words = filter.search ? await searchWords(q, filter.search) : undefined;
+  return buildWhere(filter, words);
+}
+
+/** `searchWords`: a words query (search-words.ts) to narrow the search with. */
+export function buildWhere(filter: IssueFilter, searchWords?: string): Where {
   const params: unknown[] = [];
   const bind = (value: unknown) => {
     params.push(value);
@@ -59,8 +71,15 @@ export function buildWhere(filter: IssueFilter): Where {
   if (filter.resourceName) conditions.push(`scope_name = ${bind(filter.resourceName)}`);
   if (filter.search) {
     const pattern = bind(`%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    const condition = `(title ILIKE ${pattern} OR description ILIKE ${pattern})`;
-    (filter.search.length < TRIGRAM ? perRow : conditions).push(condition);
+    const test = `(title ILIKE ${pattern} OR description ILIKE ${pattern})`;
+    if (searchWords !== undefined) {
+      // The words index finds the candidates (search-words.ts); `IS TRUE` (the same
+      // test) keeps the planner from also reading the trigram indexes for it, whose
+      // long posting lists are what the words avoid.
+      conditions.push(wordsCondition(bind(searchWords)), `${test} IS TRUE`);
+    } else {
+      (filter.search.length < TRIGRAM ? perRow : conditions).push(test);
+    }
   }
   // Equality requirements become one containment test with one parameter, so the text
   // of the most common selectors (k=v,k2=v2) does not depend on how many there are.
@@ -76,14 +95,34 @@ export function buildWhere(filter: IssueFilter): Where {
   if (contradictory) conditions.push('FALSE');
   else if (equal.size > 0)
     conditions.push(`labels @> ${bind(JSON.stringify(Object.fromEntries(equal)))}::jsonb`);
-  const others = labels.filter((requirement) => requirement.op !== 'eq');
-  for (const requirement of others) {
-    const condition = labelCondition(requirement, bind);
-    (NEGATIVE.has(requirement.op) ? perRow : conditions).push(condition);
+  // `k in (a,b)`: containment of any one of the pairs (label values are strings, so
+  // this is `labels ->> k = ANY(values)`), which the labels GIN index answers.
+  const sets = labels.flatMap((r) => (r.op === 'in' ? [r] : []));
+  for (const set of sets) {
+    const pairs = set.values.map((value) => pair(set.key, value));
+    conditions.push(`labels @> ANY(${bind(pairs)}::jsonb[])`);
   }
-  // One `in` beside the equalities still leaves a small set of texts (one parameter
-  // holds its values), so such selectors are prepared too.
-  const prepared = others.length === 0 || (others.length === 1 && others[0]?.op === 'in');
+  const present = labels.flatMap((r) => (r.op === 'exists' ? [r.key] : []));
+  if (present.length > 0) conditions.push(`labels ?& ${bind(present)}::text[]`);
+  // No index answers negative requirements (they hold for rows no index lists), so they
+  // are tested per row; however many there are, they are two tests with one parameter
+  // each: `k!=v` and `k notin (a,b)` hold unless the labels contain one of the pairs
+  // (a missing key satisfies both, as in Kubernetes), `!k` unless one of the keys.
+  const excluded = labels.flatMap((r) =>
+    r.op === 'neq'
+      ? [pair(r.key, r.value)]
+      : r.op === 'notin'
+        ? r.values.map((value) => pair(r.key, value))
+        : [],
+  );
+  if (excluded.length > 0) perRow.push(`NOT labels @> ANY(${bind(excluded)}::jsonb[])`);
+  const absent = labels.flatMap((r) => (r.op === 'absent' ? [r.key] : []));
+  if (absent.length > 0) perRow.push(`NOT labels ?| ${bind(absent)}::text[]`);
+  // The text depends only on which kinds of tests there are and on the number of `in`
+  // requirements, so with few of those it comes from a small set and is prepared. A
+  // search is planned per call instead: how many issues share its words or trigrams
+  // decides the plan, and only its value tells.
+  const prepared = sets.length <= MAX_PREPARED_SETS && !filter.search;
   const all = [...conditions, ...perRow];
   return {
     sql: all.length ? `WHERE ${all.join(' AND ')}` : '',
@@ -112,27 +151,13 @@ export function coveredByCounts(filter: IssueFilter): boolean {
   );
 }
 
+/** Selectors with at most this many `in` requirements are prepared. */
+const MAX_PREPARED_SETS = 2;
+
 /** The shortest search a trigram index can answer (three characters make one trigram). */
 const TRIGRAM = 3;
 
 /** Label requirements no index answers: they hold for rows the index does not list. */
 const NEGATIVE = new Set<LabelRequirement['op']>(['neq', 'notin', 'absent']);
 
-function labelCondition(requirement: LabelRequirement, bind: (value: unknown) => string): string {
-  switch (requirement.op) {
-    case 'eq':
-      return `labels @> jsonb_build_object(${bind(requirement.key)}::text, ${bind(requirement.value)}::text)`;
-    case 'neq':
-      return `NOT labels @> jsonb_build_object(${bind(requirement.key)}::text, ${bind(requirement.value)}::text)`;
-    case 'in':
-      // Containment of any one of the pairs (label values are strings, so this is the
-      // same test as `labels ->> key = ANY(values)`), which the labels GIN index answers.
-      return `labels @> ANY(${bind(requirement.values.map((value) => JSON.stringify({ [requirement.key]: value })))}::jsonb[])`;
-    case 'notin':
-      return `NOT coalesce((labels ->> ${bind(requirement.key)}::text) = ANY(${bind(requirement.values)}::text[]), false)`;
-    case 'exists':
-      return `labels ? ${bind(requirement.key)}::text`;
-    case 'absent':
-      return `NOT labels ? ${bind(requirement.key)}::text`;
-  }
-}
+const pair = (key: string, value: string) => JSON.stringify({ [key]: value });

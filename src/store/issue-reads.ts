@@ -7,7 +7,7 @@
 import type { Issue, IssueEvent } from '../domain/issue.js';
 import type { PageKey } from '../domain/page-cursor.js';
 import type { Database, Queryable } from './database.js';
-import { buildWhere, type IssueFilter } from './issue-filter.js';
+import { planWhere, type IssueFilter } from './issue-filter.js';
 import { issueColumns, toIssue, type IssueRow } from './issue-rows.js';
 import { countIssues, statementName, totalOf, type IssueCounts } from './issue-totals.js';
 
@@ -64,7 +64,7 @@ export function createIssueReads(db: Database): IssueReads {
     },
 
     async list(filter, { after, ...page }) {
-      const where = buildWhere(filter);
+      const where = await planWhere(db, filter);
       const n = where.params.length;
       // After a key: rows sorting after it in (detected_at DESC, id DESC). Written as a
       // range on detected_at (an index condition of both ordering indexes) and a
@@ -113,7 +113,7 @@ export function createIssueReads(db: Database): IssueReads {
       return { data, total, totalIsEstimate: true, ...page, next };
     },
 
-    count: (filter) => countIssues(db, filter, buildWhere(filter)),
+    count: async (filter) => countIssues(db, filter, await planWhere(db, filter)),
 
     async events(id, page) {
       const [rows, total] = await Promise.all([

@@ -15,6 +15,7 @@ import {
 } from './schema.js';
 import { ISSUE_COUNTS_SCHEMA } from './schema-counts.js';
 import { EVENT_RESUME_SCHEMA } from './schema-events.js';
+import { SEARCH_WORDS_SCHEMA } from './schema-search.js';
 
 interface Migration {
   version: number;
@@ -32,6 +33,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'search and label indexes', sql: QUERY_INDEXES_SCHEMA },
   { version: 8, name: 'issue counts table', sql: ISSUE_COUNTS_SCHEMA },
   { version: 9, name: 'resumable live events', sql: EVENT_RESUME_SCHEMA },
+  { version: 10, name: 'search by words', sql: SEARCH_WORDS_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */

@@ -1,10 +1,12 @@
 /**
  * Keyset pages of `GET /api/v1/issues`: following `next` visits every issue exactly
  * once, newest first, even while issues are being written, and a cursor the server did
- * not issue is a 400 naming `cursor`.
+ * not issue is a 400 naming `cursor`. `offset` has an upper bound, past which the
+ * answer is a 400 that points to `cursor` (docs/decisions/0036-deep-offsets-and-row-tests.md).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MAX_LIST_OFFSET } from '../../src/api/schemas.js';
 import { useTestServer } from '../support/test-server.js';
 
 const { server, api, onStart } = useTestServer();
@@ -108,5 +110,40 @@ describe('cursor pages', () => {
     assert.match(both.body.error, /cursor/);
     const ok = await api.get<IssuePage>(`/api/v1/issues?cursor=${valid}&offset=0`);
     assert.equal(ok.status, 200);
+  });
+
+  it('an offset past the bound answers 400 pointing to cursor; up to it, pages', async () => {
+    const deepest = await api.get<IssuePage>(`/api/v1/issues?offset=${MAX_LIST_OFFSET}`);
+    assert.equal(deepest.status, 200);
+    assert.deepEqual([deepest.body.offset, deepest.body.data.length], [MAX_LIST_OFFSET, 0]);
+    for (const offset of [MAX_LIST_OFFSET + 1, 900_000, 1_000_001]) {
+      const answer = await api.get<{ error: string; details: unknown }>(
+        `/api/v1/issues?offset=${offset}&limit=20`,
+      );
+      assert.equal(answer.status, 400, String(offset));
+      assert.match(answer.body.error, /^offset: at most 10000; .*cursor.*"next"/);
+      assert.deepEqual(answer.body.details, { field: 'offset', max: MAX_LIST_OFFSET });
+    }
+    // konflux-ui's requests: the first page (`offset=` empty or absent) and its infinite
+    // list's pages of 20 (`offset` = the issues it has so far).
+    for (const query of [
+      'offset=&limit=20',
+      'limit=20',
+      'offset=20&limit=20',
+      'offset=40&limit=20',
+    ]) {
+      const answer = await api.get<IssuePage>(`/api/v1/issues?namespace=paging&${query}`);
+      assert.equal(answer.status, 200, query);
+    }
+    const second = await api.get<IssuePage>('/api/v1/issues?namespace=paging&offset=20&limit=20');
+    const byCursor = await api.get<IssuePage>(
+      `/api/v1/issues?namespace=paging&limit=20&cursor=${
+        (await api.get<IssuePage>('/api/v1/issues?namespace=paging&limit=20')).body.next
+      }`,
+    );
+    assert.deepEqual(
+      second.body.data.map((issue) => issue.id),
+      byCursor.body.data.map((issue) => issue.id),
+    );
   });
 });

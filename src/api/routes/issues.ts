@@ -22,6 +22,7 @@ import {
   IssueUpdateSchema,
   ListQuerySchema,
   MessageSchema,
+  MAX_LIST_OFFSET,
   PageQuery,
   RelatedParams,
   issuePageOf,
@@ -77,6 +78,11 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
     async (request) => {
       const { limit, offset, cursor, ...query } = request.query;
       // An empty value means "not given", as on every parameter (konflux-ui sends `key=`).
+      if (offset > MAX_LIST_OFFSET)
+        throw new InputError(
+          `offset: at most ${MAX_LIST_OFFSET}; page further with cursor, passing the "next" of the page before`,
+          { field: 'offset', max: MAX_LIST_OFFSET },
+        );
       const after = cursor ? decodeCursor(cursor) : undefined;
       if (after && offset > 0)
         throw new InputError('cursor: give either cursor or offset, not both', {
