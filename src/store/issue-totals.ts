@@ -34,7 +34,7 @@ interface CountRow {
 }
 
 /** The counts table as readers see it: folded counts plus the deltas not folded yet. */
-const COUNTED = `(SELECT namespace, state, severity, issue_type, n FROM issue_counts
+export const COUNTED = `(SELECT namespace, state, severity, issue_type, n FROM issue_counts
   UNION ALL SELECT namespace, state, severity, issue_type, n FROM issue_count_deltas) counted`;
 
 export async function countIssues(q: Queryable, filter: IssueFilter, where: Where) {
@@ -107,7 +107,7 @@ const HASHED_ANY = 9;
  * namespaces over 8,000 count rows), while a plan made for the values hashes the array
  * (1–2 ms). Pages keep their prepared plan: they stop after a page of matches.
  */
-function countedName(where: Where, sql: string): string | undefined {
+export function countedName(where: Where, sql: string): string | undefined {
   const long = where.params.some((p) => Array.isArray(p) && p.length >= HASHED_ANY);
   return long ? undefined : statementName(where, sql);
 }
