@@ -12,7 +12,6 @@ import { issueColumns, toIssue, type IssueRow } from './issue-rows.js';
 import {
   COUNTED,
   countIssues,
-  countedName,
   statementName,
   totalOf,
   type IssueCounts,
@@ -86,8 +85,8 @@ export function createIssueReads(db: Database): IssueReads {
       // covering listing index alone, then just those rows and the relations of just
       // those issues. The total is never a count of every match: from the counts table,
       // or bounded (issue-totals.ts). A counts-table total rides in the page's own
-      // statement (one round trip, not two) unless the statement is planned per call;
-      // the others, and the total of an empty page, are a separate statement.
+      // statement (one round trip, not two); other totals, and the total of an empty
+      // page, are a separate statement.
       const countsTotal = `(SELECT coalesce(sum(n), 0)::int FROM ${COUNTED} ${where.sql})`;
       const pageSql = (total: string) => `
         WITH ids AS (
@@ -107,7 +106,7 @@ export function createIssueReads(db: Database): IssueReads {
         ...(after ? [after.detectedAt, after.id] : []),
       ];
       const together = pageSql(`, ${countsTotal} AS total`);
-      const name = coveredByCounts(filter) ? countedName(where, together) : undefined;
+      const name = coveredByCounts(filter) ? statementName(where, together) : undefined;
       const [result, counted] = name
         ? await db
             .query<IssueRow & { total: number }>(together, params, name)

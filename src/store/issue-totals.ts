@@ -44,7 +44,7 @@ export async function countIssues(q: Queryable, filter: IssueFilter, where: Wher
     : ['count(*)::int', 'issues'];
   const sql = `SELECT severity, issue_type, state, ${value} AS n FROM ${from} ${where.sql}
      GROUP BY severity, issue_type, state`;
-  const result = await q.query<CountRow>(sql, where.params, countedName(where, sql));
+  const result = await q.query<CountRow>(sql, where.params, statementName(where, sql));
   const counts: IssueCounts = {
     total: 0,
     bySeverity: { info: 0, minor: 0, major: 0, critical: 0 },
@@ -93,23 +93,8 @@ export async function totalOf(q: Queryable, filter: IssueFilter, where: Where): 
 
 async function countedTotal(q: Queryable, where: Where): Promise<number> {
   const sql = `SELECT coalesce(sum(n), 0)::int AS n FROM ${COUNTED} ${where.sql}`;
-  const result = await q.query<{ n: number }>(sql, where.params, countedName(where, sql));
+  const result = await q.query<{ n: number }>(sql, where.params, statementName(where, sql));
   return result.rows[0]?.n ?? 0;
-}
-
-/** From this many values on, PostgreSQL tests `= ANY` of a constant array by hashing. */
-const HASHED_ANY = 9;
-
-/**
- * Counts over many namespaces (a reader of hundreds of them) are planned per call: a
- * prepared statement soon switches to its generic plan, in which `namespace = ANY($1)`
- * compares every row with every namespace in turn (measured: 13–40 ms for 200
- * namespaces over 8,000 count rows), while a plan made for the values hashes the array
- * (1–2 ms). Pages keep their prepared plan: they stop after a page of matches.
- */
-export function countedName(where: Where, sql: string): string | undefined {
-  const long = where.params.some((p) => Array.isArray(p) && p.length >= HASHED_ANY);
-  return long ? undefined : statementName(where, sql);
 }
 
 /**
