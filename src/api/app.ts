@@ -19,6 +19,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import swagger from '@fastify/swagger';
+import { pino } from 'pino';
 import type { AccessControl } from '../auth/access.js';
 import type { Settings } from '../domain/webhook-engine.js';
 import type { ChangeFeed } from '../store/change-feed.js';
@@ -111,6 +112,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password'],
         censor: '[REDACTED]',
       },
+      // Lines written while a write is under way go out together in the next one, instead
+      // of one blocking write per line (docs/decisions/0037-http-cpu-per-answer.md);
+      // pino flushes what is left when the process exits.
+      stream: pino.destination({ dest: 1, sync: false }),
     },
     bodyLimit: deps.bodyLimitBytes,
     requestTimeout: deps.timeouts.requestMs,

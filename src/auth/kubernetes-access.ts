@@ -93,6 +93,10 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
     return once(`sar|${key}`, () => askReview(key, caller, attributes));
   }
 
+  /** The cached answer, without a review; undefined when there is none. */
+  const known = (caller: Caller, attributes: V1ResourceAttributes) =>
+    decisions.get(`${identityKey(caller)}|${JSON.stringify(attributes)}`)?.allowed;
+
   async function askReview(
     key: string,
     caller: Caller,
@@ -236,7 +240,17 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
         names = list.items.map((ns) => ns.metadata?.name ?? '').filter(Boolean);
         namespaceList.set('all', { names });
       }
+      // Cached answers first, without a promise each (a reader of hundreds of namespaces
+      // asks this on every list); only the namespaces not in the cache are reviewed.
       const readable: string[] = [];
+      const unknown: string[] = [];
+      for (const ns of names) {
+        const answer = known(caller, onIssues('read', ns));
+        if (answer === undefined) unknown.push(ns);
+        else if (answer) readable.push(ns);
+      }
+      if (unknown.length === 0) return readable;
+      readable.length = 0;
       for (let i = 0; i < names.length; i += NAMESPACE_CHECK_CONCURRENCY) {
         const batch = names.slice(i, i + NAMESPACE_CHECK_CONCURRENCY);
         const answers = await Promise.all(batch.map((ns) => review(caller, onIssues('read', ns))));
@@ -262,22 +276,20 @@ function extraKey(encoded: string): string {
   }
 }
 
-/** Identity keys by caller: a caller object is kept (cached) while its token is valid. */
 const identityKeys = new WeakMap<Caller, string>();
 
-/** A stable key for everything a SubjectAccessReview is asked about the caller. */
+/**
+ * A stable key for everything a SubjectAccessReview is asked about the caller, computed
+ * once per caller object (the token cache hands out the same object for a token).
+ */
 function identityKey(caller: Caller): string {
   let key = identityKeys.get(caller);
   if (key === undefined) {
-    key = hashIdentity(caller);
+    const extra = Object.entries(caller.extra ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    key = createHash('sha256')
+      .update(JSON.stringify([caller.name, caller.uid ?? '', [...caller.groups].sort(), extra]))
+      .digest('hex');
     identityKeys.set(caller, key);
   }
   return key;
-}
-
-function hashIdentity(caller: Caller): string {
-  const extra = Object.entries(caller.extra ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  return createHash('sha256')
-    .update(JSON.stringify([caller.name, caller.uid ?? '', [...caller.groups].sort(), extra]))
-    .digest('hex');
 }

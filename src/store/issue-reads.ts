@@ -7,9 +7,16 @@
 import type { Issue, IssueEvent } from '../domain/issue.js';
 import type { PageKey } from '../domain/page-cursor.js';
 import type { Database, Queryable } from './database.js';
-import { planWhere, type IssueFilter } from './issue-filter.js';
+import { coveredByCounts, planWhere, type IssueFilter } from './issue-filter.js';
 import { issueColumns, toIssue, type IssueRow } from './issue-rows.js';
-import { countIssues, statementName, totalOf, type IssueCounts } from './issue-totals.js';
+import {
+  COUNTED,
+  countIssues,
+  statementName,
+  totalOf,
+  type IssueCounts,
+  type Total,
+} from './issue-totals.js';
 
 export type { IssueCounts } from './issue-totals.js';
 
@@ -76,9 +83,12 @@ export function createIssueReads(db: Database): IssueReads {
         : '';
       // The ids of the page and one more (whether another page follows), from the
       // covering listing index alone, then just those rows and the relations of just
-      // those issues. The total is a separate statement run alongside: from the counts
-      // table, or bounded (issue-totals.ts), never a count of every match.
-      const sql = `
+      // those issues. The total is never a count of every match: from the counts table,
+      // or bounded (issue-totals.ts). A counts-table total rides in the page's own
+      // statement (one round trip, not two); other totals, and the total of an empty
+      // page, are a separate statement.
+      const countsTotal = `(SELECT coalesce(sum(n), 0)::int FROM ${COUNTED} ${where.sql})`;
+      const pageSql = (total: string) => `
         WITH ids AS (
           SELECT id FROM issues ${where.sql}${keyset} ORDER BY detected_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}
         ), page AS (
@@ -87,21 +97,28 @@ export function createIssueReads(db: Database): IssueReads {
           SELECT r.id, r.source_id, r.target_id, r.created_at FROM issue_relations r
           WHERE r.source_id IN (SELECT id FROM page) OR r.target_id IN (SELECT id FROM page)
         )
-        SELECT ${issueColumns('page', 'rel')}
+        SELECT ${issueColumns('page', 'rel')}${total}
         FROM page ORDER BY page.detected_at DESC, page.id DESC`;
-      const [result, counted] = await Promise.all([
-        db.query<IssueRow>(
-          sql,
-          [
-            ...where.params,
-            page.limit + 1,
-            page.offset,
-            ...(after ? [after.detectedAt, after.id] : []),
-          ],
-          statementName(where, sql),
-        ),
-        totalOf(db, filter, where),
-      ]);
+      const params = [
+        ...where.params,
+        page.limit + 1,
+        page.offset,
+        ...(after ? [after.detectedAt, after.id] : []),
+      ];
+      const together = pageSql(`, ${countsTotal} AS total`);
+      const name = coveredByCounts(filter) ? statementName(where, together) : undefined;
+      const [result, counted] = name
+        ? await db
+            .query<IssueRow & { total: number }>(together, params, name)
+            .then(async (answer): Promise<[typeof answer, Total]> => {
+              const total = answer.rows[0]?.total;
+              if (total !== undefined) return [answer, { total, estimate: false }];
+              return [answer, await totalOf(db, filter, where)];
+            })
+        : await Promise.all([
+            db.query<IssueRow>(pageSql(''), params, statementName(where, pageSql(''))),
+            totalOf(db, filter, where),
+          ]);
       const more = result.rows.length > page.limit;
       const data = result.rows.slice(0, page.limit).map(toIssue);
       const last = data.at(-1);

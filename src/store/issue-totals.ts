@@ -47,7 +47,7 @@ interface CountRow {
 }
 
 /** The counts table as readers see it: folded counts plus the deltas not folded yet. */
-const COUNTED = `(SELECT namespace, state, severity, issue_type, n FROM issue_counts
+export const COUNTED = `(SELECT namespace, state, severity, issue_type, n FROM issue_counts
   UNION ALL SELECT namespace, state, severity, issue_type, n FROM issue_count_deltas) counted`;
 
 export async function countIssues(
