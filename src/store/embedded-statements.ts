@@ -1,0 +1,113 @@
+/**
+ * Statements of the embedded database (PGlite) run at the protocol level, so that named
+ * statements are kept prepared as the server PostgreSQL keeps them
+ * (docs/decisions/0039-embedded-prepared-statements.md).
+ *
+ * PGlite's own `query()` parses every statement again as the unnamed statement, plans it
+ * again on every call and crosses into WebAssembly six times (Parse, Describe, Bind,
+ * Describe, Execute, Sync). Here a statement the store names is parsed once under a name
+ * of its own (Parse and Describe, once per statement text); each call is then one Bind,
+ * Execute and Sync, and PostgreSQL's plan cache applies as on the server. Unnamed
+ * statements (texts from an unbounded set) are parsed each time, in two crossings.
+ *
+ * Values are serialized by the parameter types PostgreSQL describes and rows parsed by
+ * the result types, with PGlite's own serializers and parsers, so results are the same as
+ * `query()`'s. Errors are PostgreSQL's (`DatabaseError`, SQLSTATE in `code`).
+ */
+import { parse, protocol, type PGlite, type Results } from '@electric-sql/pglite';
+
+type BackendMessage = Awaited<ReturnType<PGlite['execProtocolStream']>>[number];
+
+interface Prepared {
+  /** Server-side name, `''` for the unnamed statement. */
+  name: string;
+  paramTypes: number[];
+  /** The statement's RowDescription (absent for statements that return no rows). */
+  description: BackendMessage[];
+}
+
+const { serialize } = protocol;
+
+/** SQLSTATE 0A000 with this text: the columns behind a kept statement changed (DDL). */
+const STALE_RESULT = /cached plan must not change result type/;
+
+export interface EmbeddedStatements {
+  /** Runs one statement; the caller holds PGlite's query lock. */
+  run(sql: string, params: unknown[] | undefined, keep: boolean): Promise<Results>;
+}
+
+export function embeddedStatements(db: PGlite): EmbeddedStatements {
+  const kept = new Map<string, Prepared>();
+  let next = 0;
+
+  const exec = (...messages: Uint8Array[]) =>
+    db.execProtocolStream(concat(messages), { syncToFs: false });
+
+  async function describe(sql: string, name: string, sync: boolean): Promise<Prepared> {
+    const parsed = serialize.parse({ name, text: sql });
+    const described = serialize.describe({ type: 'S', name });
+    const messages = await (sync
+      ? exec(parsed, described, serialize.sync())
+      : exec(parsed, described).catch(async (error: unknown) => {
+          await exec(serialize.sync());
+          throw error;
+        }));
+    return {
+      name,
+      paramTypes: parse.parseDescribeStatementResults(messages),
+      description: messages.filter((m) => m.name === 'rowDescription'),
+    };
+  }
+
+  async function prepared(sql: string, keep: boolean): Promise<Prepared> {
+    if (!keep) return describe(sql, '', false);
+    const known = kept.get(sql);
+    if (known) return known;
+    const statement = await describe(sql, `kite_embedded_${++next}`, true);
+    kept.set(sql, statement);
+    return statement;
+  }
+
+  return {
+    async run(sql, params = [], keep) {
+      const statement = await prepared(sql, keep);
+      const values = params.map((value, i) => serializeValue(db, value, statement.paramTypes[i]));
+      let messages: BackendMessage[];
+      try {
+        messages = await exec(
+          serialize.bind({ statement: statement.name, values }),
+          serialize.execute({}),
+          serialize.sync(),
+        );
+      } catch (error) {
+        // A kept statement whose columns changed under it (DDL) is parsed again: at once
+        // outside a transaction (Bind refused it, so nothing ran), else on the next call.
+        if (!keep || !(error instanceof Error) || !STALE_RESULT.test(error.message)) throw error;
+        kept.delete(sql);
+        await exec(serialize.close({ type: 'S', name: statement.name }), serialize.sync());
+        if (db.isInTransaction()) throw error;
+        return this.run(sql, params, keep);
+      }
+      const [result] = parse.parseResults([...statement.description, ...messages], db.parsers);
+      return result as Results;
+    },
+  };
+}
+
+/** As PGlite's `query()` does: by the described type's serializer, else as text. */
+function serializeValue(db: PGlite, value: unknown, type: number | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const serializer = type === undefined ? undefined : db.serializers[type];
+  return serializer ? serializer(value) : (value as { toString(): string }).toString();
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const whole = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    whole.set(part, at);
+    at += part.length;
+  }
+  return whole;
+}
