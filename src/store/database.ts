@@ -120,7 +120,12 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   });
   await db.query("SET TIME ZONE 'UTC'");
   // Statements run at the protocol level, named ones kept prepared (embedded-statements.ts).
-  const statements = embeddedStatements(db);
+  // Notifications of statements run at the protocol level reach their listeners here;
+  // PGlite delivers those of the statements it runs itself (COMMIT) to the same callbacks.
+  const listeners = new Map<string, Set<(payload: string) => void>>();
+  const statements = embeddedStatements(db, (channel, payload) => {
+    for (const listener of listeners.get(channel) ?? []) queueMicrotask(() => listener(payload));
+  });
   // PGlite is one in-process connection: idle when no statement is running on it.
   let running = 0;
   const run = async <R>(
@@ -133,7 +138,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     try {
       // PGlite's own lock for one statement at a time on its one connection.
       const result = await db.runExclusive(() => statements.run(sql, params, name !== undefined));
-      return { rows: result.rows as R[], rowCount: result.affectedRows ?? result.rows.length };
+      return { rows: result.rows as R[], rowCount: result.affectedRows };
     } finally {
       running -= 1;
     }
@@ -167,7 +172,10 @@ async function openEmbedded(dataDir: string): Promise<Database> {
       }),
     async listen(channel, onPayload) {
       const unsubscribe = await db.listen(channel, onPayload);
+      const mine = listeners.get(channel) ?? new Set();
+      listeners.set(channel, mine.add(onPayload));
       return async () => {
+        mine.delete(onPayload);
         // After close() there is nothing left to unsubscribe from.
         await unsubscribe().catch(() => undefined);
       };

@@ -14,16 +14,15 @@
  * the result types, with PGlite's own serializers and parsers, so results are the same as
  * `query()`'s. Errors are PostgreSQL's (`DatabaseError`, SQLSTATE in `code`).
  */
-import { parse, protocol, type PGlite, type Results } from '@electric-sql/pglite';
-
-type BackendMessage = Awaited<ReturnType<PGlite['execProtocolStream']>>[number];
+import { parse, protocol, type PGlite } from '@electric-sql/pglite';
+import { collector, readAnswer, type Answer, type Field } from './embedded-answer.js';
 
 interface Prepared {
   /** Server-side name, `''` for the unnamed statement. */
   name: string;
   paramTypes: number[];
-  /** The statement's RowDescription (absent for statements that return no rows). */
-  description: BackendMessage[];
+  /** The columns of its rows (none for statements that return no rows). */
+  fields: Field[];
 }
 
 const { serialize } = protocol;
@@ -33,10 +32,17 @@ const STALE_RESULT = /cached plan must not change result type/;
 
 export interface EmbeddedStatements {
   /** Runs one statement; the caller holds PGlite's query lock. */
-  run(sql: string, params: unknown[] | undefined, keep: boolean): Promise<Results>;
+  run(sql: string, params: unknown[] | undefined, keep: boolean): Promise<Answer>;
 }
 
-export function embeddedStatements(db: PGlite): EmbeddedStatements {
+/**
+ * `notify` receives the notifications of statements run here (PGlite sees only those of
+ * the statements it runs itself, such as COMMIT).
+ */
+export function embeddedStatements(
+  db: PGlite,
+  notify: (channel: string, payload: string) => void,
+): EmbeddedStatements {
   const kept = new Map<string, Prepared>();
   let next = 0;
 
@@ -55,7 +61,9 @@ export function embeddedStatements(db: PGlite): EmbeddedStatements {
     return {
       name,
       paramTypes: parse.parseDescribeStatementResults(messages),
-      description: messages.filter((m) => m.name === 'rowDescription'),
+      fields: messages.flatMap((m) =>
+        m.name === 'rowDescription' ? (m as unknown as { fields: Field[] }).fields : [],
+      ),
     };
   }
 
@@ -72,24 +80,26 @@ export function embeddedStatements(db: PGlite): EmbeddedStatements {
     async run(sql, params = [], keep) {
       const statement = await prepared(sql, keep);
       const values = params.map((value, i) => serializeValue(db, value, statement.paramTypes[i]));
-      let messages: BackendMessage[];
-      try {
-        messages = await exec(
+      const answer = collector();
+      await db.execProtocolRawStream(
+        concat([
           serialize.bind({ statement: statement.name, values }),
           serialize.execute({}),
           serialize.sync(),
-        );
-      } catch (error) {
-        // A kept statement whose columns changed under it (DDL) is parsed again: at once
-        // outside a transaction (Bind refused it, so nothing ran), else on the next call.
-        if (!keep || !(error instanceof Error) || !STALE_RESULT.test(error.message)) throw error;
-        kept.delete(sql);
-        await exec(serialize.close({ type: 'S', name: statement.name }), serialize.sync());
-        if (db.isInTransaction()) throw error;
-        return this.run(sql, params, keep);
-      }
-      const [result] = parse.parseResults([...statement.description, ...messages], db.parsers);
-      return result as Results;
+        ]),
+        { syncToFs: false, onRawData: answer.onRawData },
+      );
+      const read = readAnswer(answer.bytes(), statement.fields, db.parsers);
+      for (const { channel, payload } of read.notifications) notify(channel, payload);
+      const { error } = read;
+      if (!error) return read;
+      // A kept statement whose columns changed under it (DDL) is parsed again: at once
+      // outside a transaction (Bind refused it, so nothing ran), else on the next call.
+      if (!keep || !STALE_RESULT.test(error.message)) throw error;
+      kept.delete(sql);
+      await exec(serialize.close({ type: 'S', name: statement.name }), serialize.sync());
+      if (db.isInTransaction()) throw error;
+      return this.run(sql, params, keep);
     },
   };
 }

@@ -103,6 +103,22 @@ describe('embedded statements', () => {
     assert.deepEqual((await db.query(inTx, [1, 'q'], 'kite_test_in_tx')).rows, [{ v: 'x' }]);
   });
 
+  it('delivers notifications once, from statements outside and inside a transaction', async () => {
+    const heard: string[] = [];
+    const stop = await db.listen('kite_test_channel', (payload) => heard.push(payload));
+    try {
+      await db.query('SELECT pg_notify($1, $2)', ['kite_test_channel', 'alone'], 'kite_test_n');
+      await db.transaction(async (tx) => {
+        await tx.query('SELECT pg_notify($1, $2)', ['kite_test_channel', 'in tx'], 'kite_test_n');
+      });
+      await db.query('SELECT pg_notify($1, $2)', ['kite_test_channel', 'unnamed']);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(heard, ['alone', 'in tx', 'unnamed']);
+    } finally {
+      await stop();
+    }
+  });
+
   it('parses a kept statement again when a schema change alters its columns', async () => {
     await db.query(SELECT, [1, ['x']], 'kite_test_select');
     await db.query('ALTER TABLE t ADD COLUMN extra int');
