@@ -116,6 +116,8 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   // pg_trgm backs the search indexes (migration 7); PGlite loads extensions at start.
   const db = await PGlite.create(inMemory ? undefined : dataDir, {
     extensions: { pg_trgm },
+    // Creating a folder (initdb) runs PostgreSQL with the same pool, not its default 128 MB.
+    initDbStartParams: EMBEDDED_SETTINGS.flatMap((s) => ['--set', s]),
     startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS.flatMap((s) => ['-c', s])],
   });
   await db.query("SET TIME ZONE 'UTC'");
