@@ -16,8 +16,8 @@ const TABLE = `CREATE TABLE t (
 const ROW = [
   1,
   'x',
-  { k: [1, 'two'] },
-  ['a', 'b'],
+  { k: [1, 'zwei ✓ ü'] },
+  ['a', 'ß ✓'],
   new Date('2026-01-02T03:04:05.678Z'),
   1.5,
   true,
