@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
+import { embeddedStatements } from './embedded-statements.js';
 
 export interface QueryResult<R> {
   rows: R[];
@@ -115,33 +116,68 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   // pg_trgm backs the search indexes (migration 7); PGlite loads extensions at start.
   const db = await PGlite.create(inMemory ? undefined : dataDir, {
     extensions: { pg_trgm },
+    // Creating a folder (initdb) runs PostgreSQL with the same pool, not its default 128 MB.
+    initDbStartParams: EMBEDDED_SETTINGS.flatMap((s) => ['--set', s]),
     startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS.flatMap((s) => ['-c', s])],
   });
   await db.query("SET TIME ZONE 'UTC'");
+  // Statements run at the protocol level, named ones kept prepared (embedded-statements.ts).
+  // Notifications of statements run at the protocol level reach their listeners here;
+  // PGlite delivers those of the statements it runs itself (COMMIT) to the same callbacks.
+  const listeners = new Map<string, Set<(payload: string) => void>>();
+  const statements = embeddedStatements(db, (channel, payload) => {
+    for (const listener of listeners.get(channel) ?? []) queueMicrotask(() => listener(payload));
+  });
   // PGlite is one in-process connection: idle when no statement is running on it.
   let running = 0;
-  const run = async <R>(q: Pick<PGlite, 'query'>, sql: string, params?: unknown[]) => {
+  const run = async <R>(
+    sql: string,
+    params?: unknown[],
+    name?: string,
+  ): Promise<QueryResult<R>> => {
+    await db._checkReady();
     running += 1;
     try {
-      const result = await q.query<R>(sql, params);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      // PGlite's own lock for one statement at a time on its one connection.
+      const result = await db.runExclusive(() => statements.run(sql, params, name !== undefined));
+      return { rows: result.rows as R[], rowCount: result.affectedRows };
     } finally {
       running -= 1;
     }
   };
   return {
     kind: 'embedded',
-    query: (sql, params) => run(db, sql, params),
+    // Outside a transaction: wait for any transaction to end, as PGlite's query() does,
+    // and write through to the data folder afterwards.
+    query: <R>(sql: string, params?: unknown[], name?: string) =>
+      db._runExclusiveTransaction(async () => {
+        const result = await run<R>(sql, params, name);
+        await db.syncToFs();
+        return result;
+      }),
     connections: () => {
       const open = db.closed ? 0 : 1;
       return { open, idle: running === 0 ? open : 0, max: 1 };
     },
 
     transaction: (fn) =>
-      db.transaction((tx) => fn({ query: (sql, params) => run(tx, sql, params) })),
+      db.transaction(async () => {
+        // As PGlite's own transaction object: no statement once the transaction has ended.
+        let open = true;
+        const query: Queryable['query'] = (sql, params, name) =>
+          open ? run(sql, params, name) : Promise.reject(new Error('Transaction is closed'));
+        try {
+          return await fn({ query });
+        } finally {
+          open = false;
+        }
+      }),
     async listen(channel, onPayload) {
       const unsubscribe = await db.listen(channel, onPayload);
+      const mine = listeners.get(channel) ?? new Set();
+      listeners.set(channel, mine.add(onPayload));
       return async () => {
+        mine.delete(onPayload);
         // After close() there is nothing left to unsubscribe from.
         await unsubscribe().catch(() => undefined);
       };

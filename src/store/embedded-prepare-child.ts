@@ -1,6 +1,6 @@
 /**
  * The child process of embedded-prepare.ts: opens the embedded database folder, applies the
- * migrations, closes it and reports what it applied.
+ * migrations, closes it and reports what it applied and its own peak resident memory.
  */
 import { openDatabase } from './database.js';
 import { migrate } from './migrations.js';
@@ -8,7 +8,8 @@ import { migrate } from './migrations.js';
 const dataDir = process.argv[2] ?? '';
 const db = await openDatabase({ dataDir });
 try {
-  send({ applied: await migrate(db) });
+  const applied = await migrate(db);
+  send({ applied, peakMiB: process.resourceUsage().maxRSS / 1024 });
 } catch (error) {
   send({ error: error instanceof Error ? error.message : String(error) });
 } finally {
@@ -17,6 +18,6 @@ try {
   process.disconnect?.();
 }
 
-function send(message: { applied?: number[]; error?: string }): void {
+function send(message: { applied?: number[]; peakMiB?: number; error?: string }): void {
   process.send?.(message);
 }

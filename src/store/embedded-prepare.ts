@@ -11,8 +11,15 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
 
-/** Migrates the folder in a child process; resolves with the migrations applied (none: it was ready). */
-export function prepareEmbedded(dataDir: string): Promise<number[]> {
+export interface Prepared {
+  /** The migrations applied (none: the folder was ready). */
+  applied: number[];
+  /** The child's peak resident memory, MiB. */
+  peakMiB: number;
+}
+
+/** Creates (if need be) and migrates the folder in a child process. */
+export function prepareEmbedded(dataDir: string): Promise<Prepared> {
   // Built, the child's module is the .js beside this file; run from source (tsx), the .ts one.
   const built = new URL('./embedded-prepare-child.js', import.meta.url);
   const url = existsSync(built) ? built : new URL('./embedded-prepare-child.ts', import.meta.url);
@@ -21,13 +28,13 @@ export function prepareEmbedded(dataDir: string): Promise<number[]> {
       execArgv: loaderFlags(process.execArgv),
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
-    let answer: { applied?: number[]; error?: string } | undefined;
-    child.once('message', (message: { applied?: number[]; error?: string }) => {
+    let answer: (Partial<Prepared> & { error?: string }) | undefined;
+    child.once('message', (message: Partial<Prepared> & { error?: string }) => {
       answer = message;
     });
     child.once('error', reject);
     child.once('exit', (code) => {
-      if (answer?.applied) resolve(answer.applied);
+      if (answer?.applied) resolve({ applied: answer.applied, peakMiB: answer.peakMiB ?? 0 });
       else
         reject(new Error(answer?.error ?? `preparing the embedded database failed (exit ${code})`));
     });
