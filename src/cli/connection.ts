@@ -10,6 +10,7 @@
 import { Option, type Command } from 'commander';
 import { KiteClient } from '../client/client.js';
 import { explain, usageError, type Asked } from './failure.js';
+import { parseFormat, type Format } from './output.js';
 import { readKubeContext, SERVER_EXTENSION } from './kubeconfig.js';
 
 export interface ConnectionFlags {
@@ -103,4 +104,13 @@ export function requireNamespace(session: Session, what: string): string {
     throw usageError(`${what} needs a namespace: pass -n or set one on the kubeconfig context`);
   }
   return session.namespace;
+}
+
+/** The start of every client command: its flags (with its groups'), output format, session. */
+export async function begin<F extends ConnectionFlags & { output?: string }>(
+  command: Command,
+): Promise<{ flags: F; format: Format; session: Session }> {
+  const flags = command.optsWithGlobals<F>();
+  const format = parseFormat(flags.output);
+  return { flags, format, session: await connect(flags) };
 }

@@ -166,9 +166,19 @@ async function pluginToken(file: string, context: string): Promise<string | unde
   const config = new KubeConfig();
   config.loadFromFile(file);
   config.setCurrentContext(context);
+  const user = config.getCurrentUser();
+  if (!user) return undefined;
+  // Only the user: the token is for KITE, so the cluster's TLS settings do not matter.
+  const alone = new KubeConfig();
+  alone.loadFromOptions({
+    clusters: [],
+    users: [user],
+    contexts: [{ name: context, user: user.name, cluster: '' }],
+    currentContext: context,
+  });
   const options: { headers?: Record<string, unknown> } = {};
   try {
-    await config.applyToHTTPSOptions(options);
+    await alone.applyToHTTPSOptions(options);
   } catch (error) {
     throw new CliError(
       `the credential plugin of context "${context}" failed: ${(error as Error).message}`,

@@ -4,9 +4,10 @@
  */
 import { Option, type Command } from 'commander';
 import type { Issue, IssueCountQuery, IssueCounts, IssueListQuery } from '../../client/types.js';
-import { connect, withConnection, type ConnectionFlags, type Session } from '../connection.js';
+import type { KiteClient } from '../../client/client.js';
+import { begin, withConnection, type ConnectionFlags, type Session } from '../connection.js';
 import { usageError } from '../failure.js';
-import { note, outputOption, parseFormat, print } from '../output.js';
+import { note, outputOption, print } from '../output.js';
 import { eventColumns, issueColumns, issueName, sortIssues } from './issue-columns.js';
 import { watchIssues, type WatchFilter } from './watch.js';
 
@@ -53,8 +54,6 @@ function filterQuery(flags: FilterFlags, session: Session): IssueCountQuery {
   };
 }
 
-const flagsOf = (command: Command) => command.optsWithGlobals<Flags>();
-
 export function addIssueCommands(program: Command): void {
   const issues = withConnection(
     program.command('issues').alias('issue').description('list, read, resolve and watch issues'),
@@ -66,13 +65,11 @@ export function addIssueCommands(program: Command): void {
     .option('--sort-by <field>', 'sort by a field: severity, .lastSeenAt, {.scope.resourceName}')
     .option('-w, --watch', 'after the list, print each change as it happens')
     .action(async (_options: unknown, command: Command) => {
-      const flags = flagsOf(command);
-      const format = parseFormat(flags.output);
+      const { flags, format, session } = await begin<Flags>(command);
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
         throw usageError('--limit must be a whole number from 1 to 1000');
       }
-      const session = await connect(flags);
       const query: IssueListQuery = { ...filterQuery(flags, session), limit };
       const page = await session.call((kite) => kite.listIssues(query));
       const rows = flags.sortBy ? sortIssues(page.data, flags.sortBy) : page.data;
@@ -92,38 +89,14 @@ export function addIssueCommands(program: Command): void {
       if (flags.watch) await watchIssues(session, watchFilter(flags), format, false);
     });
 
-  issues
-    .command('get')
-    .description('show issues by id')
-    .argument('<id...>', 'issue ids')
-    .addOption(outputOption())
-    .action(async (ids: string[], _options: unknown, command: Command) => {
-      const flags = flagsOf(command);
-      const format = parseFormat(flags.output);
-      const session = await connect(flags);
-      const found = await session.call((kite) => Promise.all(ids.map((id) => kite.getIssue(id))));
-      const data = found.length === 1 ? found[0] : { data: found };
-      await print(format, { data, rows: found, columns: issueColumns(true), name: issueName });
-    });
-
-  issues
-    .command('resolve')
-    .description('mark issues resolved')
-    .argument('<id...>', 'issue ids')
-    .addOption(outputOption())
-    .action(async (ids: string[], _options: unknown, command: Command) => {
-      const flags = flagsOf(command);
-      const format = parseFormat(flags.output);
-      const session = await connect(flags);
-      const resolved: Issue[] = [];
-      for (const id of ids) resolved.push(await session.call((kite) => kite.resolveIssue(id)));
-      if (format.kind === 'table' || format.kind === 'wide') {
-        for (const issue of resolved) console.log(`${issueName(issue)} resolved`);
-        return;
-      }
-      const data = resolved.length === 1 ? resolved[0] : { data: resolved };
-      await print(format, { data, rows: resolved, columns: issueColumns(true), name: issueName });
-    });
+  idCommand(issues, 'get', 'show issues by id', (kite, id) => kite.getIssue(id));
+  idCommand(
+    issues,
+    'resolve',
+    'mark issues resolved',
+    (kite, id) => kite.resolveIssue(id),
+    'resolved',
+  );
 
   issues
     .command('events')
@@ -132,9 +105,7 @@ export function addIssueCommands(program: Command): void {
     .addOption(outputOption())
     .option('--limit <n>', 'at most this many events', '50')
     .action(async (id: string, _options: unknown, command: Command) => {
-      const flags = flagsOf(command);
-      const format = parseFormat(flags.output);
-      const session = await connect(flags);
+      const { flags, format, session } = await begin<Flags>(command);
       const page = await session.call((kite) =>
         kite.issueEvents(id, { limit: Number(flags.limit) }),
       );
@@ -151,9 +122,7 @@ export function addIssueCommands(program: Command): void {
   )
     .addOption(outputOption())
     .action(async (_options: unknown, command: Command) => {
-      const flags = flagsOf(command);
-      const format = parseFormat(flags.output);
-      const session = await connect(flags);
+      const { flags, format, session } = await begin<Flags>(command);
       const counts = await session.call((kite) => kite.countIssues(filterQuery(flags, session)));
       await print(format, {
         data: counts,
@@ -173,10 +142,34 @@ export function addIssueCommands(program: Command): void {
     .addOption(outputOption())
     .addOption(new Option('--since <event-id>', 'replay the changes after this event id'))
     .action(async (_options: unknown, command: Command) => {
-      const flags = flagsOf(command);
-      const format = parseFormat(flags.output);
-      const session = await connect(flags);
+      const { flags, format, session } = await begin<Flags>(command);
       await watchIssues(session, watchFilter(flags), format, true, flags.since);
+    });
+}
+
+/** A command over issue ids; with `said`, a table prints `issue/<id> <said>` per issue. */
+function idCommand(
+  issues: Command,
+  name: string,
+  description: string,
+  work: (kite: KiteClient, id: string) => Promise<Issue>,
+  said?: string,
+): void {
+  issues
+    .command(name)
+    .description(description)
+    .argument('<id...>', 'issue ids')
+    .addOption(outputOption())
+    .action(async (ids: string[], _options: unknown, command: Command) => {
+      const { format, session } = await begin<Flags>(command);
+      const found: Issue[] = [];
+      for (const id of ids) found.push(await session.call((kite) => work(kite, id)));
+      if (said && (format.kind === 'table' || format.kind === 'wide')) {
+        for (const issue of found) console.log(`${issueName(issue)} ${said}`);
+        return;
+      }
+      const data = found.length === 1 ? found[0] : { data: found };
+      await print(format, { data, rows: found, columns: issueColumns(true), name: issueName });
     });
 }
 

@@ -1,16 +1,14 @@
 /** `kite namespaces`: the namespaces whose issues the caller may read. */
 import type { Command } from 'commander';
-import { connect, withConnection, type ConnectionFlags } from '../connection.js';
-import { outputOption, parseFormat, print } from '../output.js';
+import { begin, withConnection } from '../connection.js';
+import { outputOption, print } from '../output.js';
 
 export function addNamespaceCommand(program: Command): void {
   withConnection(program.command('namespaces').alias('ns'))
     .description('the namespaces whose issues you may read')
     .addOption(outputOption())
     .action(async (_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<ConnectionFlags & { output?: string }>();
-      const format = parseFormat(flags.output);
-      const session = await connect(flags);
+      const { format, session } = await begin(command);
       const answer = await session.call((kite) => kite.namespaces());
       await print(format, {
         data: answer,

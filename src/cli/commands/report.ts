@@ -5,22 +5,14 @@
  * success what it resolved. The exit code says whether KITE took the report.
  */
 import type { Command } from 'commander';
-import type { WebhookReportAnswer, WebhookResolveAnswer } from '../../client/types.js';
-import { connect, requireNamespace, withConnection, type ConnectionFlags } from '../connection.js';
+import { begin, requireNamespace, withConnection, type ConnectionFlags } from '../connection.js';
 import { usageError } from '../failure.js';
-import { outputOption, parseFormat, print } from '../output.js';
+import { outputOption, print } from '../output.js';
 import { issueColumns, issueName } from './issue-columns.js';
 
-type ReportFlags = ConnectionFlags & {
-  output?: string;
-  type: string;
-  scope: string;
-  title?: string;
-  reason?: string;
-  severity?: string;
-  runId?: string;
-  logsUrl?: string;
-};
+type ReportFlags = ConnectionFlags &
+  Record<'type' | 'scope', string> &
+  Partial<Record<'output' | 'title' | 'reason' | 'severity' | 'runId' | 'logsUrl', string>>;
 
 function outcomeOptions(command: Command): Command {
   return command
@@ -48,58 +40,58 @@ export function addReportCommands(program: Command): void {
     .requiredOption('--reason <text>', 'why it failed (the description)')
     .option('--severity <severity>', 'info, minor, major or critical (default: major)')
     .option('--logs-url <url>', "a link to the run's logs")
-    .action(async (_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<ReportFlags>();
-      const format = parseFormat(flags.output);
-      const session = await connect(flags);
-      const namespace = requireNamespace(session, 'kite report');
-      const answer = (await session.call((kite) =>
-        kite.webhook('run-failure', {
-          namespace,
-          issueType: flags.type,
-          ...scopeOf(flags.scope),
-          title: flags.title,
-          reason: flags.reason,
-          ...(flags.severity ? { severity: flags.severity } : {}),
-          ...(flags.runId ? { runId: flags.runId } : {}),
-          ...(flags.logsUrl ? { logsUrl: flags.logsUrl } : {}),
-        }),
-      )) as WebhookReportAnswer;
-      if (format.kind === 'table' || format.kind === 'wide') {
-        console.log(
-          `${issueName(answer.issue)} reported (${answer.issue.occurrences} occurrence(s))`,
-        );
-        return;
-      }
-      await print(format, {
-        data: answer,
-        rows: [answer.issue],
-        columns: issueColumns(true),
-        name: issueName,
-      });
-    });
+    .action((_options: unknown, command: Command) =>
+      send(command, 'run-failure', (flags) => ({
+        title: flags.title,
+        reason: flags.reason,
+        severity: flags.severity,
+        logsUrl: flags.logsUrl,
+      })),
+    );
 
   outcomeOptions(
     report
       .command('success')
       .description('a run succeeded: resolve the active issues of its scope'),
-  ).action(async (_options: unknown, command: Command) => {
-    const flags = command.optsWithGlobals<ReportFlags>();
-    const format = parseFormat(flags.output);
-    const session = await connect(flags);
-    const namespace = requireNamespace(session, 'kite report');
-    const answer = (await session.call((kite) =>
-      kite.webhook('run-success', {
-        namespace,
-        issueType: flags.type,
-        ...scopeOf(flags.scope),
-        ...(flags.runId ? { runId: flags.runId } : {}),
-      }),
-    )) as WebhookResolveAnswer;
-    if (format.kind === 'table' || format.kind === 'wide') {
-      console.log(answer.message);
+  ).action((_options: unknown, command: Command) => send(command, 'run-success', () => ({})));
+}
+
+/** Sends the outcome to its webhook and prints the answer: the issue, or what was resolved. */
+async function send(
+  command: Command,
+  webhook: 'run-failure' | 'run-success',
+  fields: (flags: ReportFlags) => Record<string, string | undefined>,
+): Promise<void> {
+  const { flags, format, session } = await begin<ReportFlags>(command);
+  const payload = {
+    namespace: requireNamespace(session, 'kite report'),
+    issueType: flags.type,
+    ...scopeOf(flags.scope),
+    runId: flags.runId,
+    ...fields(flags),
+  };
+  // Absent fields are left out, not sent as undefined.
+  const given = Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== undefined));
+  const answer = await session.call((kite) =>
+    kite.webhook(webhook, given as typeof payload & { namespace: string }),
+  );
+  const table = format.kind === 'table' || format.kind === 'wide';
+  if ('issue' in answer) {
+    if (table) {
+      console.log(
+        `${issueName(answer.issue)} reported (${answer.issue.occurrences} occurrence(s))`,
+      );
       return;
     }
+    await print(format, {
+      data: answer,
+      rows: [answer.issue],
+      columns: issueColumns(true),
+      name: issueName,
+    });
+  } else if (table) {
+    console.log('message' in answer ? answer.message : answer.info);
+  } else {
     await print(format, { data: answer, rows: [], columns: [], name: () => '' });
-  });
+  }
 }

@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import type { MintmakerRun } from '../../client/types.js';
-import { connect, withConnection, type ConnectionFlags } from '../connection.js';
+import { begin, connect, withConnection, type ConnectionFlags } from '../connection.js';
 import { usageError } from '../failure.js';
-import { note, outputOption, parseFormat, print } from '../output.js';
+import { note, outputOption, print } from '../output.js';
 import { age } from '../table.js';
 
 type RunFlags = ConnectionFlags & {
@@ -41,9 +41,7 @@ export function addRunCommands(program: Command): void {
     .option('--status <status>', 'Running, Succeeded or Failed')
     .option('--limit <n>', 'at most this many runs (1-500)', '50')
     .action(async (_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<RunFlags>();
-      const format = parseFormat(flags.output);
-      const session = await connect(flags);
+      const { flags, format, session } = await begin<RunFlags>(command);
       const page = await session.call((kite) =>
         kite.listRuns({
           namespace: session.namespace,
