@@ -9,6 +9,7 @@
  */
 import { Option, type Command } from 'commander';
 import { KiteClient } from '../client/client.js';
+import { nodeFetch } from '../client/node-fetch.js';
 import { explain, usageError, type Asked } from './failure.js';
 import { parseFormat, type Format } from './output.js';
 import { readKubeContext, SERVER_EXTENSION } from './kubeconfig.js';
@@ -82,6 +83,8 @@ export async function connect(
     // A person is waiting: one quick retry where safe, never a long backoff.
     retries: 1,
     maxBackoffMs: 2000,
+    // Not the global fetch: loading it costs more than the rest of a list (node-fetch.ts).
+    fetch: nodeFetch,
   });
   const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? kube.namespace);
   return {
