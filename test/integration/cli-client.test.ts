@@ -10,6 +10,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import { KiteClient } from '../../src/client/client.js';
 import {
   ensureBuilt,
   grantTeams,
@@ -169,6 +170,40 @@ describe('kite issues get, events, counts, resolve; kite namespaces', () => {
     );
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, `issue/${ids.a1}\n`);
+  });
+});
+
+describe('kite runs list and kite logs', () => {
+  it("lists the namespace's MintMaker runs and prints a run's log, one step or all", async () => {
+    const operator = new KiteClient({ baseUrl: server.url, token: 'token-operator' });
+    await operator.registerRun({
+      name: 'renovate-cli1',
+      uid: 'uid-cli1',
+      namespace: 'team-a',
+      component: 'frontend',
+      status: 'Failed',
+      startTime: new Date(Date.now() - 90_000).toISOString(),
+      completionTime: new Date().toISOString(),
+    });
+    const step = { run: 'renovate-cli1', task: 'renovate' };
+    await operator.uploadStepLog({ ...step, step: 'prepare', position: 0 }, 'cloning\n');
+    await operator.uploadStepLog({ ...step, step: 'run', position: 1 }, 'renovating\n');
+
+    const list = await kite(['runs', 'list']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(
+      list.stdout,
+      /^NAME {12}COMPONENT {3}STATUS {3}AGE {3,4}LOG\nrenovate-cli1 {3}frontend {4}Failed {3}\d+s {3,4}19B\n$/,
+    );
+    const names = await kite(['runs', 'list', '-o', 'name']);
+    assert.equal(names.stdout, 'run/renovate-cli1\n');
+    const one = await kite(['logs', 'renovate-cli1', '--step', 'run']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(one.stdout, '==> task renovate, step run <==\nrenovating\n');
+    const all = await kite(['logs', 'renovate-cli1']);
+    assert.match(all.stdout, /cloning\n[\s\S]*renovating\n$/);
+    const missing = await kite(['logs', 'renovate-nobody']);
+    assert.equal(missing.code, 3);
   });
 });
 

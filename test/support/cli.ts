@@ -55,9 +55,14 @@ export function runCli(
 
 const RBAC = { apiGroup: 'kite.konflux-ci.dev', resource: 'issues' };
 
-/** Alice may read, update and report in team-a; team-b is someone else's. */
+/**
+ * Alice may read, update and report in team-a; team-b is someone else's. `token-operator`
+ * (the bridge operator) archives MintMaker runs.
+ */
 export function grantTeams(kube: KubeApiDouble): void {
   kube.namespaces.push('team-a', 'team-b');
+  kube.users.set('token-operator', { username: 'system:serviceaccount:kite:kite-operator' });
+  kube.grants.push({ user: 'system:serviceaccount:kite:kite-operator', verb: 'create', ...RBAC });
   for (const token of ['token-alice', 'token-alice-exec', 'token-alice-unavailable']) {
     kube.users.set(token, { username: 'alice', groups: ['team-a-devs'] });
   }
