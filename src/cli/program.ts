@@ -20,7 +20,9 @@ export async function runKite(args: string[], name = 'kite'): Promise<void> {
     .description('KITE: the issues engine for Kubernetes CI (Konflux)')
     .version(versionInfo().version)
     .exitOverride()
-    .showSuggestionAfterError();
+    .showSuggestionAfterError()
+    // A leaf's help lists the connection flags its group takes (-n, --context…).
+    .configureHelp({ showGlobalOptions: true });
   addIssueCommands(program);
   addRunCommands(program);
   addNamespaceCommand(program);

@@ -112,34 +112,58 @@ describe(
   },
 );
 
+/**
+ * Runs `kite args…` piped and reports a problem (again) until its row is printed: piped,
+ * nothing says when the stream is open. Answers what it printed and the issue's id.
+ */
+async function watchPiped(args: string[], name: string) {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: configs.dir, KUBECONFIG: configs.token },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    let id = '';
+    const deadline = Date.now() + 30_000;
+    while (!(
+      id &&
+      stdout
+        .split('\n')
+        .slice(1)
+        .some((line) => line.includes(id))
+    )) {
+      assert.ok(Date.now() < deadline, `no change printed within 30 s: ${stdout}${stderr}`);
+      id = (await seedIssue(server, 'team-a', name, 'major')).id;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    return { stdout, stderr, id };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
 describe('kite issues watch piped', () => {
   it('prints the change without colours or notes', async () => {
-    const child = spawn(process.execPath, [CLI, 'issues', 'watch'], {
-      env: { PATH: process.env.PATH ?? '', HOME: configs.dir, KUBECONFIG: configs.token },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    try {
-      // Piped, nothing says when the stream is open: report (again) until a change is printed.
-      let id = '';
-      const deadline = Date.now() + 30_000;
-      while (!(id && stdout.includes(id))) {
-        assert.ok(Date.now() < deadline, `no change printed within 30 s: ${stdout}${stderr}`);
-        id = (await seedIssue(server, 'team-a', 'piped', 'major')).id;
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      }
-      assert.match(
-        stdout,
-        new RegExp(
-          `^EVENT +ID +SEVERITY +TYPE +STATE +AGE +TITLE\\n(created|updated) +${id} +major `,
-        ),
-      );
-      assert.ok(!stdout.includes(ESC));
-      assert.equal(stderr, '');
-    } finally {
-      child.kill('SIGTERM');
-    }
+    const { stdout, stderr, id } = await watchPiped(['issues', 'watch'], 'piped');
+    assert.match(
+      stdout,
+      new RegExp(
+        `^EVENT +ID +SEVERITY +TYPE +STATE +AGE +TITLE\\n(created|updated) +${id} +major `,
+      ),
+    );
+    assert.ok(!stdout.includes(ESC));
+    assert.equal(stderr, '');
+  });
+
+  it('list -w prints the list, then each change as a row of the same table', async () => {
+    const listed = await seedIssue(server, 'team-a', 'listed-first', 'minor');
+    const { stdout, id } = await watchPiped(['issues', 'list', '-w'], 'piped-after-list');
+    const lines = stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^ID +SEVERITY +TYPE +STATE +AGE +TITLE$/);
+    assert.ok(lines.some((line) => line.startsWith(`${listed.id} `)));
+    assert.match(lines.at(-1)!, new RegExp(`^${id} +major +build +ACTIVE +`));
+    assert.equal(lines.filter((line) => line.startsWith('ID ')).length, 1, 'one header');
   });
 });

@@ -9,7 +9,7 @@ import { begin, withConnection, type ConnectionFlags, type Session } from '../co
 import { usageError } from '../failure.js';
 import { note, outputOption, print } from '../output.js';
 import { eventColumns, issueColumns, issueName, sortIssues } from './issue-columns.js';
-import { watchIssues, type WatchFilter } from './watch.js';
+import { openEvents, watchIssues, type WatchFilter } from './watch.js';
 
 interface FilterFlags {
   selector?: string;
@@ -70,6 +70,9 @@ export function addIssueCommands(program: Command): void {
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
         throw usageError('--limit must be a whole number from 1 to 1000');
       }
+      const filter = flags.watch ? watchFilter(flags) : undefined;
+      // The stream opens first, so a change made while the list loads is not missed.
+      const opened = filter ? await openEvents(session) : undefined;
       const query: IssueListQuery = { ...filterQuery(flags, session), limit };
       const page = await session.call((kite) => kite.listIssues(query));
       const rows = flags.sortBy ? sortIssues(page.data, flags.sortBy) : page.data;
@@ -86,7 +89,7 @@ export function addIssueCommands(program: Command): void {
       if (page.total > rows.length && !flags.watch && format.kind !== 'json') {
         if (process.stderr.isTTY) note(`(${rows.length} of ${page.total}; --limit shows more)`);
       }
-      if (flags.watch) await watchIssues(session, watchFilter(flags), format, false);
+      if (filter && opened) await watchIssues(session, filter, format, false, { opened });
     });
 
   idCommand(issues, 'get', 'show issues by id', (kite, id) => kite.getIssue(id));
@@ -143,7 +146,7 @@ export function addIssueCommands(program: Command): void {
     .addOption(new Option('--since <event-id>', 'replay the changes after this event id'))
     .action(async (_options: unknown, command: Command) => {
       const { flags, format, session } = await begin<Flags>(command);
-      await watchIssues(session, watchFilter(flags), format, true, flags.since);
+      await watchIssues(session, watchFilter(flags), format, true, { since: flags.since });
     });
 }
 

@@ -1,10 +1,11 @@
 /**
  * `kite issues watch` and `kite issues list -w`: the live changes of `/api/v1/events`,
- * one line each (EVENT first, then the issue's row; a table's header once), or one JSON
+ * one line each (for `watch`, EVENT first and a header once), or one JSON
  * object a line with `-o json`. A dropped connection is reopened from the last change
  * seen, so nothing is missed; the server says `reset` when it cannot replay.
  */
 import { KiteTransportError } from '../../client/errors.js';
+import type { EventStream } from '../../client/client.js';
 import type { Issue, IssueChange, StreamEvent } from '../../client/types.js';
 import type { Session } from '../connection.js';
 import { note, render, write, type Format } from '../output.js';
@@ -29,11 +30,11 @@ export async function watchIssues(
   filter: WatchFilter,
   format: Format,
   header: boolean,
-  since?: string,
+  options: { since?: string; opened?: EventStream } = {},
 ): Promise<void> {
-  const namespaces = session.namespace ? [session.namespace] : undefined;
+  // After a list (`list -w`), rows continue its table: no EVENT column, no second header.
   const columns: Column<Row>[] = [
-    { header: 'EVENT', value: (row) => row.event },
+    ...(header ? [{ header: 'EVENT', value: (row: Row) => row.event }] : []),
     ...issueColumns(!session.namespace).map((column) => ({
       ...column,
       value: (row: Row) => column.value(row.issue),
@@ -41,7 +42,7 @@ export async function watchIssues(
     })),
   ];
   let headerDue = header;
-  let lastEventId = since;
+  let lastEventId = options.since;
   const show = async (row: Row, change: IssueChange) => {
     if (format.kind === 'json') {
       write(`${JSON.stringify({ type: change.type, change, issue: row.issue })}\n`);
@@ -58,13 +59,10 @@ export async function watchIssues(
     write(table && !headerDue ? lines.slice(1).join('\n') : text);
     if (table) headerDue = false;
   };
+  let opened = options.opened;
   for (;;) {
-    const stream = await session.call((kite) =>
-      kite.events(
-        { ...(namespaces ? { namespace: namespaces } : {}) },
-        lastEventId ? { lastEventId } : {},
-      ),
-    );
+    const stream = opened ?? (await openEvents(session, lastEventId));
+    opened = undefined;
     if (process.stderr.isTTY) {
       note(
         `Watching issues in ${session.namespace ?? 'every namespace you may read'} (Ctrl-C stops)`,
@@ -93,6 +91,20 @@ export async function watchIssues(
     // The server ended the stream (a restart) or the connection broke: reopen and resume.
     await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
   }
+}
+
+/**
+ * Opens the stream of the session's namespace(s), from `lastEventId` when given. `list -w`
+ * opens it before listing, so no change between the list and the watch is missed.
+ */
+export function openEvents(session: Session, lastEventId?: string): Promise<EventStream> {
+  const namespaces = session.namespace ? [session.namespace] : undefined;
+  return session.call((kite) =>
+    kite.events(
+      { ...(namespaces ? { namespace: namespaces } : {}) },
+      lastEventId ? { lastEventId } : {},
+    ),
+  );
 }
 
 function matches(change: IssueChange, filter: WatchFilter): boolean {
