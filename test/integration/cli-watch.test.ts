@@ -113,10 +113,11 @@ describe(
 );
 
 /**
- * Runs `kite args…` piped and reports a problem (again) until its row is printed: piped,
- * nothing says when the stream is open. Answers what it printed and the issue's id.
+ * Runs `kite args…` piped and, once `ready` says so, reports a problem (again) until its
+ * row is printed: piped, nothing says when the stream is open. Answers what it printed
+ * and the issue's id.
  */
-async function watchPiped(args: string[], name: string) {
+async function watchPiped(args: string[], name: string, ready = (_stdout: string) => true) {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: configs.dir, KUBECONFIG: configs.token },
   });
@@ -135,7 +136,7 @@ async function watchPiped(args: string[], name: string) {
         .some((line) => line.includes(id))
     )) {
       assert.ok(Date.now() < deadline, `no change printed within 30 s: ${stdout}${stderr}`);
-      id = (await seedIssue(server, 'team-a', name, 'major')).id;
+      if (ready(stdout)) id = (await seedIssue(server, 'team-a', name, 'major')).id;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     return { stdout, stderr, id };
@@ -159,7 +160,10 @@ describe('kite issues watch piped', () => {
 
   it('list -w prints the list, then each change as a row of the same table', async () => {
     const listed = await seedIssue(server, 'team-a', 'listed-first', 'minor');
-    const { stdout, id } = await watchPiped(['issues', 'list', '-w'], 'piped-after-list');
+    // Reports start once the list is printed, so their rows can only come from the watch.
+    const { stdout, id } = await watchPiped(['issues', 'list', '-w'], 'piped-after-list', (out) =>
+      out.includes(listed.id),
+    );
     const lines = stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^ID +SEVERITY +TYPE +STATE +AGE +TITLE$/);
     assert.ok(lines.some((line) => line.startsWith(`${listed.id} `)));
