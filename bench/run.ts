@@ -25,6 +25,8 @@
  *    primary key (bench/scale-phase.ts).
  * 9. The embedded PGlite at 100k issues: lists and counts at 4 in flight, server RSS
  *    (bench/embedded-phase.ts).
+ * 10. The CLI: start-up and `kite issues list` against `node -e 0` and a bare fetch
+ *    (bench/cli-phase.ts).
  *
  * Each measurement is repeated (KITE_BENCH_ROUNDS, default 3) and the median is quoted.
  */
@@ -35,6 +37,7 @@ import { operatorPhase } from './operator-phase.js';
 import { ssePhase } from './sse-phase.js';
 import { scalePhase } from './scale-phase.js';
 import { embeddedPhase } from './embedded-phase.js';
+import { cliPhase } from './cli-phase.js';
 import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -58,9 +61,9 @@ const SATURATION = 16;
 const ISSUES = Number(process.env.KITE_BENCH_ISSUES ?? 1_000_000);
 const NAMESPACES = 1000;
 const PHASES = new Set(
-  (process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth,operator,logs,sse,scale,embedded').split(
-    ',',
-  ),
+  (
+    process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth,operator,logs,sse,scale,embedded,cli'
+  ).split(','),
 );
 
 let sequence = 0;
@@ -328,6 +331,7 @@ async function main(): Promise<void> {
     if (PHASES.has('sse')) await ssePhase(scratch.url, ROUNDS, SECONDS);
     if (PHASES.has('scale')) await scalePhase();
     if (PHASES.has('embedded')) await embeddedPhase();
+    if (PHASES.has('cli')) await cliPhase(kite.url, ROUNDS);
   } finally {
     rss.stop();
     console.log(`server peak RSS: ${fmt(rss.peakMiB())} MiB (target < 200 MB)`);

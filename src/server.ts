@@ -5,17 +5,16 @@
 import { createLogArchive } from './logs/archive.js';
 import { createLiveCluster, kubeArchiveConfig } from './logs/live.js';
 import { createRedactor, loadRedactPatterns } from './logs/redact.js';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { kubernetesReadiness } from './api/readiness.js';
-import type { VersionInfo } from './api/routes/health.js';
 import type { AccessControl } from './auth/access.js';
 import { chooseAccess } from './auth/choose-access.js';
 import type { ServeConfig } from './config.js';
 import { InputError } from './domain/errors.js';
 import { seedDemo } from './demo.js';
+import { versionInfo } from './version.js';
 import { schedulePruning } from './retention.js';
 import { startChangeFeed } from './store/change-feed.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -29,13 +28,6 @@ export interface RunningServer {
   db: Database;
   url: string;
   close(): Promise<void>;
-}
-
-export function versionInfo(): VersionInfo {
-  const pkg = JSON.parse(
-    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-  ) as VersionInfo;
-  return { name: pkg.name, description: pkg.description, version: pkg.version };
 }
 
 export function openConfiguredDatabase(config: ServeConfig): Promise<Database> {

@@ -60,7 +60,7 @@ const DECLARATION_PAIRS = new Set([
   'operator/controller.ts ~ operator/controller.ts',
   'domain/builtin-webhooks.ts ~ domain/builtin-webhooks.ts',
   'api/routes/issues.ts ~ api/routes/issues.ts',
-  'cli/main.ts ~ cli/main.ts',
+  'cli/server-commands.ts ~ cli/server-commands.ts',
   'api/routes/health.ts ~ api/routes/health.ts',
 ]);
 

@@ -1,0 +1,74 @@
+/**
+ * How an issue looks in a table: the columns of `kite issues list|get|watch`, `-o name`,
+ * and `--sort-by`. A NAMESPACE column leads when the rows may span namespaces.
+ */
+import type { Issue, IssueEvent } from '../../client/types.js';
+import { renderJsonPath } from '../jsonpath.js';
+import { age, SEVERITY_COLOURS, type Column } from '../table.js';
+
+const SEVERITY_RANK: Readonly<Record<string, number>> = {
+  info: 0,
+  minor: 1,
+  major: 2,
+  critical: 3,
+};
+
+export function issueColumns(withNamespace: boolean): Column<Issue>[] {
+  const columns: Column<Issue>[] = [
+    { header: 'ID', value: (i) => i.id },
+    { header: 'SEVERITY', value: (i) => i.severity, colour: (i) => SEVERITY_COLOURS[i.severity] },
+    { header: 'TYPE', value: (i) => i.issueType },
+    {
+      header: 'STATE',
+      value: (i) => i.state,
+      colour: (i) => (i.state === 'RESOLVED' ? '32' : undefined),
+    },
+    { header: 'AGE', value: (i) => age(i.detectedAt) },
+    { header: 'LAST SEEN', value: (i) => age(i.lastSeenAt), wide: true },
+    { header: 'OCCURRENCES', value: (i) => String(i.occurrences), wide: true },
+    {
+      header: 'SCOPE',
+      value: (i) => `${i.scope.resourceType}/${i.scope.resourceName}`,
+      wide: true,
+    },
+    { header: 'TITLE', value: (i) => i.title, flex: true },
+    {
+      header: 'LABELS',
+      value: (i) =>
+        Object.entries(i.labels)
+          .map(([key, value]) => `${key}=${value}`)
+          .join(',') || '<none>',
+      wide: true,
+    },
+  ];
+  return withNamespace ? [{ header: 'NAMESPACE', value: (i) => i.namespace }, ...columns] : columns;
+}
+
+export const issueName = (issue: { id: string }) => `issue/${issue.id}`;
+
+export const eventColumns: Column<IssueEvent>[] = [
+  { header: 'AGE', value: (e) => age(e.at) },
+  { header: 'KIND', value: (e) => e.kind },
+  { header: 'RUN', value: (e) => e.runId ?? '' },
+  { header: 'SUMMARY', value: (e) => e.summary, flex: true },
+];
+
+/**
+ * Sorts by a field (`severity`, `.lastSeenAt`, `{.scope.resourceName}`): severities by
+ * rank, numbers by value, anything else as text (timestamps sort in time order).
+ */
+export function sortIssues(issues: Issue[], by: string): Issue[] {
+  const path = by.startsWith('{') ? by : `{${by.startsWith('.') ? by : `.${by}`}}`;
+  const key = (issue: Issue): string | number => {
+    const text = renderJsonPath(path, issue);
+    if (path === '{.severity}') return SEVERITY_RANK[text] ?? -1;
+    return text !== '' && !Number.isNaN(Number(text)) ? Number(text) : text;
+  };
+  const keyed = issues.map((issue) => ({ issue, key: key(issue) }));
+  keyed.sort((a, b) =>
+    typeof a.key === 'number' && typeof b.key === 'number'
+      ? a.key - b.key
+      : String(a.key).localeCompare(String(b.key)),
+  );
+  return keyed.map((entry) => entry.issue);
+}
