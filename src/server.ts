@@ -5,7 +5,8 @@
 import { createLogArchive } from './logs/archive.js';
 import { createLiveCluster, kubeArchiveConfig } from './logs/live.js';
 import { createRedactor, loadRedactPatterns } from './logs/redact.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
@@ -38,6 +39,14 @@ export function versionInfo(): VersionInfo {
   return { name: pkg.name, description: pkg.description, version: pkg.version };
 }
 
+/** dist/web beside dist/server.js, or, run from src/ (tests, tsx), the checkout's dist/web. */
+function builtDashboard(): string | undefined {
+  const candidates = ['web', '../dist/web'].map((dir) =>
+    fileURLToPath(new URL(dir, import.meta.url)),
+  );
+  return candidates.find((dir) => existsSync(join(dir, 'index.html')));
+}
+
 export function openConfiguredDatabase(config: ServeConfig): Promise<Database> {
   return openDatabase({
     url: config.databaseUrl,
@@ -51,6 +60,8 @@ export async function startServer(
   options: {
     access?: AccessControl;
     logger?: false;
+    /** The built dashboard; default: dist/web of this checkout. */
+    webRoot?: string;
     env?: Readonly<Record<string, string | undefined>>;
   } = {},
 ): Promise<RunningServer> {
@@ -133,6 +144,7 @@ export async function startServer(
       recheckMs: config.authCacheTtlMs,
       bufferBytes: config.eventStreamBufferBytes,
     },
+    dashboard: { root: options.webRoot ?? builtDashboard(), anonymous: chosen.mode === 'none' },
     logger: options.logger === false ? false : { level: config.logLevel },
   });
   warn = (message) => app.log.warn(message);
