@@ -19,6 +19,8 @@ export function NamespaceSelect({
     onChange(
       chosen.includes(namespace) ? chosen.filter((n) => n !== namespace) : [...chosen, namespace],
     );
+  const summary =
+    chosen.length === 0 ? 'All my namespaces' : chosen.length === 1 ? chosen[0]! : 'Namespaces';
   return (
     <Select
       role="menu"
@@ -34,7 +36,7 @@ export function NamespaceSelect({
           ref={ref}
           onClick={() => setOpen(!open)}
           isExpanded={open}
-          aria-label="Namespaces"
+          aria-label={`Namespaces: ${summary}`}
           badge={chosen.length > 0 && <Badge isRead>{chosen.length}</Badge>}
         >
           {chosen.length === 0
