@@ -1,4 +1,4 @@
-/** Small presentation rules: relative ages, severity order and colours, safe links. */
+/** Small presentation rules: relative ages, severity order and colours (no DOM: unit-tested). */
 import type { Issue } from '../../src/client/types.js';
 
 export type Severity = Issue['severity'];
@@ -42,21 +42,6 @@ export function ago(iso: string, now = Date.now()): string {
 }
 
 export const fullTime = (iso: string) => new Date(iso).toLocaleString('en', { hour12: false });
-
-/**
- * A link target the dashboard may render: an absolute http(s) URL, or a path on this
- * server (KITE's own links, e.g. a run's logs). Anything else (javascript:, data:) is
- * shown as text only.
- */
-export function safeHref(url: string): string | undefined {
-  if (/^\/(?![/\\])/.test(url)) return new URL(url.slice(1), document.baseURI).href;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export const plural = (n: number, one: string, many = `${one}s`) =>
   `${n.toLocaleString('en')} ${n === 1 ? one : many}`;

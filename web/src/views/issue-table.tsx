@@ -28,14 +28,14 @@ export function IssueTable({
       <Table aria-label={label} variant="compact" data-testid="issue-table">
         <Thead>
           <Tr>
-            <Th>Severity</Th>
-            <Th>Issue</Th>
-            <Th>Namespace</Th>
-            <Th>Scope</Th>
-            <Th>Type</Th>
-            {showState && <Th>State</Th>}
-            <Th>Detected</Th>
-            <Th>Reports</Th>
+            <Th modifier="wrap">Severity</Th>
+            <Th modifier="wrap">Issue</Th>
+            <Th modifier="wrap">Namespace</Th>
+            <Th modifier="wrap">Scope</Th>
+            <Th modifier="wrap">Type</Th>
+            {showState && <Th modifier="wrap">State</Th>}
+            <Th modifier="wrap">Detected</Th>
+            <Th modifier="wrap">Reports</Th>
           </Tr>
         </Thead>
         <Tbody>

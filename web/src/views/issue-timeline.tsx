@@ -28,10 +28,10 @@ export function IssueTimeline({ id }: { id: string }) {
           <Table aria-label="Timeline" variant="compact" data-testid="timeline">
             <Thead>
               <Tr>
-                <Th>When</Th>
-                <Th>Event</Th>
-                <Th>What happened</Th>
-                <Th>Run</Th>
+                <Th modifier="wrap">When</Th>
+                <Th modifier="wrap">Event</Th>
+                <Th modifier="wrap">What happened</Th>
+                <Th modifier="wrap">Run</Th>
               </Tr>
             </Thead>
             <Tbody>

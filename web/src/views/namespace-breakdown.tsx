@@ -38,10 +38,10 @@ export function NamespaceBreakdown() {
     >
       <Thead>
         <Tr>
-          <Th>Namespace</Th>
-          <Th>Active</Th>
+          <Th modifier="wrap">Namespace</Th>
+          <Th modifier="wrap">Active</Th>
           {SEVERITIES.map((severity) => (
-            <Th key={severity} aria-label={severity}>
+            <Th key={severity} aria-label={severity} modifier="wrap">
               <SeverityLabel severity={severity} />
             </Th>
           ))}
