@@ -114,6 +114,20 @@ describe('the dashboard in a browser', () => {
     await page.reload();
     await expectTitles();
     assert.equal(await page.getByLabel('Severity').inputValue(), 'major');
+    await page.getByLabel('Group by').selectOption('component');
+    await page.waitForURL(/severity=major&group=component/);
+    const components = new Set(
+      majors.data.map((i: any) => i.labels['appstudio.openshift.io/component']),
+    );
+    await eventually(async () => (await page.locator('[data-group]').count()) === components.size);
+    assert.deepEqual(
+      (
+        await page
+          .locator('[data-group]')
+          .evaluateAll((all) => all.map((g) => g.getAttribute('data-group')))
+      ).sort(),
+      [...components].sort(),
+    );
     await assertAccessible(page, 'the issues list');
     await screenshot(page, 'issues');
     assert.deepEqual(problems, []);

@@ -19,11 +19,12 @@ describe('dashboard filters in the URL', () => {
       labelSelector: 'pipelinesascode.tekton.dev/event-type=push',
       search: 'timeout & retry',
       cursor: 'abc',
+      group: 'component',
     };
     const search = searchOf(filters);
     assert.equal(
       search,
-      '?namespace=team-a&namespace=team-b&severity=major&issueType=build&state=any&resourceName=frontend&labelSelector=pipelinesascode.tekton.dev%2Fevent-type%3Dpush&search=timeout+%26+retry&cursor=abc',
+      '?namespace=team-a&namespace=team-b&severity=major&issueType=build&state=any&resourceName=frontend&labelSelector=pipelinesascode.tekton.dev%2Fevent-type%3Dpush&search=timeout+%26+retry&cursor=abc&group=component',
     );
     assert.deepEqual(filtersOf(new URLSearchParams(search)), filters);
   });
@@ -46,13 +47,18 @@ describe('dashboard filters in the URL', () => {
   });
 
   it('drop values the API would refuse instead of sending them', () => {
-    const filters = filtersOf(new URLSearchParams('severity=urgent&issueType=x&state=closed'));
+    const filters = filtersOf(
+      new URLSearchParams('severity=urgent&issueType=x&state=closed&group=team'),
+    );
     assert.deepEqual(filters, { namespace: [], state: 'ACTIVE' });
   });
 
-  it('send no state for "any", and every chosen namespace', () => {
-    const query = queryOf(filtersOf(new URLSearchParams('state=any&namespace=a&namespace=b')));
+  it('send no state for "any", every chosen namespace, and not the grouping', () => {
+    const query = queryOf(
+      filtersOf(new URLSearchParams('state=any&namespace=a&namespace=b&group=application')),
+    );
     assert.equal(query.state, undefined);
+    assert.equal('group' in query, false);
     assert.deepEqual(query.namespace, ['a', 'b']);
   });
 });

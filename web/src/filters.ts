@@ -18,7 +18,12 @@ export interface Filters {
   search?: string;
   /** The page: the `next` of the page before; absent: the first. */
   cursor?: string;
+  /** Rows grouped by their component or application (the dashboard's own; not sent). */
+  group?: Grouping;
 }
+
+export const GROUPINGS = ['component', 'application'] as const;
+export type Grouping = (typeof GROUPINGS)[number];
 
 const TEXT_KEYS = ['resourceType', 'resourceName', 'labelSelector', 'search', 'cursor'] as const;
 
@@ -38,6 +43,8 @@ export function filtersOf(search: URLSearchParams): Filters {
     const value = search.get(key);
     if (value) filters[key] = value;
   }
+  const group = oneOf(GROUPINGS, search.get('group'));
+  if (group) filters.group = group;
   return filters;
 }
 
@@ -52,6 +59,7 @@ export function searchOf(filters: Filters): string {
     const value = filters[key];
     if (value) params.set(key, value);
   }
+  if (filters.group) params.set('group', filters.group);
   const text = params.toString();
   return text ? `?${text}` : '';
 }

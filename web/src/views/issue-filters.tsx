@@ -11,7 +11,7 @@ import {
   ToolbarItem,
 } from '@patternfly/react-core';
 import { useEffect, useState, type FormEvent } from 'react';
-import { isFiltered, searchOf, type Filters } from '../filters.js';
+import { GROUPINGS, isFiltered, searchOf, type Filters } from '../filters.js';
 import { ISSUE_TYPES, SEVERITIES } from '../format.js';
 import { navigate } from '../router.js';
 import { NamespaceSelect } from './namespace-select.js';
@@ -136,6 +136,21 @@ export function IssueFilters({ filters }: { filters: Filters }) {
             value={filters.labelSelector}
             onApply={(labelSelector) => apply({ ...filters, labelSelector })}
           />
+        </ToolbarItem>
+        <ToolbarItem>
+          <FormSelect
+            aria-label="Group by"
+            value={filters.group ?? ''}
+            onChange={(_event, value) =>
+              navigate(
+                `issues${searchOf({ ...filters, group: GROUPINGS.find((g) => g === value) })}`,
+              )
+            }
+          >
+            <FormSelectOption value="" label="No grouping" />
+            <FormSelectOption value="component" label="Group by component" />
+            <FormSelectOption value="application" label="Group by application" />
+          </FormSelect>
         </ToolbarItem>
         {isFiltered(filters) && (
           <ToolbarItem>

@@ -25,6 +25,7 @@ import { MAIN_ID, navigate, useLocation } from '../router.js';
 /** Whether the reader sees the top of the page (PatternFly's main area is what scrolls). */
 const atTop = () => (document.getElementById(MAIN_ID)?.scrollTop ?? 0) < 50;
 import { IssueFilters } from './issue-filters.js';
+import { IssueGroups } from './issue-groups.js';
 import { IssueTable } from './issue-table.js';
 
 /** Could the change add, remove or alter a row of this list? */
@@ -82,7 +83,19 @@ export function IssuesList() {
               </Empty>
             ) : (
               <>
-                <IssueTable issues={page.data} label="Issues" showState={filters.state === 'any'} />
+                {filters.group ? (
+                  <IssueGroups
+                    issues={page.data}
+                    by={filters.group}
+                    showState={filters.state === 'any'}
+                  />
+                ) : (
+                  <IssueTable
+                    issues={page.data}
+                    label="Issues"
+                    showState={filters.state === 'any'}
+                  />
+                )}
                 <Split hasGutter className="kite-pager">
                   <SplitItem isFilled data-testid="issue-total">
                     {plural(page.data.length, 'issue')} shown of{' '}
