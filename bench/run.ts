@@ -35,6 +35,7 @@ import { operatorPhase } from './operator-phase.js';
 import { ssePhase } from './sse-phase.js';
 import { scalePhase } from './scale-phase.js';
 import { embeddedPhase } from './embedded-phase.js';
+import { dashboardPhase } from './dashboard-phase.js';
 import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -58,9 +59,10 @@ const SATURATION = 16;
 const ISSUES = Number(process.env.KITE_BENCH_ISSUES ?? 1_000_000);
 const NAMESPACES = 1000;
 const PHASES = new Set(
-  (process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth,operator,logs,sse,scale,embedded').split(
-    ',',
-  ),
+  (
+    process.env.KITE_BENCH_PHASES ??
+    'ingest,queries,auth,operator,logs,sse,scale,embedded,dashboard'
+  ).split(','),
 );
 
 let sequence = 0;
@@ -328,6 +330,7 @@ async function main(): Promise<void> {
     if (PHASES.has('sse')) await ssePhase(scratch.url, ROUNDS, SECONDS);
     if (PHASES.has('scale')) await scalePhase();
     if (PHASES.has('embedded')) await embeddedPhase();
+    if (PHASES.has('dashboard')) await dashboardPhase();
   } finally {
     rss.stop();
     console.log(`server peak RSS: ${fmt(rss.peakMiB())} MiB (target < 200 MB)`);
