@@ -50,7 +50,7 @@ const escapeAttribute = (text: string) =>
 export const webAppRoutes: FastifyPluginAsync<WebAppOptions> = async (app, options) => {
   const indexFile = options.root && join(options.root, 'index.html');
   if (!options.root || !indexFile || !existsSync(indexFile)) {
-    app.get('/', (_request, reply) =>
+    app.get('/', { schema: { hide: true } }, (_request, reply) =>
       reply
         .code(404)
         .type('text/plain; charset=utf-8')
@@ -88,9 +88,11 @@ export const webAppRoutes: FastifyPluginAsync<WebAppOptions> = async (app, optio
       .type('text/html; charset=utf-8')
       .send(html);
 
-  app.get('/', (_request, reply) => sendIndex(reply));
+  // Pages, not API operations: kept out of the OpenAPI document.
+  const page = { schema: { hide: true } };
+  app.get('/', page, (_request, reply) => sendIndex(reply));
   // The dashboard's own routes (/issues, /issues/<id>, /runs, …): the client renders them.
-  app.get('/*', (request, reply) => {
+  app.get('/*', page, (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (path.startsWith('/api/') || path.startsWith('/assets/')) return reply.callNotFound();
     return sendIndex(reply);
