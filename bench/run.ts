@@ -38,6 +38,7 @@ import { ssePhase } from './sse-phase.js';
 import { scalePhase } from './scale-phase.js';
 import { embeddedPhase } from './embedded-phase.js';
 import { cliPhase } from './cli-phase.js';
+import { dashboardPhase } from './dashboard-phase.js';
 import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -62,7 +63,8 @@ const ISSUES = Number(process.env.KITE_BENCH_ISSUES ?? 1_000_000);
 const NAMESPACES = 1000;
 const PHASES = new Set(
   (
-    process.env.KITE_BENCH_PHASES ?? 'ingest,queries,auth,operator,logs,sse,scale,embedded,cli'
+    process.env.KITE_BENCH_PHASES ??
+    'ingest,queries,auth,operator,logs,sse,scale,embedded,cli,dashboard'
   ).split(','),
 );
 
@@ -332,6 +334,7 @@ async function main(): Promise<void> {
     if (PHASES.has('scale')) await scalePhase();
     if (PHASES.has('embedded')) await embeddedPhase();
     if (PHASES.has('cli')) await cliPhase(kite.url, ROUNDS);
+    if (PHASES.has('dashboard')) await dashboardPhase();
   } finally {
     rss.stop();
     console.log(`server peak RSS: ${fmt(rss.peakMiB())} MiB (target < 200 MB)`);

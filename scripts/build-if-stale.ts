@@ -1,6 +1,6 @@
 /**
- * `npm start`'s pre-step: builds dist/ only when a build input (src/, the tsconfig files)
- * changed since dist/ was last built. Compiling took most of `npm start`'s 22 s on a
+ * `npm start`'s pre-step: builds dist/ only when a build input (src/, the dashboard's
+ * web/, the tsconfig files) changed since dist/ was last built. Compiling took most of `npm start`'s 22 s on a
  * loaded machine, every time. The last build's time is the time of dist/cli/main.js,
  * which every `tsc` run rewrites.
  */
@@ -9,8 +9,12 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BUILD_INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json'];
-export const BUILD_OUTPUTS = ['dist/cli/main.js', 'dist/logs/trigram-scan.wasm'];
+export const BUILD_INPUTS = ['src', 'web', 'tsconfig.json', 'tsconfig.build.json'];
+export const BUILD_OUTPUTS = [
+  'dist/cli/main.js',
+  'dist/logs/trigram-scan.wasm',
+  'dist/web/index.html',
+];
 
 /** Why dist/ under `root` must be rebuilt, or undefined when it is up to date. */
 export function staleBecause(root: string): string | undefined {

@@ -5,6 +5,8 @@
 import { createLogArchive } from './logs/archive.js';
 import { createLiveCluster, kubeArchiveConfig } from './logs/live.js';
 import { createRedactor, loadRedactPatterns } from './logs/redact.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
@@ -30,6 +32,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** dist/web beside dist/server.js, or, run from src/ (tests, tsx), the checkout's dist/web. */
+function builtDashboard(): string | undefined {
+  const candidates = ['web', '../dist/web'].map((dir) =>
+    fileURLToPath(new URL(dir, import.meta.url)),
+  );
+  return candidates.find((dir) => existsSync(join(dir, 'index.html')));
+}
+
 export function openConfiguredDatabase(config: ServeConfig): Promise<Database> {
   return openDatabase({
     url: config.databaseUrl,
@@ -43,6 +53,8 @@ export async function startServer(
   options: {
     access?: AccessControl;
     logger?: false;
+    /** The built dashboard; default: dist/web of this checkout. */
+    webRoot?: string;
     env?: Readonly<Record<string, string | undefined>>;
   } = {},
 ): Promise<RunningServer> {
@@ -125,6 +137,7 @@ export async function startServer(
       recheckMs: config.authCacheTtlMs,
       bufferBytes: config.eventStreamBufferBytes,
     },
+    dashboard: { root: options.webRoot ?? builtDashboard(), anonymous: chosen.mode === 'none' },
     logger: options.logger === false ? false : { level: config.logLevel },
   });
   warn = (message) => app.log.warn(message);

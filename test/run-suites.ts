@@ -1,6 +1,8 @@
 /**
  * `npm test` after lint, format and type checks: the unit tests, then the integration
- * suite on the embedded database, then the same suite on the PostgreSQL server. Each
+ * suite on the embedded database, then the same suite on the PostgreSQL server, then the
+ * dashboard's browser tests (test/ui: headless Chromium against the built dist/web and a
+ * real server on the embedded database; one database kind is enough for what they check). Each
  * phase prints Node's spec report; the last line sums them up for CI as
  * `N passed, N failed, N skipped`.
  */
@@ -24,6 +26,11 @@ const phases: Phase[] = [
     name: 'integration on the PostgreSQL server',
     dir: 'test/integration',
     env: { KITE_TEST_DB: 'postgres' },
+  },
+  {
+    name: 'ui: the dashboard in headless Chromium',
+    dir: 'test/ui',
+    env: { KITE_TEST_DB: 'embedded' },
   },
 ];
 

@@ -39,6 +39,7 @@ import { issueRoutes } from './routes/issues.js';
 import { namespaceRoutes } from './routes/namespaces.js';
 import { operationRoutes } from './routes/operations.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { webAppRoutes, type WebAppOptions } from './web-app.js';
 
 export interface AppDeps {
   db: Database;
@@ -67,6 +68,8 @@ export interface AppDeps {
   readiness: ReadinessCheck[];
   /** Per-caller cap and rights re-check of the live event streams. */
   eventStreams: EventStreamOptions;
+  /** The dashboard served at `/` (src/api/web-app.ts); absent: none. */
+  dashboard?: Omit<WebAppOptions, 'publicUrl'>;
   /** pino options, or false to log nothing (tests). */
   logger: { level: string } | false;
 }
@@ -222,6 +225,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     guard,
     mintmakerNamespace: deps.mintmakerNamespace,
   });
+  if (deps.dashboard) {
+    await app.register(webAppRoutes, { ...deps.dashboard, publicUrl: deps.publicUrl });
+  }
   await app.ready();
   return app;
 }

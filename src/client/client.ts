@@ -16,6 +16,7 @@ import type {
   IssueCreate,
   IssueEvent,
   IssueListQuery,
+  IssuePage,
   IssueUpdate,
   Message,
   MintmakerRun,
@@ -72,7 +73,7 @@ export class KiteClient {
 
   // Issues
 
-  listIssues(query: IssueListQuery = {}, options: CallOptions = {}): Promise<Page<Issue>> {
+  listIssues(query: IssueListQuery = {}, options: CallOptions = {}): Promise<IssuePage> {
     return this.http.json({ method: 'GET', path: 'api/v1/issues', query, ...options });
   }
 

@@ -14,7 +14,10 @@ export interface ServerSentEvent {
 export async function* readServerSentEvents(
   body: ReadableStream<Uint8Array>,
 ): AsyncGenerator<ServerSentEvent> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  // The cast: the DOM library types the decoder's input as any BufferSource (the dashboard
+  // builds this file with it), which pipeThrough's Uint8Array pair does not accept.
+  const decoder = new TextDecoderStream() as TransformStream<Uint8Array, string>;
+  const reader = body.pipeThrough(decoder).getReader();
   let buffer = '';
   let event = '';
   let data: string[] = [];

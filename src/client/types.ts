@@ -42,6 +42,13 @@ export interface Page<T> {
   offset: number;
 }
 
+/** A page of issues: `next` is the cursor of the page after it (null on the last). */
+export interface IssuePage extends Page<Issue> {
+  next: string | null;
+  /** Present when `total` was not counted exactly (docs/api.md, "Totals"). */
+  totalIsEstimate?: true;
+}
+
 export interface PageQuery {
   limit?: number;
   offset?: number;

@@ -39,6 +39,8 @@ export interface TestServerOptions {
   database?: TestDatabase;
   /** Default: any free port. */
   port?: number;
+  /** The built dashboard to serve at `/` (default: dist/web when built). */
+  webRoot?: string;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -54,6 +56,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const server = await startServer(config, {
     logger: false,
     ...(options.access ? { access: options.access } : {}),
+    ...(options.webRoot ? { webRoot: options.webRoot } : {}),
   });
   let stopped = false;
   return {

@@ -10,7 +10,7 @@ import { staleBecause } from '../../scripts/build-if-stale.js';
 
 function project(): string {
   const root = mkdtempSync(join(tmpdir(), 'kite-build-'));
-  for (const dir of ['src/cli', 'src/logs', 'dist/cli', 'dist/logs']) {
+  for (const dir of ['src/cli', 'src/logs', 'web/src', 'dist/cli', 'dist/logs', 'dist/web']) {
     mkdirSync(join(root, dir), { recursive: true });
   }
   const at = (file: string, seconds: number) => {
@@ -19,10 +19,12 @@ function project(): string {
   };
   at('src/cli/main.ts', 1000);
   at('src/logs/trigram-scan.wasm', 1000);
+  at('web/src/main.tsx', 1000);
   at('tsconfig.json', 1000);
   at('tsconfig.build.json', 1000);
   at('dist/cli/main.js', 2000);
   at('dist/logs/trigram-scan.wasm', 2000);
+  at('dist/web/index.html', 2000);
   return root;
 }
 
@@ -47,6 +49,12 @@ describe('npm start builds only a stale dist/', () => {
     assert.equal(staleBecause(other), 'tsconfig.build.json changed since the last build');
   });
 
+  it('rebuilds when a file of the dashboard (web/) changed since the last build', () => {
+    const root = project();
+    utimesSync(join(root, 'web/src/main.tsx'), 3000, 3000);
+    assert.equal(staleBecause(root), 'web/src/main.tsx changed since the last build');
+  });
+
   it('builds when dist/ was never built or lost a file', () => {
     assert.equal(
       staleBecause(mkdtempSync(join(tmpdir(), 'kite-build-'))),
@@ -55,5 +63,8 @@ describe('npm start builds only a stale dist/', () => {
     const root = project();
     rmSync(join(root, 'dist/logs/trigram-scan.wasm'));
     assert.equal(staleBecause(root), 'dist/logs/trigram-scan.wasm is missing');
+    const unbuilt = project();
+    rmSync(join(unbuilt, 'dist/web/index.html'));
+    assert.equal(staleBecause(unbuilt), 'dist/web/index.html is missing');
   });
 });

@@ -1,0 +1,201 @@
+/**
+ * The dashboard in headless Chromium against a real `kite serve` (anonymous development
+ * mode) with seeded issues: what it shows equals what the API answers, filters live in
+ * the URL, changes arrive live, errors show their status, and axe-core finds nothing.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launchBrowser, type TestBrowser } from '../support/browser.js';
+import {
+  WEB_ROOT,
+  assertAccessible,
+  assertDashboardBuilt,
+  eventually,
+  pageProblems,
+  screenshot,
+} from '../support/dashboard.js';
+import { useTestServer } from '../support/test-server.js';
+
+const SEVERITIES = ['critical', 'major', 'minor', 'info'];
+const TYPES = ['build', 'test', 'release', 'dependency', 'pipeline'];
+
+let browser: TestBrowser;
+let page: Page;
+let problems: string[];
+// Registered before the server's hooks: the browser (and its open event streams) closes
+// first, so the server's shutdown does not wait for them.
+before(async () => {
+  assertDashboardBuilt();
+  browser = await launchBrowser();
+});
+after(() => browser?.close());
+const { server, api, onStart } = useTestServer({ webRoot: WEB_ROOT });
+
+const issue = (n: number, namespace: string, severity: string, issueType: string) => ({
+  title: `Seeded ${severity} ${issueType} failure ${n}`,
+  description: `Step build of run ${n} exited with code 1\n<script>alert(1)</script>`,
+  severity,
+  issueType,
+  namespace,
+  // One scope per issue: a report with the same namespace, type and scope updates an issue.
+  scope: { resourceType: 'component', resourceName: `component-${n}` },
+  links: [{ title: 'Pipeline run logs', url: `https://konflux.example.com/runs/${n}` }],
+  labels: { 'appstudio.openshift.io/component': `component-${n % 3}` },
+});
+
+onStart(async () => {
+  let n = 0;
+  for (const namespace of ['team-a', 'team-b']) {
+    for (const severity of SEVERITIES) {
+      for (const issueType of TYPES.slice(0, severity === 'critical' ? 1 : 3)) {
+        const answer = await api.post('/api/v1/issues', issue(n++, namespace, severity, issueType));
+        assert.equal(answer.status, 201);
+      }
+    }
+  }
+  const first = (await api.get('/api/v1/issues?namespace=team-b&limit=1')).body.data[0];
+  assert.equal((await api.post(`/api/v1/issues/${first.id}/resolve`)).status, 200);
+});
+
+const open = async (path: string) => {
+  page = await browser.newPage();
+  problems = pageProblems(page);
+  await page.goto(new URL(path, server.url).href);
+};
+const count = async (selector: string) =>
+  Number(((await page.locator(selector).textContent()) ?? '').replace(/,/g, ''));
+
+describe('the dashboard in a browser', () => {
+  it('shows on the overview the counts the API answers', async () => {
+    await open('/');
+    await page.getByTestId('overview-counts').waitFor();
+    const active = (await api.get('/api/v1/issues/counts?state=ACTIVE')).body;
+    const all = (await api.get('/api/v1/issues/counts')).body;
+    const shown = `[data-testid=overview-counts]`;
+    for (const severity of SEVERITIES) {
+      assert.equal(
+        await count(`${shown} [data-count=${severity}] .kite-count`),
+        active.bySeverity[severity],
+        severity,
+      );
+    }
+    for (const type of TYPES) {
+      assert.equal(
+        await count(`${shown} [data-count=${type}] .kite-count`),
+        active.byType[type],
+        type,
+      );
+    }
+    assert.equal(await count(`${shown} [data-count=ACTIVE] .kite-count`), all.byState.ACTIVE);
+    assert.equal(await count(`${shown} [data-count=RESOLVED] .kite-count`), all.byState.RESOLVED);
+    await page.getByTestId('namespace-breakdown').locator('[data-namespace=team-b]').waitFor();
+    await page.getByText('Live', { exact: true }).waitFor();
+    await assertAccessible(page, 'the overview');
+    await screenshot(page, 'overview');
+    assert.deepEqual(problems, []);
+  });
+
+  it('narrows the list by a filter kept in the URL, also after a reload', async () => {
+    await open('/issues');
+    const rows = page.getByTestId('issue-table').locator('tbody tr');
+    const everything = (await api.get('/api/v1/issues?state=ACTIVE')).body.total;
+    await assert.doesNotReject(rows.nth(everything - 1).waitFor());
+    await page.getByLabel('Severity').selectOption('major');
+    await page.waitForURL(/severity=major/);
+    const majors = (await api.get('/api/v1/issues?state=ACTIVE&severity=major')).body;
+    assert.ok(majors.total > 0 && majors.total < everything, `${majors.total} of ${everything}`);
+    const expectTitles = async () => {
+      await eventually(async () => (await rows.count()) === majors.total);
+      const titles = await rows.locator('td[data-label=Issue]').allTextContents();
+      assert.deepEqual(titles.sort(), majors.data.map((i: any) => i.title).sort());
+    };
+    await expectTitles();
+    await page.reload();
+    await expectTitles();
+    assert.equal(await page.getByLabel('Severity').inputValue(), 'major');
+    await page.getByLabel('Group by').selectOption('component');
+    await page.waitForURL(/severity=major&group=component/);
+    const components = new Set(
+      majors.data.map((i: any) => i.labels['appstudio.openshift.io/component']),
+    );
+    await eventually(async () => (await page.locator('[data-group]').count()) === components.size);
+    assert.deepEqual(
+      (
+        await page
+          .locator('[data-group]')
+          .evaluateAll((all) => all.map((g) => g.getAttribute('data-group')))
+      ).sort(),
+      [...components].sort(),
+    );
+    await assertAccessible(page, 'the issues list');
+    await screenshot(page, 'issues');
+    assert.deepEqual(problems, []);
+  });
+
+  it('shows an issue reported through a webhook within 2 s, without a reload', async (t) => {
+    await open('/issues');
+    await page.getByTestId('issue-table').waitFor();
+    await page.locator('[data-testid=live-indicator][data-status=live]').waitFor();
+    const answer = await api.post('/api/v1/webhooks/pipeline-failure', {
+      pipelineName: 'live-check-on-push',
+      namespace: 'team-a',
+      failureReason: 'exit 1',
+    });
+    assert.equal(answer.status, 201);
+    const sent = Date.now();
+    await page.getByText('Pipeline run failed: live-check-on-push').waitFor({ timeout: 2000 });
+    const ms = Date.now() - sent;
+    t.diagnostic(`shown ${ms} ms after the webhook answered`);
+    assert.ok(ms <= 2000, `shown after ${ms} ms`);
+  });
+
+  it('opens an issue with its description as text, its links and its timeline', async () => {
+    await open('/issues?severity=critical');
+    await page.getByTestId('issue-table').locator('tbody tr a').first().click();
+    await page.getByTestId('issue-title').waitFor();
+    assert.match(page.url(), /\/issues\/[0-9a-f-]{36}$/);
+    const description = await page.getByTestId('issue-description').textContent();
+    assert.match(description ?? '', /<script>alert\(1\)<\/script>/);
+    const link = page.getByRole('link', { name: 'Pipeline run logs' });
+    assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+    assert.match((await link.getAttribute('href')) ?? '', /^https:\/\/konflux\.example\.com\//);
+    await page.getByTestId('timeline').getByText('created').waitFor();
+    await assertAccessible(page, 'an issue');
+    await screenshot(page, 'issue-detail');
+    assert.deepEqual(problems, []);
+  });
+
+  it('shows a failed request in place with its status and a retry', async () => {
+    await open('/issues?labelSelector=a%20b');
+    const error = page.getByTestId('error-state');
+    await error.waitFor();
+    const text = (await error.textContent()) ?? '';
+    assert.match(text, /HTTP 400/);
+    assert.match(text, /labelSelector: invalid label key "a b"/);
+    await error.getByRole('button', { name: 'Retry' }).waitFor();
+    await assertAccessible(page, 'the error state');
+    await screenshot(page, 'error');
+  });
+
+  it('serves index.html uncached with a CSP, hashed assets as immutable', async () => {
+    const index = await fetch(new URL('/issues/anything', server.url));
+    assert.equal(index.status, 200);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    assert.match(index.headers.get('content-security-policy') ?? '', /script-src 'self';/);
+    const html = await index.text();
+    assert.doesNotMatch(html.replace(/<script[^>]*src=[^>]*><\/script>/g, ''), /<script/);
+    const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(asset);
+    const js = await fetch(new URL(`/${asset}`, server.url), {
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    assert.equal(js.status, 200);
+    assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    const missing = await api.get('/api/v1/no-such-route');
+    assert.deepEqual(
+      [missing.status, missing.body],
+      [404, { error: 'Route GET /api/v1/no-such-route not found' }],
+    );
+  });
+});

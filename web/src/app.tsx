@@ -1,0 +1,161 @@
+/** The page: masthead (live indicator, identity), navigation, and the view of the route. */
+import {
+  Button,
+  Label,
+  Masthead,
+  MastheadBrand,
+  MastheadContent,
+  MastheadMain,
+  Nav,
+  NavItem,
+  NavList,
+  Page,
+  PageSection,
+  PageSidebar,
+  PageSidebarBody,
+  SkipToContent,
+  Toolbar,
+  ToolbarContent,
+  ToolbarItem,
+} from '@patternfly/react-core';
+import { useQuery } from '@tanstack/react-query';
+import { authMode, isUnauthorized, kite } from './api.js';
+import { AnonymousBanner, SignIn, useIdentity } from './components/identity.js';
+import { ErrorState, Loading } from './components/states.js';
+import { LiveProvider, useLive } from './live.js';
+import { Link, MAIN_ID, match, useLocation } from './router.js';
+import { IssueDetail } from './views/issue-detail.js';
+import { IssuesList } from './views/issues-list.js';
+import { Overview } from './views/overview.js';
+import { RunsPlaceholder } from './views/runs-placeholder.js';
+
+/** The views by path; MintMaker runs and their log viewer get their own views here later. */
+function View({ path }: { path: string }) {
+  if (path === '') return <Overview />;
+  if (path === 'issues') return <IssuesList />;
+  const issue = match('issues/:id', path);
+  if (issue) return <IssueDetail id={issue.id!} />;
+  if (path === 'runs' || match('runs/:run', path) || match('runs/:run/logs', path)) {
+    return <RunsPlaceholder />;
+  }
+  return (
+    <PageSection>
+      <ErrorState what="this page" error={new Error(`No dashboard page at /${path}`)} />
+    </PageSection>
+  );
+}
+
+const NAV = [
+  { to: '', label: 'Overview', active: (path: string) => path === '' },
+  { to: 'issues', label: 'Issues', active: (path: string) => path.startsWith('issues') },
+  { to: 'runs', label: 'MintMaker runs', active: (path: string) => path.startsWith('runs') },
+];
+
+function LiveIndicator() {
+  const { status } = useLive();
+  const text =
+    status.kind === 'live'
+      ? 'Live'
+      : status.kind === 'connecting'
+        ? 'Connecting…'
+        : status.kind === 'retrying'
+          ? `Reconnecting in ${status.inSeconds} s`
+          : `Not live: ${status.reason}`;
+  return (
+    <Label
+      color={status.kind === 'live' ? 'green' : 'grey'}
+      data-testid="live-indicator"
+      data-status={status.kind}
+      aria-live="polite"
+    >
+      {text}
+    </Label>
+  );
+}
+
+function Header({ signedIn, onSignOut }: { signedIn: boolean; onSignOut: () => void }) {
+  return (
+    <Masthead>
+      <MastheadMain>
+        <MastheadBrand>
+          <Link to="" className="kite-brand">
+            KITE issues
+          </Link>
+        </MastheadBrand>
+      </MastheadMain>
+      <MastheadContent>
+        <Toolbar isFullHeight>
+          <ToolbarContent>
+            <ToolbarItem>
+              <LiveIndicator />
+            </ToolbarItem>
+            {signedIn && (
+              <ToolbarItem>
+                <Button variant="secondary" onClick={onSignOut}>
+                  Sign out
+                </Button>
+              </ToolbarItem>
+            )}
+          </ToolbarContent>
+        </Toolbar>
+      </MastheadContent>
+    </Masthead>
+  );
+}
+
+function Sidebar({ path }: { path: string }) {
+  return (
+    <PageSidebar>
+      <PageSidebarBody>
+        <Nav aria-label="Dashboard">
+          <NavList>
+            {NAV.map((item) => (
+              <NavItem key={item.to} isActive={item.active(path)}>
+                <Link to={item.to} aria-current={item.active(path) ? 'page' : undefined}>
+                  {item.label}
+                </Link>
+              </NavItem>
+            ))}
+          </NavList>
+        </Nav>
+      </PageSidebarBody>
+    </PageSidebar>
+  );
+}
+
+export function App() {
+  const { path } = useLocation();
+  const identity = useIdentity();
+  // Whether the API accepts us at all: a 401 here means "ask for a token".
+  const namespaces = useQuery({ queryKey: ['namespaces'], queryFn: () => kite.namespaces() });
+  const content = isUnauthorized(namespaces.error) ? (
+    <PageSection>
+      {identity.token && (
+        <ErrorState what="your namespaces" error={namespaces.error} retry={namespaces.refetch} />
+      )}
+      <SignIn onSignIn={identity.signIn} />
+    </PageSection>
+  ) : namespaces.isPending ? (
+    <Loading what="your namespaces" />
+  ) : (
+    <View path={path} />
+  );
+  return (
+    <LiveProvider key={identity.token ?? 'none'}>
+      <Page
+        masthead={
+          <Header
+            signedIn={authMode !== 'none' && identity.token !== undefined}
+            onSignOut={identity.signOut}
+          />
+        }
+        sidebar={<Sidebar path={path} />}
+        skipToContent={<SkipToContent href={`#${MAIN_ID}`}>Skip to content</SkipToContent>}
+        mainContainerId={MAIN_ID}
+        banner={<AnonymousBanner />}
+      >
+        {content}
+      </Page>
+    </LiveProvider>
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * Live updates: one stream of /api/v1/events for the whole page (through the client, so
+ * the bearer token goes in a header, which an EventSource cannot send). Views subscribe
+ * to changes; the masthead shows the stream's state. After a break the stream reopens
+ * with backoff (1 s doubling to 30 s, with jitter) from the last event id, so missed
+ * changes are replayed; a `reset` (too much missed) reloads every view's data.
+ */
+import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import type { IssueChange } from '../../src/client/types.js';
+import { isUnauthorized, kite, queryClient } from './api.js';
+
+export type LiveStatus =
+  | { kind: 'connecting' }
+  | { kind: 'live' }
+  | { kind: 'retrying'; inSeconds: number }
+  | { kind: 'stopped'; reason: string };
+
+type Listener = (change: IssueChange) => void;
+
+interface Live {
+  status: LiveStatus;
+  subscribe: (listener: Listener) => () => void;
+}
+
+const LiveContext = createContext<Live>({
+  status: { kind: 'connecting' },
+  subscribe: () => () => undefined,
+});
+
+export const useLive = () => useContext(LiveContext);
+
+/** Calls `onChange` for every change the stream delivers while the component is shown. */
+export function useChanges(onChange: Listener): void {
+  const { subscribe } = useLive();
+  const latest = useRef(onChange);
+  latest.current = onChange;
+  useEffect(() => subscribe((change) => latest.current(change)), [subscribe]);
+}
+
+const backoffMs = (attempt: number) => {
+  const capped = Math.min(1000 * 2 ** attempt, 30_000);
+  return capped / 2 + Math.random() * (capped / 2);
+};
+
+export function LiveProvider({ children }: { children: ReactNode }) {
+  const [status, setStatus] = useState<LiveStatus>({ kind: 'connecting' });
+  const listeners = useRef(new Set<Listener>());
+  const [live] = useState<Omit<Live, 'status'>>(() => ({
+    subscribe(listener) {
+      listeners.current.add(listener);
+      return () => void listeners.current.delete(listener);
+    },
+  }));
+
+  useEffect(() => {
+    let stopped = false;
+    let lastEventId: string | undefined;
+    let close = () => undefined as void;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const run = async (attempt: number): Promise<void> => {
+      try {
+        const stream = await kite.events({}, { lastEventId, timeoutMs: 15_000, retries: 0 });
+        close = () => stream.close();
+        if (stopped) return stream.close();
+        setStatus({ kind: 'live' });
+        attempt = 0;
+        for await (const event of stream) {
+          if (event.type === 'reset') void queryClient.invalidateQueries();
+          else if (event.type === 'end' || event.type === 'dropped') continue;
+          else {
+            if (event.id) lastEventId = event.id;
+            for (const listener of listeners.current) listener(event.change);
+          }
+        }
+      } catch (error) {
+        if (stopped) return;
+        if (isUnauthorized(error)) {
+          setStatus({ kind: 'stopped', reason: 'not signed in' });
+          return;
+        }
+      }
+      if (stopped) return;
+      const wait = backoffMs(attempt);
+      setStatus({ kind: 'retrying', inSeconds: Math.ceil(wait / 1000) });
+      timer = setTimeout(() => void run(attempt + 1), wait);
+    };
+    void run(0);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      close();
+    };
+  }, []);
+
+  return <LiveContext.Provider value={{ ...live, status }}>{children}</LiveContext.Provider>;
+}
