@@ -72,6 +72,7 @@ export function LogToolbar(props: Props) {
             onClear={() => props.onQuery('')}
             onSearch={() => props.onFind(1)}
             resultsCount={props.query ? `${position}/${count}` : undefined}
+            resultsCountContext=" matches"
             onNextClick={() => props.onFind(1)}
             onPreviousClick={() => props.onFind(-1)}
             isNextNavigationButtonDisabled={count === 0}
