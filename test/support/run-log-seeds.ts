@@ -61,3 +61,66 @@ export function renovateLog(count: number, needleAt = -1): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/** A running MintMaker run of team-a's `frontend` in the Kubernetes API double: one task, one step. */
+export const LIVE_RUN = 'renovate-live';
+const POD = `${LIVE_RUN}-pod`;
+
+export function liveRunObjects(finished: boolean) {
+  const pipelineRun = {
+    apiVersion: 'tekton.dev/v1',
+    kind: 'PipelineRun',
+    metadata: {
+      name: LIVE_RUN,
+      namespace: 'mintmaker',
+      uid: 'uid-live',
+      labels: {
+        'mintmaker.appstudio.redhat.com/namespace': 'team-a',
+        'mintmaker.appstudio.redhat.com/component': 'frontend',
+      },
+    },
+    status: {
+      startTime: '2026-12-03T09:00:00Z',
+      ...(finished ? { completionTime: '2026-12-03T09:05:00Z' } : {}),
+      childReferences: [
+        { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', name: `${LIVE_RUN}-build` },
+      ],
+      conditions: [
+        {
+          type: 'Succeeded',
+          status: finished ? 'True' : 'Unknown',
+          reason: finished ? 'Succeeded' : 'Running',
+          lastTransitionTime: '2026-12-03T09:05:00Z',
+        },
+      ],
+    },
+  };
+  const taskRun = {
+    apiVersion: 'tekton.dev/v1',
+    kind: 'TaskRun',
+    metadata: {
+      name: `${LIVE_RUN}-build`,
+      namespace: 'mintmaker',
+      labels: { 'tekton.dev/pipelineRun': LIVE_RUN, 'tekton.dev/pipelineTask': 'build' },
+    },
+    status: {
+      podName: POD,
+      startTime: '2026-12-03T09:00:01Z',
+      steps: [
+        {
+          name: 'renovate',
+          container: 'step-renovate',
+          ...(finished ? { terminated: { exitCode: 0 } } : {}),
+        },
+      ],
+      conditions: [{ type: 'Succeeded', status: finished ? 'True' : 'Unknown', reason: 'Running' }],
+    },
+  };
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: POD, namespace: 'mintmaker' },
+    spec: { containers: [{ name: 'step-renovate' }] },
+  };
+  return { pipelineRun, taskRun, pod, podName: POD, container: 'step-renovate' };
+}

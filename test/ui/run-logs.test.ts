@@ -15,7 +15,13 @@ import type { Page } from 'playwright-core';
 import { axeViolations, launchBrowser, type TestBrowser } from '../support/browser.js';
 import { startKubeApiDouble, type KubeApiDouble } from '../support/kube-api.js';
 import { addMintmakerPeople } from '../support/mintmaker-people.js';
-import { archiveRun, DEEP_NEEDLE, renovateLog } from '../support/run-log-seeds.js';
+import {
+  archiveRun,
+  DEEP_NEEDLE,
+  LIVE_RUN,
+  liveRunObjects,
+  renovateLog,
+} from '../support/run-log-seeds.js';
 import { useTestServer } from '../support/test-server.js';
 
 const BIG_LINES = 405_000;
@@ -59,6 +65,11 @@ let issueId = '';
 let bigBytes = 0;
 
 onStart(async () => {
+  const live = liveRunObjects(false);
+  kube.apply(live.pod);
+  kube.setPodLog('mintmaker', live.podName, live.container, `${small.split('\n')[0]}\n`);
+  kube.apply(live.taskRun);
+  kube.apply(live.pipelineRun);
   const completionTime = '2026-12-03T07:04:00Z';
   await archiveRun(server.url, {
     name: 'renovate-small',
@@ -121,7 +132,7 @@ async function open(path: string, token: string): Promise<{ page: Page; problems
 const loaded = (page: Page) =>
   page
     .getByTestId('log-status')
-    .filter({ hasText: /lines, [\d.]+ [KM]iB$/ })
+    .filter({ hasText: /lines?, [\d.]+ [KM]iB$/ })
     .waitFor({ timeout: 120_000 });
 const lineNodes = (page: Page) => page.locator('[data-testid=log-box] .kite-log-line').count();
 /** Whether line `n` (1-based) is drawn inside the log box's visible area. */
@@ -154,7 +165,7 @@ describe('MintMaker run logs in the dashboard', () => {
       await table
         .locator('tbody tr')
         .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run'))),
-      ['renovate-small', 'renovate-big'],
+      [LIVE_RUN, 'renovate-small', 'renovate-big'],
     );
     assert.equal(
       await table.locator('tr[data-run=renovate-small] [data-status]').textContent(),
@@ -207,6 +218,31 @@ describe('MintMaker run logs in the dashboard', () => {
     await loaded(page);
     assert.match(page.url(), /\/runs\/renovate-small\/logs\?namespace=team-a$/);
     assert.equal(await page.getByTestId('run-title').textContent(), 'renovate-small');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('follows a running run: lines written later appear in view until the run ends', async () => {
+    const { page, problems } = await open(`runs/${LIVE_RUN}/logs?namespace=team-a`, 'token-alice');
+    await page.getByTestId('log-box').getByText('Repository started').waitFor();
+    assert.equal(await page.getByRole('switch', { name: 'Follow' }).isChecked(), true);
+    const live = liveRunObjects(true);
+    for (let i = 1; i <= 100; i++) {
+      const line = JSON.stringify({
+        level: 30,
+        time: '2026-12-03T09:01:00.000Z',
+        msg: `update ${i}`,
+      });
+      kube.appendPodLog('mintmaker', live.podName, live.container, `${line}\n`);
+    }
+    const last = page.locator('[data-testid=log-box] .kite-log-line', { hasText: /update 100$/ });
+    await last.waitFor();
+    const n = Number(await last.getAttribute('data-line'));
+    assert.ok(await inView(page, n), 'follow keeps the newest line in view');
+    kube.endPodLog('mintmaker', live.podName, live.container);
+    kube.apply(live.taskRun);
+    kube.apply(live.pipelineRun);
+    await loaded(page);
     assert.deepEqual(problems, []);
     await page.close();
   });

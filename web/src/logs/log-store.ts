@@ -1,8 +1,8 @@
 /**
  * A run's log as lines, read from the logs API as a stream: the bytes are decoded and
  * split as they arrive, kept as one string per line (no DOM), and the reader is told at
- * most every 100 ms that more lines came (a 50 MB log arrives in a few hundred updates,
- * not one per chunk). Step headers (`==> task <task>, step <step> <==`) become sections.
+ * most every 100 ms that more lines came (a 50 MB log arrives in tens of updates, not one per
+ * chunk). Step headers (`==> task <task>, step <step> <==`) become sections.
  */
 import { useEffect, useRef, useState } from 'react';
 import { kite } from '../api.js';
@@ -56,17 +56,23 @@ async function read(
   );
   const decoder = new TextDecoder();
   const reader = stream.getReader();
-  let last = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    state.bytes += value.byteLength;
-    splitter.push(decoder.decode(value, { stream: true }));
-    const now = Date.now();
-    if (now - last >= FLUSH_MS) {
-      last = now;
-      changed();
+  // At most one update per FLUSH_MS, and always one after the last piece (a followed
+  // log may then be quiet for minutes).
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    timer = undefined;
+    changed();
+  };
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      state.bytes += value.byteLength;
+      splitter.push(decoder.decode(value, { stream: true }));
+      timer ??= setTimeout(flush, FLUSH_MS);
     }
+  } finally {
+    clearTimeout(timer);
   }
   splitter.push(decoder.decode());
   splitter.end();

@@ -161,7 +161,8 @@ export default function LogViewer({
       />
       <Flex className="kite-log-status">
         <FlexItem data-testid="log-status">
-          {log.lines.length.toLocaleString('en')} lines, {size(log.bytes)}
+          {log.lines.length.toLocaleString('en')} {log.lines.length === 1 ? 'line' : 'lines'},{' '}
+          {size(log.bytes)}
           {log.done ? '' : streamFollow ? ', following…' : ', loading…'}
         </FlexItem>
       </Flex>
