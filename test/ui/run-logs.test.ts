@@ -238,6 +238,8 @@ describe('MintMaker run logs in the dashboard', () => {
     const last = page.locator('[data-testid=log-box] .kite-log-line', { hasText: /update 100$/ });
     await last.waitFor();
     const n = Number(await last.getAttribute('data-line'));
+    const deadline = Date.now() + 2000;
+    while (!(await inView(page, n)) && Date.now() < deadline) await page.waitForTimeout(50);
     assert.ok(await inView(page, n), 'follow keeps the newest line in view');
     kube.endPodLog('mintmaker', live.podName, live.container);
     kube.apply(live.taskRun);

@@ -28,8 +28,8 @@ interface Props {
   /** The line named by the URL's anchor (0-based), or -1. */
   anchored: number;
   onAnchor: (index: number) => void;
-  /** The first line in view changed (for the section heading and follow mode). */
-  onView?: (first: number, atEnd: boolean) => void;
+  /** The view moved: its first line (for the step menu), and whether it moved up (ends following). */
+  onView?: (first: number, up: boolean) => void;
   handle: Ref<LogLinesHandle>;
 }
 
@@ -47,13 +47,16 @@ export function LogLines(props: Props) {
   const { lines, query, current, anchored, onAnchor, onView } = props;
   const box = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 600 });
+  const lastTop = useRef(0);
   const measure = useCallback(() => {
     const element = box.current;
     if (!element) return;
     setView({ top: element.scrollTop, height: element.clientHeight });
     const first = Math.floor(element.scrollTop / LINE_HEIGHT);
-    const atEnd = element.scrollTop + element.clientHeight >= element.scrollHeight - LINE_HEIGHT;
-    onView?.(first, atEnd);
+    // Scrolled up by the reader (lines arriving only ever make the box taller).
+    const up = element.scrollTop < lastTop.current;
+    lastTop.current = element.scrollTop;
+    onView?.(first, up);
   }, [onView]);
   useEffect(() => {
     measure();

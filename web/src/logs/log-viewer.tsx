@@ -57,10 +57,16 @@ export default function LogViewer({
   const [current, setCurrent] = useState(-1);
   const [first, setFirst] = useState(0);
 
-  // Bring the matches up to date with the lines read so far.
+  // The search runs 200 ms after the last keystroke (a 50 MB log takes a few hundred ms
+  // to scan), or at once on Enter; then it keeps up with the lines read since.
+  const [searched, setSearched] = useState('');
   useEffect(() => {
-    setMatches((previous) => updateMatches(previous, query, log.lines));
-  }, [query, log.lines, log.version]);
+    const timer = setTimeout(() => setSearched(query), 200);
+    return () => clearTimeout(timer);
+  }, [query]);
+  useEffect(() => {
+    setMatches((previous) => updateMatches(previous, searched, log.lines));
+  }, [searched, log.lines, log.version]);
   // An anchored line scrolls into view once it has arrived.
   useEffect(() => {
     if (pendingScroll >= 0 && pendingScroll < log.lines.length) {
@@ -93,15 +99,21 @@ export default function LogViewer({
     },
     [anchors],
   );
-  const onView = useCallback((top: number, atEnd: boolean) => {
+  const onView = useCallback((top: number, up: boolean) => {
     setFirst(top);
-    if (!atEnd) setFollow(false);
+    if (up) setFollow(false);
   }, []);
   const find = (direction: 1 | -1) => {
+    let found = matches;
+    if (found.query !== query) {
+      found = updateMatches(found, query, log.lines);
+      setMatches(found);
+      setSearched(query);
+    }
     const from = current >= 0 ? current : first - (direction === 1 ? 1 : 0);
-    const index = nextMatch(matches.lines, from, direction);
+    const index = nextMatch(found.lines, from, direction);
     if (index < 0) return;
-    const line = matches.lines[index]!;
+    const line = found.lines[index]!;
     setFollow(false);
     setCurrent(line);
     list.current?.scrollTo(line);
@@ -112,6 +124,7 @@ export default function LogViewer({
     return found;
   }, [log.sections, log.version, first]);
   const position = current >= 0 ? matches.lines.indexOf(current) + 1 : 0;
+  const count = matches.query === query ? matches.lines.length : 0;
 
   return (
     <div className="kite-log" data-testid="log-viewer">
@@ -134,7 +147,7 @@ export default function LogViewer({
           setCurrent(-1);
         }}
         position={position}
-        count={matches.lines.length}
+        count={count}
         onFind={find}
         follow={follow}
         onFollow={(on) => {
