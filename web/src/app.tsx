@@ -27,7 +27,8 @@ import { Link, MAIN_ID, match, useLocation } from './router.js';
 import { IssueDetail } from './views/issue-detail.js';
 import { IssuesList } from './views/issues-list.js';
 import { Overview } from './views/overview.js';
-import { RunsPlaceholder } from './views/runs-placeholder.js';
+import { RunLogs } from './views/run-logs.js';
+import { Runs } from './views/runs.js';
 
 /** The views by path; MintMaker runs and their log viewer get their own views here later. */
 function View({ path }: { path: string }) {
@@ -35,9 +36,9 @@ function View({ path }: { path: string }) {
   if (path === 'issues') return <IssuesList />;
   const issue = match('issues/:id', path);
   if (issue) return <IssueDetail id={issue.id!} />;
-  if (path === 'runs' || match('runs/:run', path) || match('runs/:run/logs', path)) {
-    return <RunsPlaceholder />;
-  }
+  if (path === 'runs') return <Runs />;
+  const run = match('runs/:run', path) ?? match('runs/:run/logs', path);
+  if (run) return <RunLogs run={run.run!} />;
   return (
     <PageSection>
       <ErrorState what="this page" error={new Error(`No dashboard page at /${path}`)} />

@@ -25,6 +25,7 @@ import { QueryState } from '../components/states.js';
 import { useChanges } from '../live.js';
 import { Link } from '../router.js';
 import { IssueTimeline } from './issue-timeline.js';
+import { RunLogsForIssue } from './run-logs-for-issue.js';
 import { Age } from './issue-table.js';
 
 function Facts({ issue }: { issue: Issue }) {
@@ -129,6 +130,7 @@ function IssueView({ issue }: { issue: Issue }) {
               <Related issue={issue} />
             </CardBody>
           </Card>
+          <RunLogsForIssue issue={issue} />
           <Card>
             <CardTitle component="h2">Timeline</CardTitle>
             <CardBody>
