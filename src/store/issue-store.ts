@@ -170,6 +170,14 @@ export function createIssueStore(
 
     async prune(olderThan) {
       return db.transaction(async (tx) => {
+        // One prune at a time across replicas: two deleting the same old events in
+        // different orders (by issue through the cascade, by age) deadlock. The deletes
+        // are idempotent, so a prune that finds another under way leaves it the work.
+        const lock = await tx.query<{ got: boolean }>(
+          'SELECT pg_try_advisory_xact_lock($1) AS got',
+          [PRUNE_LOCK],
+        );
+        if (!first(lock.rows).got) return { issues: 0, events: 0, agedOut: 0 };
         const aged = await tx.query<{ aged: number }>(AGE_OUT_PULL_REQUESTS, [olderThan]);
         const issues = await tx.query(
           `DELETE FROM issues WHERE state = 'RESOLVED' AND resolved_at < $1`,
@@ -187,6 +195,9 @@ export function createIssueStore(
     },
   };
 }
+
+/** The advisory lock that names pruning (4711008 names the counts fold, migration 8). */
+const PRUNE_LOCK = 4711009;
 
 /**
  * Resolves the active issues of a scope whose state was decided no later than the

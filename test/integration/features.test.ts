@@ -456,6 +456,32 @@ describe('retention', () => {
     assert.equal((await api.get(`/api/v1/issues/${recent.body.issue.id}/events`)).body.total, 2);
   });
 
+  it(
+    'a prune that finds another under way leaves it the work, so replicas never deadlock',
+    { skip: testDbKind() === 'embedded' && 'the embedded database is one connection' },
+    async () => {
+      const old = await report('old-resolved-2', 'ret-lock');
+      await api.post(`/api/v1/issues/${old.body.issue.id}/resolve`);
+      await server.db.query(
+        `UPDATE issues SET resolved_at = now() - interval '40 days' WHERE id = $1`,
+        [old.body.issue.id],
+      );
+      const { createIssueStore } = await import('../../src/store/issue-store.js');
+      const store = createIssueStore(server.db);
+      const cutoff = new Date(Date.now() - 30 * 86_400_000);
+      // Another replica's prune holds the lock (4711009) while this one starts.
+      const skipped = await server.db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(4711009)');
+        return store.prune(cutoff);
+      });
+      assert.deepEqual(skipped, { issues: 0, events: 0, agedOut: 0 });
+      assert.equal((await api.get(`/api/v1/issues/${old.body.issue.id}`)).status, 200);
+      const removed = await store.prune(cutoff);
+      assert.equal(removed.issues, 1);
+      assert.equal((await api.get(`/api/v1/issues/${old.body.issue.id}`)).status, 404);
+    },
+  );
+
   it('ages out an active pull request issue whose pull request never ran again, and no other active issue', async () => {
     const runFailure = (scopeType: string, scopeName: string) =>
       api.post('/api/v1/webhooks/run-failure', {
