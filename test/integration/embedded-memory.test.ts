@@ -118,10 +118,12 @@ describe('embedded database memory', () => {
     );
     assert.ok(measured.addedMiB < 260, `the first start added ${measured.addedMiB.toFixed(0)} MiB`);
     // The child itself: 764–781 MiB on Node 20 under tsx (807–818 while initdb ran with
-    // PostgreSQL's 128 MB pool); most of it is PGlite's initdb, which runs a second
-    // PGlite instance and keeps a copy of its heap. Not measured on Node 24, hence the room.
+    // PostgreSQL's 128 MB pool), 1,084–1,127 MiB on Node 24; most of it is PGlite's
+    // initdb, which runs a second PGlite instance and keeps a copy of its heap. It exits
+    // before the server opens the folder.
+    const childBound = Number(process.versions.node.split('.')[0]) >= 22 ? 1250 : 900;
     assert.ok(
-      measured.childPeakMiB > 0 && measured.childPeakMiB < 900,
+      measured.childPeakMiB > 0 && measured.childPeakMiB < childBound,
       `the child preparing the folder peaked at ${measured.childPeakMiB.toFixed(0)} MiB`,
     );
   });
