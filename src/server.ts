@@ -21,6 +21,7 @@ import { schedulePruning } from './retention.js';
 import { startChangeFeed } from './store/change-feed.js';
 import { openDatabase, type Database } from './store/database.js';
 import { prepareEmbedded } from './store/embedded-prepare.js';
+import { scheduleEmbeddedUpkeep } from './store/embedded-upkeep.js';
 import { createIssueStore } from './store/issue-store.js';
 import { migrate } from './store/migrations.js';
 import { loadWebhooks } from './webhooks/webhook-registry.js';
@@ -31,6 +32,9 @@ export interface RunningServer {
   url: string;
   close(): Promise<void>;
 }
+
+/** How often the embedded database is checked for vacuuming and analyzing, as autovacuum does. */
+const EMBEDDED_UPKEEP_INTERVAL_MS = 60_000;
 
 /** dist/web beside dist/server.js, or, run from src/ (tests, tsx), the checkout's dist/web. */
 function builtDashboard(): string | undefined {
@@ -162,6 +166,7 @@ export async function startServer(
     maxAgeMs: config.logRetentionMs,
     perComponent: config.logRunsPerComponent,
   });
+  const stopUpkeep = scheduleEmbeddedUpkeep(db, EMBEDDED_UPKEEP_INTERVAL_MS, app.log);
   const url = await app.listen({ host: config.host, port: config.port });
   return {
     app,
@@ -169,6 +174,7 @@ export async function startServer(
     url,
     async close() {
       stopPruning();
+      await stopUpkeep();
       await app.close();
       await feed.close();
       await db.close();
