@@ -5,35 +5,31 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startKubeApiDouble, type Grant, type KubeApiDouble } from '../support/kube-api.js';
-import { client, startTestServer, type TestServer } from '../support/test-server.js';
+import { type Grant, type KubeApiDouble } from '../support/kube-api.js';
+import {
+  ISSUES_RBAC as RBAC,
+  startKubeAuthServer,
+  type KubeAuthServer,
+} from '../support/kube-auth-server.js';
+import { client, type TestServer } from '../support/test-server.js';
 
-const RBAC = { apiGroup: 'kite.konflux-ci.dev', resource: 'issues' };
 const TTL_MS = 400;
 let kube: KubeApiDouble;
 let server: TestServer;
 
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
 
+let setup: KubeAuthServer;
+
 before(async () => {
-  kube = await startKubeApiDouble();
-  kube.namespaces.push('team-a', 'team-b', 'team-c');
-  kube.users.set('token-reporter', { username: 'reporter', groups: [] });
-  kube.grants.push({ user: 'reporter', verb: 'create', ...RBAC });
-  server = await startTestServer({
-    env: {
-      KITE_AUTH_MODE: 'kubernetes',
-      KUBECONFIG: kube.kubeconfig,
-      KITE_AUTH_CACHE_TTL: `${TTL_MS}ms`,
-      KITE_AUTH_NEGATIVE_CACHE_TTL: '50ms',
-      KITE_EVENT_STREAMS_PER_CALLER: '2',
-    },
+  setup = await startKubeAuthServer({
+    namespaces: ['team-a', 'team-b', 'team-c'],
+    cacheTtlMs: TTL_MS,
+    streamsPerCaller: 2,
   });
+  ({ kube, server } = setup);
 });
-after(async () => {
-  await server.stop();
-  await kube.close();
-});
+after(() => setup.stop());
 
 /** A user who may read issues in `namespaces`; the grants, to take away later. */
 function reader(name: string, namespaces: string[]): Grant[] {
