@@ -38,6 +38,7 @@ import { healthRoutes, type VersionInfo } from './routes/health.js';
 import { issueRoutes } from './routes/issues.js';
 import { namespaceRoutes } from './routes/namespaces.js';
 import { operationRoutes } from './routes/operations.js';
+import { overviewRoutes } from './routes/overview.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { webAppRoutes, type WebAppOptions } from './web-app.js';
 
@@ -200,6 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     access: deps.access,
     streams: { ...deps.eventStreams, onTooSlow: () => metrics.slowStreamsDropped.inc() },
   });
+  await app.register(overviewRoutes, { store: deps.store, guard });
   await app.register(namespaceRoutes, { guard, withIssues: () => deps.store.namespaces() });
   await app.register(healthRoutes, {
     db: deps.db,

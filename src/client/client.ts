@@ -22,6 +22,7 @@ import type {
   MintmakerRun,
   MintmakerRunInput,
   Namespaces,
+  Overview,
   Page,
   PageQuery,
   StreamEvent,
@@ -140,6 +141,11 @@ export class KiteClient {
 
   namespaces(options: CallOptions = {}): Promise<Namespaces> {
     return this.http.json({ method: 'GET', path: 'api/v1/namespaces', ...options });
+  }
+
+  /** Counts, the worst active issues and the last 24 hours of the namespaces, in one call. */
+  overview(query: { namespace?: string[] } = {}, options: CallOptions = {}): Promise<Overview> {
+    return this.http.json({ method: 'GET', path: 'api/v1/overview', query, ...options });
   }
 
   /**

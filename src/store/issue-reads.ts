@@ -8,6 +8,7 @@ import type { Issue, IssueEvent } from '../domain/issue.js';
 import type { PageKey } from '../domain/page-cursor.js';
 import type { Database, Queryable } from './database.js';
 import { coveredByCounts, planWhere, type IssueFilter } from './issue-filter.js';
+import { overviewCounts, type OverviewCounts } from './issue-overview.js';
 import { issueColumns, toIssue, type IssueRow } from './issue-rows.js';
 import {
   COUNTED,
@@ -46,6 +47,12 @@ export interface IssueReads {
   events(id: string, page: { limit: number; offset: number }): Promise<Page<IssueEvent>>;
   /** The namespaces that hold at least one issue. */
   namespaces(): Promise<string[]>;
+  /** The overview (issue-overview.ts); `namespaces` undefined for all of them. */
+  overview(
+    namespaces: string[] | undefined,
+    since: Date,
+    worstLimit: number,
+  ): Promise<OverviewCounts>;
 }
 
 const GET_ISSUE = `SELECT ${issueColumns('i')} FROM issues i WHERE i.id = $1`;
@@ -58,7 +65,7 @@ export async function getIssue(q: Queryable, id: string): Promise<Issue | undefi
 }
 
 export function createIssueReads(db: Database): IssueReads {
-  return {
+  const reads: IssueReads = {
     get: (id) => getIssue(db, id),
 
     async namespaceOf(id) {
@@ -132,6 +139,12 @@ export function createIssueReads(db: Database): IssueReads {
 
     count: async (filter) => countIssues(db, filter, await planWhere(db, filter)),
 
+    overview: (namespaces, since, worstLimit) =>
+      overviewCounts(db, namespaces, since, async (severity) => {
+        const page = { limit: worstLimit, offset: 0 };
+        return (await reads.list({ namespaces, state: 'ACTIVE', severity }, page)).data;
+      }),
+
     async events(id, page) {
       const [rows, total] = await Promise.all([
         db.query<{
@@ -178,4 +191,5 @@ export function createIssueReads(db: Database): IssueReads {
       return result.rows.map((row) => row.namespace);
     },
   };
+  return reads;
 }

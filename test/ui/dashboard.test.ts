@@ -23,6 +23,8 @@ const TYPES = ['build', 'test', 'release', 'dependency', 'pipeline'];
 let browser: TestBrowser;
 let page: Page;
 let problems: string[];
+/** The API requests the page sent (path and query), in order. */
+let apiRequests: string[];
 // Registered before the server's hooks: the browser (and its open event streams) closes
 // first, so the server's shutdown does not wait for them.
 before(async () => {
@@ -61,6 +63,11 @@ onStart(async () => {
 const open = async (path: string) => {
   page = await browser.newPage();
   problems = pageProblems(page);
+  apiRequests = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/api/')) apiRequests.push(url.pathname + url.search);
+  });
   await page.goto(new URL(path, server.url).href);
 };
 const count = async (selector: string) =>
@@ -89,8 +96,38 @@ describe('the dashboard in a browser', () => {
     }
     assert.equal(await count(`${shown} [data-count=ACTIVE] .kite-count`), all.byState.ACTIVE);
     assert.equal(await count(`${shown} [data-count=RESOLVED] .kite-count`), all.byState.RESOLVED);
-    await page.getByTestId('namespace-breakdown').locator('[data-namespace=team-b]').waitFor();
+    const overview = (await api.get('/api/v1/overview')).body;
+    for (const kind of ['created', 'reopened', 'resolved']) {
+      assert.equal(
+        await count(`${shown} [data-count=${kind}] .kite-count`),
+        overview.changes[kind],
+        kind,
+      );
+    }
+    const teamB = page.getByTestId('namespace-breakdown').locator('[data-namespace=team-b]');
+    const teamBCounts = (await api.get('/api/v1/issues/counts?namespace=team-b&state=ACTIVE')).body;
+    assert.equal(
+      Number(await teamB.locator('td[data-label=Active]').textContent()),
+      teamBCounts.total,
+    );
+    const component = page
+      .getByTestId('component-breakdown')
+      .locator('[data-namespace=team-a][data-component=component-1]');
+    const componentCounts = (
+      await api.get(
+        '/api/v1/issues/counts?namespace=team-a&state=ACTIVE&labelSelector=appstudio.openshift.io/component=component-1',
+      )
+    ).body;
+    assert.equal(
+      Number(await component.locator('td[data-label=Active]').textContent()),
+      componentCounts.total,
+    );
     await page.getByText('Live', { exact: true }).waitFor();
+    // One request draws the overview; the other is the live stream that refreshes it.
+    assert.deepEqual(apiRequests.map((request) => new URL(request, server.url).pathname).sort(), [
+      '/api/v1/events',
+      '/api/v1/overview',
+    ]);
     await assertAccessible(page, 'the overview');
     await screenshot(page, 'overview');
     assert.deepEqual(problems, []);

@@ -4,7 +4,7 @@
  * pasted, kept in sessionStorage only (gone when the tab closes). Behind a console or
  * OAuth proxy there is no pasted token: the proxy adds the user's.
  */
-import { QueryClient } from '@tanstack/react-query';
+import { QueryCache, QueryClient } from '@tanstack/react-query';
 import { KiteClient } from '../../src/client/client.js';
 import { KiteApiError, KiteTransportError } from '../../src/client/errors.js';
 
@@ -31,7 +31,36 @@ export const kite = new KiteClient({
   fetch: (input, init) => fetch(input, init),
 });
 
+/**
+ * The API's last 401, if it answered one: the app then asks for a token instead of
+ * showing its views. Any query may be the first to learn it, so views start at once
+ * rather than after a request that only checks who we are.
+ */
+export const unauthorized = (() => {
+  let error: unknown;
+  const listeners = new Set<() => void>();
+  const set = (value: unknown) => {
+    if (value === error) return;
+    error = value;
+    for (const listener of listeners) listener();
+  };
+  return {
+    current: () => error,
+    set,
+    clear: () => set(undefined),
+    subscribe: (listener: () => void) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
+})();
+
 export const queryClient = new QueryClient({
+  queryCache: new QueryCache({
+    onError: (error) => {
+      if (isUnauthorized(error)) unauthorized.set(error);
+    },
+  }),
   defaultOptions: {
     queries: {
       // The client already retries where it is safe (429, 503, a lost connection).

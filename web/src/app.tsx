@@ -18,10 +18,10 @@ import {
   ToolbarContent,
   ToolbarItem,
 } from '@patternfly/react-core';
-import { useQuery } from '@tanstack/react-query';
-import { authMode, isUnauthorized, kite } from './api.js';
+import { useSyncExternalStore } from 'react';
+import { authMode, unauthorized } from './api.js';
 import { AnonymousBanner, SignIn, useIdentity } from './components/identity.js';
-import { ErrorState, Loading } from './components/states.js';
+import { ErrorState } from './components/states.js';
 import { LiveProvider, useLive } from './live.js';
 import { Link, MAIN_ID, match, useLocation } from './router.js';
 import { IssueDetail } from './views/issue-detail.js';
@@ -127,17 +127,13 @@ function Sidebar({ path }: { path: string }) {
 export function App() {
   const { path } = useLocation();
   const identity = useIdentity();
-  // Whether the API accepts us at all: a 401 here means "ask for a token".
-  const namespaces = useQuery({ queryKey: ['namespaces'], queryFn: () => kite.namespaces() });
-  const content = isUnauthorized(namespaces.error) ? (
+  // A 401 from any request means "ask for a token" (api.ts, `unauthorized`).
+  const rejected = useSyncExternalStore(unauthorized.subscribe, unauthorized.current);
+  const content = rejected ? (
     <PageSection>
-      {identity.token && (
-        <ErrorState what="your namespaces" error={namespaces.error} retry={namespaces.refetch} />
-      )}
+      {identity.token && <ErrorState what="your identity" error={rejected} />}
       <SignIn onSignIn={identity.signIn} />
     </PageSection>
-  ) : namespaces.isPending ? (
-    <Loading what="your namespaces" />
   ) : (
     <View path={path} />
   );

@@ -18,7 +18,7 @@ import {
   TextInput,
 } from '@patternfly/react-core';
 import { useState, type FormEvent } from 'react';
-import { authMode, queryClient, token } from '../api.js';
+import { authMode, queryClient, token, unauthorized } from '../api.js';
 
 export function AnonymousBanner() {
   if (authMode !== 'none') return null;
@@ -38,6 +38,7 @@ export function useIdentity() {
     else token.clear();
     setCurrent(token.get());
     queryClient.clear();
+    unauthorized.clear();
   };
   return {
     token: current,

@@ -1,7 +1,8 @@
 /**
- * The overview: what is broken now across every namespace the user may read. Counts by
- * severity, type and state (one /issues/counts request each for active and all), the
- * worst active issues, and the active issues per namespace. Live changes refresh it.
+ * The overview: what is broken now across every namespace the user may read, from one
+ * request (GET /api/v1/overview): counts by severity, type and state, the last 24
+ * hours, the worst active issues, and the active issues per namespace and per
+ * application/component. Live changes refresh it.
  */
 import {
   Card,
@@ -14,7 +15,7 @@ import {
   Title,
 } from '@patternfly/react-core';
 import { useQuery } from '@tanstack/react-query';
-import type { IssueCounts } from '../../../src/client/types.js';
+import type { IssueCounts, Overview as OverviewAnswer } from '../../../src/client/types.js';
 import { kite, queryClient } from '../api.js';
 import { SeverityLabel } from '../components/severity.js';
 import { Empty, QueryState } from '../components/states.js';
@@ -22,7 +23,7 @@ import { ISSUE_TYPES, SEVERITIES, plural } from '../format.js';
 import { useChanges } from '../live.js';
 import { Link } from '../router.js';
 import { IssueTable } from './issue-table.js';
-import { NamespaceBreakdown } from './namespace-breakdown.js';
+import { ComponentBreakdown, NamespaceBreakdown } from './overview-tables.js';
 
 function Count({ n, label, to }: { n: number; label: React.ReactNode; to: string }) {
   return (
@@ -32,9 +33,42 @@ function Count({ n, label, to }: { n: number; label: React.ReactNode; to: string
   );
 }
 
-function CountCards({ active, all }: { active: IssueCounts; all: IssueCounts }) {
+function LastDay({ changes }: { changes: OverviewAnswer['changes'] }) {
+  const atLeast = changes.complete ? '' : 'at least ';
   return (
-    <Gallery hasGutter minWidths={{ default: '16rem' }} data-testid="overview-counts">
+    <Card data-testid="overview-changes">
+      <CardTitle component="h2">Last 24 hours</CardTitle>
+      <CardBody>
+        <ul className="kite-counts">
+          <li data-count="created">
+            {atLeast}
+            <Count n={changes.created} label="new" to="issues" />
+          </li>
+          <li data-count="reopened">
+            {atLeast}
+            <Count n={changes.reopened} label="reopened" to="issues" />
+          </li>
+          <li data-count="resolved">
+            {atLeast}
+            <Count n={changes.resolved} label="resolved" to="issues?state=RESOLVED" />
+          </li>
+        </ul>
+      </CardBody>
+    </Card>
+  );
+}
+
+function CountCards({
+  active,
+  all,
+  changes,
+}: {
+  active: IssueCounts;
+  all: IssueCounts;
+  changes: OverviewAnswer['changes'];
+}) {
+  return (
+    <Gallery hasGutter minWidths={{ default: '12rem' }} data-testid="overview-counts">
       <Card>
         <CardTitle component="h2">State</CardTitle>
         <CardBody>
@@ -76,82 +110,71 @@ function CountCards({ active, all }: { active: IssueCounts; all: IssueCounts }) 
           </ul>
         </CardBody>
       </Card>
+      <LastDay changes={changes} />
     </Gallery>
   );
 }
 
-function WorstIssues({ active }: { active: IssueCounts }) {
-  const worst = SEVERITIES.find((severity) => (active.bySeverity[severity] ?? 0) > 0);
-  const list = useQuery({
-    queryKey: ['issues', { state: 'ACTIVE', severity: worst, limit: 10 }],
-    queryFn: ({ signal }) =>
-      kite.listIssues({ state: 'ACTIVE', severity: worst, limit: 10 }, { signal }),
-    enabled: worst !== undefined,
-  });
-  if (!worst) return <Empty title="Nothing is broken">No active issues in your namespaces.</Empty>;
+function WorstIssues({ worst }: { worst: OverviewAnswer['worst'] }) {
+  if (!worst.severity) {
+    return <Empty title="Nothing is broken">No active issues in your namespaces.</Empty>;
+  }
   return (
-    <QueryState what="the worst active issues" query={list}>
-      {(page) => (
-        <>
-          <IssueTable issues={page.data} label={`Active ${worst} issues`} showState={false} />
-          {page.total > page.data.length && (
-            <Link to={`issues?severity=${worst}`}>
-              All {plural(page.total, `active ${worst} issue`)}
-            </Link>
-          )}
-        </>
+    <>
+      <IssueTable
+        issues={worst.issues}
+        label={`Active ${worst.severity} issues`}
+        showState={false}
+      />
+      {worst.total > worst.issues.length && (
+        <Link to={`issues?severity=${worst.severity}`}>
+          All {plural(worst.total, `active ${worst.severity} issue`)}
+        </Link>
       )}
-    </QueryState>
+    </>
+  );
+}
+
+function Section({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <GridItem span={12}>
+      <Card>
+        <CardTitle component="h2">{title}</CardTitle>
+        <CardBody>{children}</CardBody>
+      </Card>
+    </GridItem>
   );
 }
 
 export function Overview() {
-  const active = useQuery({
-    queryKey: ['counts', 'ACTIVE'],
-    queryFn: ({ signal }) => kite.countIssues({ state: 'ACTIVE' }, { signal }),
-  });
-  const all = useQuery({
-    queryKey: ['counts', 'all'],
-    queryFn: ({ signal }) => kite.countIssues({}, { signal }),
+  const overview = useQuery({
+    queryKey: ['overview'],
+    queryFn: ({ signal }) => kite.overview({}, { signal }),
   });
   useChanges(() => {
-    void queryClient.invalidateQueries({ queryKey: ['counts'] });
-    void queryClient.invalidateQueries({ queryKey: ['issues'] });
+    void queryClient.invalidateQueries({ queryKey: ['overview'] });
   });
-  const both = {
-    data: active.data && all.data ? { active: active.data, all: all.data } : undefined,
-    error: active.error ?? all.error,
-    isPending: active.isPending || all.isPending,
-    refetch: () => Promise.all([active.refetch(), all.refetch()]),
-  };
   return (
     <>
       <PageSection>
         <Title headingLevel="h1">Overview</Title>
       </PageSection>
       <PageSection>
-        <QueryState what="the counts" query={both}>
-          {({ active: activeCounts, all: allCounts }) => (
+        <QueryState what="the overview" query={overview}>
+          {(answer) => (
             <Grid hasGutter>
               <GridItem span={12}>
-                <CountCards active={activeCounts} all={allCounts} />
+                <CountCards active={answer.active} all={answer.counts} changes={answer.changes} />
               </GridItem>
-              <GridItem span={12}>
-                <Card>
-                  <CardTitle component="h2">Worst active issues</CardTitle>
-                  <CardBody>
-                    <WorstIssues active={activeCounts} />
-                  </CardBody>
-                </Card>
-              </GridItem>
-              <GridItem span={12}>
-                <Card>
-                  <CardTitle component="h2">Active issues per namespace</CardTitle>
-                  <CardBody>
-                    <NamespaceBreakdown />
-                  </CardBody>
-                </Card>
-              </GridItem>
+              <Section title="Worst active issues">
+                <WorstIssues worst={answer.worst} />
+              </Section>
+              <Section title="Active issues per namespace">
+                <NamespaceBreakdown namespaces={answer.namespaces} />
+              </Section>
+              <Section title="Active issues per application and component">
+                <ComponentBreakdown components={answer.components} />
+              </Section>
             </Grid>
           )}
         </QueryState>
