@@ -197,10 +197,17 @@ async function requestShapes(db: Database, deep: number): Promise<Shape[]> {
       path: `/api/v1/issues/counts${q({ labelSelector: WIDE_SELECTOR })}`,
       counts: true,
     },
+    { name: "`/overview` (the dashboard's first page)", path: '/api/v1/overview', counts: true },
     { name: '`/issues`, reader of 200 namespaces (auth)', path: '/api/v1/issues', reader: true },
     {
       name: '`/issues/counts`, reader of 200 namespaces (auth)',
       path: '/api/v1/issues/counts',
+      reader: true,
+      counts: true,
+    },
+    {
+      name: '`/overview`, reader of 200 namespaces (auth)',
+      path: '/api/v1/overview',
       reader: true,
       counts: true,
     },
