@@ -11,7 +11,8 @@
  *
  * each beside the index-only lower bound measured the same way in the same run: the
  * very page the request answered (its issue ids; for counts, one issue) fetched by
- * primary key with the store's own column list, straight through the `pg` driver.
+ * primary key with the store's own column list, straight through the `pg` driver; and,
+ * at 16 in flight, the HTTP floor: that page served by a bare HTTP server (http-floor.ts).
  * Targets: every median < 20 ms and every p99 at 16 in flight < 50 ms.
  *
  * Seeding 1.3M issues takes minutes; KITE_BENCH_SCALE_DATABASE_URL points the phase at a
@@ -26,6 +27,7 @@ import { issueColumns } from '../src/store/issue-rows.js';
 import { migrate } from '../src/store/migrations.js';
 import { startKubeApiDouble } from '../test/support/kube-api.js';
 import { getText, middle, okGet, p50, p99, sample, type Sampled } from './request-sampler.js';
+import { startHttpFloor, type HttpFloor } from './http-floor.js';
 import { seedIssues, type SeedShape } from './scale-seed.js';
 import { createBenchDatabase, fmt, startKite, type KiteProcess } from './support.js';
 
@@ -64,6 +66,8 @@ interface Measured {
   busy: Sampled;
   boundAlone: Sampled;
   boundBusy: Sampled;
+  /** The same page from the HTTP floor (http-floor.ts), 16 in flight. */
+  floorBusy: Sampled;
 }
 
 /** The page fetched by primary key: what any plan must at least do to answer it. */
@@ -77,6 +81,7 @@ export async function scalePhase(): Promise<void> {
   const db = await openDatabase({ url, poolSize: 10 });
   const kube = await startKubeApiDouble();
   const servers: KiteProcess[] = [];
+  let floor: HttpFloor | undefined;
   try {
     await migrate(db);
     if (!given) {
@@ -103,6 +108,7 @@ export async function scalePhase(): Promise<void> {
       KUBECONFIG: kube.kubeconfig,
     });
     servers.push(secured);
+    floor = await startHttpFloor(url);
 
     const deep = Math.min(900_000, Math.floor(total * 0.7));
     const shapes = await requestShapes(db, deep);
@@ -115,7 +121,7 @@ export async function scalePhase(): Promise<void> {
       const headers: Record<string, string> = shape.reader
         ? { authorization: `Bearer ${TOKEN}` }
         : {};
-      results.push(await measure(db, server, shape, headers));
+      results.push(await measure(db, server, floor, shape, headers));
       console.log(`  ${shape.name} done`);
     }
     report(results, total);
@@ -124,6 +130,7 @@ export async function scalePhase(): Promise<void> {
     }
   } finally {
     for (const server of servers) await server.stop();
+    await floor?.stop();
     await kube.close();
     await db.close();
     if (scratch && process.env.KITE_BENCH_SCALE_KEEP !== '1') await scratch.drop();
@@ -217,6 +224,7 @@ async function requestShapes(db: Database, deep: number): Promise<Shape[]> {
 async function measure(
   db: Database,
   server: KiteProcess,
+  floor: HttpFloor,
   shape: Shape,
   headers: Record<string, string>,
 ): Promise<Measured> {
@@ -240,6 +248,8 @@ async function measure(
     };
     const boundAlone = await sample(1, SECONDS / 2, 200, byKey);
     const boundBusy = await sample(IN_FLIGHT, SECONDS / 2, 100_000, byKey);
+    const floorUrl = `${floor.url}/page?ids=${ids.join(',')}`;
+    const floorBusy = await sample(IN_FLIGHT, SECONDS / 2, 100_000, okGet(agent, floorUrl, {}));
     return {
       shape,
       rows: answer.data?.length ?? 0,
@@ -248,6 +258,7 @@ async function measure(
       busy,
       boundAlone,
       boundBusy,
+      floorBusy,
     };
   } finally {
     agent.destroy();
@@ -264,12 +275,14 @@ function report(results: Measured[], total: number): void {
     `\n## Queries at ${total} issues (${describeShape()}); load average ${loadavgText()}\n`,
   );
   console.log(
-    'Alone: one at a time, median (n samples). 16 in flight: closed loop. Bound: the same page by primary key.\n',
+    'Alone: one at a time, median (n samples). 16 in flight: closed loop. Bound: the same page by primary key. HTTP floor: that page over a bare HTTP server (http-floor.ts).\n',
   );
   console.log(
-    '| request | page / total | alone median ms (n) | bound ms | × bound | 16 in flight p50 / p99 ms | bound p50 / p99 ms | × bound p99 | errors | median < 20 | p99 < 50 |',
+    '| request | page / total | alone median ms (n) | bound ms | × bound | 16 in flight p50 / p99 ms | bound p50 / p99 ms | × bound p99 | HTTP floor p50 / p99 ms | × floor p99 | errors | median < 20 | p99 < 50 |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :-: | :-: |');
+  console.log(
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :-: | :-: |',
+  );
   let failures = 0;
   for (const r of results) {
     const alone = middle(r.alone);
@@ -280,7 +293,7 @@ function report(results: Measured[], total: number): void {
     if (!medianOk || !p99Ok) failures += 1;
     const page = r.shape.counts ? 'counts' : `${r.rows} / ${r.total ?? '?'}`;
     console.log(
-      `| ${r.shape.name} | ${page} | ${fmt(alone)} (${r.alone.latencies.length}) | ${fmt(bound, 2)} | ${fmt(alone / bound, 0)} | ${fmt(p50(r.busy))} / ${fmt(p99(r.busy))} | ${fmt(p50(r.boundBusy), 2)} / ${fmt(p99(r.boundBusy), 2)} | ${fmt(p99(r.busy) / p99(r.boundBusy), 0)} | ${errors} | ${medianOk ? 'PASS' : 'FAIL'} | ${p99Ok ? 'PASS' : 'FAIL'} |`,
+      `| ${r.shape.name} | ${page} | ${fmt(alone)} (${r.alone.latencies.length}) | ${fmt(bound, 2)} | ${fmt(alone / bound, 0)} | ${fmt(p50(r.busy))} / ${fmt(p99(r.busy))} | ${fmt(p50(r.boundBusy), 2)} / ${fmt(p99(r.boundBusy), 2)} | ${fmt(p99(r.busy) / p99(r.boundBusy), 0)} | ${fmt(p50(r.floorBusy))} / ${fmt(p99(r.floorBusy))} | ${fmt(p99(r.busy) / p99(r.floorBusy), 1)} | ${errors} | ${medianOk ? 'PASS' : 'FAIL'} | ${p99Ok ? 'PASS' : 'FAIL'} |`,
     );
   }
   for (const r of results) {
