@@ -187,6 +187,31 @@ describe('the dashboard in a browser', () => {
     assert.ok(ms <= 2000, `shown after ${ms} ms`);
   });
 
+  it('refreshes the overview on live changes, once for a burst of them', async () => {
+    await open('/');
+    await page.getByTestId('overview-counts').waitFor();
+    await page.locator('[data-testid=live-indicator][data-status=live]').waitFor();
+    const before = apiRequests.filter((r) => r.startsWith('/api/v1/overview')).length;
+    const answers = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) =>
+        api.post('/api/v1/webhooks/pipeline-failure', {
+          pipelineName: `overview-burst-${i}`,
+          namespace: 'team-b',
+          failureReason: 'exit 1',
+        }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      [201, 201, 201, 201, 201],
+    );
+    const pipelines = (await api.get('/api/v1/issues/counts?state=ACTIVE')).body.byType.pipeline;
+    const shown = '[data-testid=overview-counts] [data-count=pipeline] .kite-count';
+    await eventually(async () => (await count(shown)) === pipelines, 3000);
+    const refreshes = apiRequests.filter((r) => r.startsWith('/api/v1/overview')).length - before;
+    assert.ok(refreshes >= 1 && refreshes <= 2, `${refreshes} refreshes for 5 changes`);
+  });
+
   it('opens an issue with its description as text, its links and its timeline', async () => {
     await open('/issues?severity=critical');
     await page.getByTestId('issue-table').locator('tbody tr a').first().click();

@@ -15,6 +15,7 @@ import {
   Title,
 } from '@patternfly/react-core';
 import { useQuery } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 import type { IssueCounts, Overview as OverviewAnswer } from '../../../src/client/types.js';
 import { kite, queryClient } from '../api.js';
 import { SeverityLabel } from '../components/severity.js';
@@ -32,6 +33,9 @@ function Count({ n, label, to }: { n: number; label: React.ReactNode; to: string
     </Link>
   );
 }
+
+/** The least time between two refreshes of the overview on live changes. */
+const REFRESH_MS = 1000;
 
 function LastDay({ changes }: { changes: OverviewAnswer['changes'] }) {
   const atLeast = changes.complete ? '' : 'at least ';
@@ -151,8 +155,15 @@ export function Overview() {
     queryKey: ['overview'],
     queryFn: ({ signal }) => kite.overview({}, { signal }),
   });
+  // At most one refresh a second, never cancelling one under way: at a busy cluster's
+  // change rate a refresh per change would restart the request before it answered.
+  const refresh = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(refresh.current), []);
   useChanges(() => {
-    void queryClient.invalidateQueries({ queryKey: ['overview'] });
+    refresh.current ??= setTimeout(() => {
+      refresh.current = undefined;
+      void queryClient.invalidateQueries({ queryKey: ['overview'] }, { cancelRefetch: false });
+    }, REFRESH_MS);
   });
   return (
     <>
