@@ -38,15 +38,16 @@ const SHAPES: { name: string; path: (i: number) => string }[] = [
 ];
 
 /**
- * The JavaScript heap bound `npm start` (the trial) runs the server with, read from
- * package.json so the phase measures the server as a trial starts it (decision 0034).
+ * The Node flags `npm start` (the trial) runs the server with, read from package.json so
+ * the phase measures the server as a trial starts it (decision 0034).
  */
-async function trialHeapBound(): Promise<string> {
+async function trialNodeFlags(): Promise<string[]> {
   const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } };
-  const bounds = pkg.scripts.start.match(/--max-(old|semi)-space-size=\d+/g) ?? [];
-  if (!bounds.some((bound) => bound.startsWith('--max-old')))
+  const flags = /^node((?: --[a-z-]+(?:=\S+)?)*) dist\/cli\/main\.js/.exec(pkg.scripts.start)?.[1];
+  const list = flags?.trim().split(' ') ?? [];
+  if (!list.some((flag) => flag.startsWith('--max-old-space-size=')))
     throw new Error('npm start no longer bounds the heap: update bench/embedded-phase.ts');
-  return bounds.join(' ');
+  return list;
 }
 
 export async function embeddedPhase(): Promise<void> {
@@ -60,7 +61,7 @@ export async function embeddedPhase(): Promise<void> {
     await db.close();
 
     const starting = performance.now();
-    kite = await startKite('', { KITE_DATA_DIR: folder, NODE_OPTIONS: await trialHeapBound() });
+    kite = await startKite('', { KITE_DATA_DIR: folder }, await trialNodeFlags());
     const startMs = performance.now() - starting;
     const rss = sampleRss(kite.child.pid ?? 0, 20);
     const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });

@@ -29,14 +29,19 @@ export interface KiteProcess {
 export function startKite(
   databaseUrl: string,
   env: Record<string, string> = {},
+  nodeFlags: string[] = [],
 ): Promise<KiteProcess> {
   const inherited = { ...process.env };
   delete inherited.KITE_DATABASE_URL;
   const database = databaseUrl ? { KITE_DATABASE_URL: databaseUrl } : {};
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0'], {
-    env: { ...inherited, ...database, KITE_AUTH_MODE: 'none', KITE_RATE_LIMIT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, 'dist/cli/main.js', 'serve', '--port', '0'],
+    {
+      env: { ...inherited, ...database, KITE_AUTH_MODE: 'none', KITE_RATE_LIMIT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {
