@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { openEventReader, type StreamMessage } from '../support/event-streams.js';
 import { type Grant, type KubeApiDouble } from '../support/kube-api.js';
 import {
   ISSUES_RBAC as RBAC,
@@ -56,73 +57,44 @@ async function report(namespace: string, pipelineName: string): Promise<string> 
 }
 
 /** One SSE event as a client sees it: the id it would resume from, the type, the data. */
-interface Event {
-  id: string | undefined;
-  event: string;
-  data: any;
-}
+type Event = StreamMessage;
 
 /** Opens a stream as `token`, optionally resuming; a read that waits past 20 s fails. */
 async function openStream(token: string, lastEventId?: string, query = '') {
-  const controller = new AbortController();
-  const response = await fetch(new URL(`/api/v1/events${query}`, server.url), {
-    signal: controller.signal,
+  const stream = await openEventReader(server.url, {
+    query,
     headers: {
       authorization: `Bearer ${token}`,
       ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
     },
+    readMs: 20_000,
   });
+  const { response, take: next } = stream;
   if (response.status !== 200) assert.fail(`${response.status}: ${await response.text()}`);
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  /** The id a browser holds: set by any block with an `id:` line, dispatched or not. */
-  let lastId: string | undefined;
-  const next = async (): Promise<Event> => {
-    for (;;) {
-      const end = buffer.indexOf('\n\n');
-      if (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        lastId = /^id: (.*)$/m.exec(block)?.[1] ?? lastId;
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data)
-          return { id: /^id: (.*)$/m.exec(block)?.[1], event, data: JSON.parse(data) };
-        continue;
-      }
-      const timer = setTimeout(() => controller.abort(), 20_000);
-      const { value, done } = await reader.read().finally(() => clearTimeout(timer));
-      if (done) throw new Error('the stream ended');
-      buffer += decoder.decode(value, { stream: true });
-    }
-  };
   const seen: Event[] = [];
   return {
     next,
-    lastId: () => lastId,
+    lastId: stream.lastId,
     /** Events up to and including the change of issue `id` (all read so far, in order). */
     async until(id: string): Promise<Event[]> {
       while (!seen.some((event) => event.data.id === id)) seen.push(await next());
       return seen;
     },
-    close: () => controller.abort(),
+    close: stream.close,
   };
 }
 
-/** Reads the stream's head to its first event: connects and holds the initial `id:`. */
+/** Opens a stream and reads its opening message: the `id:` a fresh stream starts at. */
 async function headId(token: string): Promise<string> {
-  const response = await fetch(new URL('/api/v1/events', server.url), {
+  const stream = await openEventReader(server.url, {
     headers: { authorization: `Bearer ${token}` },
+    readMs: 20_000,
   });
-  const reader = response.body!.getReader();
-  let text = '';
-  while (!text.includes('\n\n', text.indexOf('id: '))) {
-    const { value } = await reader.read();
-    text += new TextDecoder().decode(value);
+  try {
+    return await stream.opening();
+  } finally {
+    stream.close();
   }
-  await reader.cancel();
-  return /^id: (\d+)$/m.exec(text)![1]!;
 }
 
 const shape = (events: Event[]) => events.map((event) => [event.id, event.event, event.data.id]);
