@@ -3,11 +3,18 @@
  * `@kubernetes/client-node` and the Kubernetes API test double: every event carries an
  * id, a reconnecting client gets exactly the changes it missed (once, in order) and then
  * live ones, only in namespaces it may read at the time it reconnects, and an id that
- * cannot be resumed from gets the documented answer (docs/api.md, Live events).
+ * cannot be resumed from gets the documented answer (docs/api.md, Live events). A stream
+ * whose connection breaks before its first event resumes from the id it opened with.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openEventReader, type StreamMessage } from '../support/event-streams.js';
+import { KiteClient, type EventStream } from '../../src/client/client.js';
+import type { StreamEvent } from '../../src/client/types.js';
+import {
+  eventStreamCutter,
+  openEventReader,
+  type StreamMessage,
+} from '../support/event-streams.js';
 import { type Grant, type KubeApiDouble } from '../support/kube-api.js';
 import {
   ISSUES_RBAC as RBAC,
@@ -74,6 +81,7 @@ async function openStream(token: string, lastEventId?: string, query = '') {
   const seen: Event[] = [];
   return {
     next,
+    opening: stream.opening,
     lastId: stream.lastId,
     /** Events up to and including the change of issue `id` (all read so far, in order). */
     async until(id: string): Promise<Event[]> {
@@ -198,6 +206,58 @@ describe('a stream resumed with Last-Event-ID', () => {
         [a1, a2, a3],
       );
     } finally {
+      first.close();
+      resumed?.close();
+    }
+  });
+});
+
+describe('a stream that breaks before its first event', () => {
+  it('resumed from the id it opened with, as an EventSource does, gets the change made in between', async () => {
+    reader('edda', ['team-b']);
+    const cutter = eventStreamCutter(server);
+    const first = await openStream('token-edda', undefined, '?namespace=team-b');
+    let resumed: Awaited<ReturnType<typeof openStream>> | undefined;
+    try {
+      const opened = await first.opening();
+      assert.equal(cutter.cut(), 1);
+      await assert.rejects(first.next(), 'no event came before the break');
+      const missed = await report('team-b', 'while-away');
+      resumed = await openStream('token-edda', opened, '?namespace=team-b');
+      const event = await resumed.next();
+      assert.deepEqual([event.event, event.data.id], ['created', missed]);
+      assert.ok(BigInt(event.id!) > BigInt(opened));
+    } finally {
+      cutter.stop();
+      first.close();
+      resumed?.close();
+    }
+  });
+
+  it('through the API client, resumed from its position, gets the change made in between', async () => {
+    reader('emil', ['team-b']);
+    const cutter = eventStreamCutter(server);
+    const kite = new KiteClient({ baseUrl: server.url, token: 'token-emil', retries: 0 });
+    const signal = AbortSignal.timeout(20_000);
+    const first = await kite.events({ namespace: ['team-b'] }, { signal });
+    let resumed: EventStream | undefined;
+    try {
+      const opened = first.position;
+      assert.match(opened ?? '', /^\d+$/, 'the position is set once the stream is open');
+      assert.equal(cutter.cut(), 1);
+      const before: StreamEvent[] = [];
+      await assert.rejects(async () => {
+        for await (const event of first) before.push(event);
+      }, TypeError);
+      assert.deepEqual(before, []);
+      assert.equal(first.position, opened);
+      const missed = await report('team-b', 'client-while-away');
+      resumed = await kite.events({ namespace: ['team-b'] }, { lastEventId: opened, signal });
+      const { value } = await resumed[Symbol.asyncIterator]().next();
+      assert.ok(value && 'change' in value, `a change, not ${JSON.stringify(value)}`);
+      assert.deepEqual([value.type, value.change.id], ['created', missed]);
+    } finally {
+      cutter.stop();
       first.close();
       resumed?.close();
     }

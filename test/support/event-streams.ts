@@ -1,8 +1,12 @@
 /**
  * `/api/v1/events` as the event stream tests read it: the raw text, message by message, as
- * a browser's EventSource parses it.
+ * a browser's EventSource parses it; and the server's side of open streams, to cut them
+ * as a broken network or a restarting proxy would.
  */
 import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TestServer } from './test-server.js';
 
 /** One SSE message with an event: its own `id:` line (if any), its type, its data. */
 export interface StreamMessage {
@@ -80,5 +84,29 @@ export async function openEventReader(baseUrl: string, options: EventReaderOptio
     },
     lastId: () => lastId,
     close: () => controller.abort(),
+  };
+}
+
+/**
+ * Watches `server` for event stream requests; `cut()` destroys the connections of those
+ * open now (no last event, no orderly end) and answers how many it cut.
+ */
+export function eventStreamCutter(server: TestServer) {
+  const open = new Set<Socket>();
+  const onRequest = (request: IncomingMessage, response: ServerResponse) => {
+    if (!request.url?.startsWith('/api/v1/events')) return;
+    open.add(request.socket);
+    response.once('close', () => open.delete(request.socket));
+  };
+  const http = server.app.server;
+  http.on('request', onRequest);
+  return {
+    cut(): number {
+      const sockets = [...open];
+      open.clear();
+      for (const socket of sockets) socket.destroy();
+      return sockets.length;
+    },
+    stop: () => void http.off('request', onRequest),
   };
 }
