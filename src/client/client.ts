@@ -6,11 +6,10 @@
  *   const kite = new KiteClient({ baseUrl, token: () => readFile(tokenPath, 'utf8') });
  *   const page = await kite.listIssues({ namespace: ['team-a'], state: 'ACTIVE' });
  */
+import { connectEvents, type EventStream } from './events.js';
 import { Http, type HttpOptions } from './http.js';
-import { readServerSentEvents } from './sse.js';
 import type {
   Issue,
-  IssueChange,
   IssueCountQuery,
   IssueCounts,
   IssueCreate,
@@ -25,13 +24,13 @@ import type {
   Overview,
   Page,
   PageQuery,
-  StreamEvent,
   WebhookReportAnswer,
   WebhookResolveAnswer,
   WebhookSkipAnswer,
 } from './types.js';
 
 export type KiteClientOptions = HttpOptions;
+export type { EventStream };
 
 export interface CallOptions {
   /** Ends the call (and an open stream) early. */
@@ -56,11 +55,6 @@ export interface RunListQuery extends PageQuery {
   namespace?: string;
   component?: string;
   status?: MintmakerRun['status'];
-}
-
-/** An open event stream: iterate it; `close()` (or breaking out of the loop) ends it. */
-export interface EventStream extends AsyncIterable<StreamEvent> {
-  close(): void;
 }
 
 const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
@@ -150,54 +144,17 @@ export class KiteClient {
 
   /**
    * Opens the live stream of issue changes. Resolves once the server has accepted it
-   * (a 401/403/429 rejects with a KiteApiError), so a change made after this resolves
-   * is delivered. With `lastEventId` (the `id` of the last change seen), the changes
-   * missed since then come first, or a `reset` event when they cannot be replayed.
+   * (a 401/403/429 rejects with a KiteApiError) and set the stream's `position`, so a
+   * change made after this resolves is delivered, on this stream or, after a break, on
+   * one reopened with `lastEventId: stream.position`: the changes missed since then come
+   * first, or a `reset` event when they cannot be replayed.
    */
-  async events(
+  events(
     query: { namespace?: readonly string[] } = {},
     options: CallOptions & { lastEventId?: string } = {},
   ): Promise<EventStream> {
-    const controller = new AbortController();
-    const stop = () => controller.abort();
-    options.signal?.addEventListener('abort', stop, { once: true });
-    const response = await this.http.request({
-      method: 'GET',
-      path: 'api/v1/events',
-      query,
-      stream: true,
-      signal: controller.signal,
-      ...(options.lastEventId === undefined
-        ? {}
-        : { headers: { 'last-event-id': options.lastEventId } }),
-    });
-    const body = response.body;
-    if (!body) throw new Error('The event stream answered without a body');
-    const close = () => {
-      options.signal?.removeEventListener('abort', stop);
-      controller.abort();
-    };
-    async function* messages(): AsyncGenerator<StreamEvent> {
-      try {
-        for await (const message of readServerSentEvents(body as ReadableStream<Uint8Array>)) {
-          const data = JSON.parse(message.data) as Record<string, unknown>;
-          if (message.event === 'dropped' || message.event === 'end' || message.event === 'reset') {
-            yield { type: message.event, ...data } as StreamEvent;
-            if (message.event === 'end') return;
-          } else {
-            const change = data as unknown as IssueChange;
-            yield { type: change.type, change, ...(message.id ? { id: message.id } : {}) };
-          }
-        }
-      } catch (error) {
-        // Closing the stream is how it ends, not a failure.
-        if (!controller.signal.aborted) throw error;
-      } finally {
-        close();
-      }
-    }
-    const iterator = messages();
-    return { [Symbol.asyncIterator]: () => iterator, close };
+    const headMs = options.timeoutMs === undefined ? this.http.timeoutMs : options.timeoutMs;
+    return connectEvents(this.http, query, options, headMs);
   }
 
   // MintMaker

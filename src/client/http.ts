@@ -57,7 +57,8 @@ const RETRY_ANY_METHOD = new Set([429, 503]);
 const RETRY_GET = new Set([502, 504]);
 
 export class Http {
-  private readonly timeoutMs: number;
+  /** How long one attempt may wait for its answer, unless a call sets its own. */
+  readonly timeoutMs: number;
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;

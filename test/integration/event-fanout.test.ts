@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { openEventReader } from '../support/event-streams.js';
 import { client, startTestServer, type TestServer } from '../support/test-server.js';
 
 let server: TestServer;
@@ -39,30 +40,11 @@ async function report(namespace: string, pipelineName: string): Promise<string> 
 
 /** An open stream, read event by event; a read that waits past 20 s fails the test. */
 async function openStream(query = '') {
-  const controller = new AbortController();
-  const response = await fetch(new URL(`/api/v1/events${query}`, server.url), {
-    signal: controller.signal,
-  });
-  assert.equal(response.status, 200);
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
+  const stream = await openEventReader(server.url, { query, readMs: 20_000 });
+  assert.equal(stream.response.status, 200);
   const next = async (): Promise<Event> => {
-    for (;;) {
-      const end = buffer.indexOf('\n\n');
-      if (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) return { event, data: JSON.parse(data) };
-        continue;
-      }
-      const timer = setTimeout(() => controller.abort(), 20_000);
-      const { value, done } = await reader.read().finally(() => clearTimeout(timer));
-      if (done) throw new Error('the stream ended');
-      buffer += decoder.decode(value, { stream: true });
-    }
+    const { event, data } = await stream.take();
+    return { event, data };
   };
   return {
     /** Events up to and including the change of issue `id`. */
@@ -97,7 +79,7 @@ async function openStream(query = '') {
           }),
       };
     },
-    close: () => controller.abort(),
+    close: stream.close,
   };
 }
 

@@ -3,10 +3,18 @@
  * `@kubernetes/client-node` and the Kubernetes API test double: every event carries an
  * id, a reconnecting client gets exactly the changes it missed (once, in order) and then
  * live ones, only in namespaces it may read at the time it reconnects, and an id that
- * cannot be resumed from gets the documented answer (docs/api.md, Live events).
+ * cannot be resumed from gets the documented answer (docs/api.md, Live events). A stream
+ * whose connection breaks before its first event resumes from the id it opened with.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { KiteClient, type EventStream } from '../../src/client/client.js';
+import type { StreamEvent } from '../../src/client/types.js';
+import {
+  eventStreamCutter,
+  openEventReader,
+  type StreamMessage,
+} from '../support/event-streams.js';
 import { type Grant, type KubeApiDouble } from '../support/kube-api.js';
 import {
   ISSUES_RBAC as RBAC,
@@ -56,73 +64,45 @@ async function report(namespace: string, pipelineName: string): Promise<string> 
 }
 
 /** One SSE event as a client sees it: the id it would resume from, the type, the data. */
-interface Event {
-  id: string | undefined;
-  event: string;
-  data: any;
-}
+type Event = StreamMessage;
 
 /** Opens a stream as `token`, optionally resuming; a read that waits past 20 s fails. */
 async function openStream(token: string, lastEventId?: string, query = '') {
-  const controller = new AbortController();
-  const response = await fetch(new URL(`/api/v1/events${query}`, server.url), {
-    signal: controller.signal,
+  const stream = await openEventReader(server.url, {
+    query,
     headers: {
       authorization: `Bearer ${token}`,
       ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
     },
+    readMs: 20_000,
   });
+  const { response, take: next } = stream;
   if (response.status !== 200) assert.fail(`${response.status}: ${await response.text()}`);
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  /** The id a browser holds: set by any block with an `id:` line, dispatched or not. */
-  let lastId: string | undefined;
-  const next = async (): Promise<Event> => {
-    for (;;) {
-      const end = buffer.indexOf('\n\n');
-      if (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        lastId = /^id: (.*)$/m.exec(block)?.[1] ?? lastId;
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data)
-          return { id: /^id: (.*)$/m.exec(block)?.[1], event, data: JSON.parse(data) };
-        continue;
-      }
-      const timer = setTimeout(() => controller.abort(), 20_000);
-      const { value, done } = await reader.read().finally(() => clearTimeout(timer));
-      if (done) throw new Error('the stream ended');
-      buffer += decoder.decode(value, { stream: true });
-    }
-  };
   const seen: Event[] = [];
   return {
     next,
-    lastId: () => lastId,
+    opening: stream.opening,
+    lastId: stream.lastId,
     /** Events up to and including the change of issue `id` (all read so far, in order). */
     async until(id: string): Promise<Event[]> {
       while (!seen.some((event) => event.data.id === id)) seen.push(await next());
       return seen;
     },
-    close: () => controller.abort(),
+    close: stream.close,
   };
 }
 
-/** Reads the stream's head to its first event: connects and holds the initial `id:`. */
+/** Opens a stream and reads its opening message: the `id:` a fresh stream starts at. */
 async function headId(token: string): Promise<string> {
-  const response = await fetch(new URL('/api/v1/events', server.url), {
+  const stream = await openEventReader(server.url, {
     headers: { authorization: `Bearer ${token}` },
+    readMs: 20_000,
   });
-  const reader = response.body!.getReader();
-  let text = '';
-  while (!text.includes('\n\n', text.indexOf('id: '))) {
-    const { value } = await reader.read();
-    text += new TextDecoder().decode(value);
+  try {
+    return await stream.opening();
+  } finally {
+    stream.close();
   }
-  await reader.cancel();
-  return /^id: (\d+)$/m.exec(text)![1]!;
 }
 
 const shape = (events: Event[]) => events.map((event) => [event.id, event.event, event.data.id]);
@@ -226,6 +206,58 @@ describe('a stream resumed with Last-Event-ID', () => {
         [a1, a2, a3],
       );
     } finally {
+      first.close();
+      resumed?.close();
+    }
+  });
+});
+
+describe('a stream that breaks before its first event', () => {
+  it('resumed from the id it opened with, as an EventSource does, gets the change made in between', async () => {
+    reader('edda', ['team-b']);
+    const cutter = eventStreamCutter(server);
+    const first = await openStream('token-edda', undefined, '?namespace=team-b');
+    let resumed: Awaited<ReturnType<typeof openStream>> | undefined;
+    try {
+      const opened = await first.opening();
+      assert.equal(cutter.cut(), 1);
+      await assert.rejects(first.next(), 'no event came before the break');
+      const missed = await report('team-b', 'while-away');
+      resumed = await openStream('token-edda', opened, '?namespace=team-b');
+      const event = await resumed.next();
+      assert.deepEqual([event.event, event.data.id], ['created', missed]);
+      assert.ok(BigInt(event.id!) > BigInt(opened));
+    } finally {
+      cutter.stop();
+      first.close();
+      resumed?.close();
+    }
+  });
+
+  it('through the API client, resumed from its position, gets the change made in between', async () => {
+    reader('emil', ['team-b']);
+    const cutter = eventStreamCutter(server);
+    const kite = new KiteClient({ baseUrl: server.url, token: 'token-emil', retries: 0 });
+    const signal = AbortSignal.timeout(20_000);
+    const first = await kite.events({ namespace: ['team-b'] }, { signal });
+    let resumed: EventStream | undefined;
+    try {
+      const opened = first.position;
+      assert.match(opened ?? '', /^\d+$/, 'the position is set once the stream is open');
+      assert.equal(cutter.cut(), 1);
+      const before: StreamEvent[] = [];
+      await assert.rejects(async () => {
+        for await (const event of first) before.push(event);
+      }, TypeError);
+      assert.deepEqual(before, []);
+      assert.equal(first.position, opened);
+      const missed = await report('team-b', 'client-while-away');
+      resumed = await kite.events({ namespace: ['team-b'] }, { lastEventId: opened, signal });
+      const { value } = await resumed[Symbol.asyncIterator]().next();
+      assert.ok(value && 'change' in value, `a change, not ${JSON.stringify(value)}`);
+      assert.deepEqual([value.type, value.change.id], ['created', missed]);
+    } finally {
+      cutter.stop();
       first.close();
       resumed?.close();
     }

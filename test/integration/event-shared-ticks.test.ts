@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { openEventReader } from '../support/event-streams.js';
 import { type Grant, type KubeApiDouble } from '../support/kube-api.js';
 import {
   ISSUES_RBAC as RBAC,
@@ -66,31 +67,17 @@ interface Event {
 
 /** An open stream as `name`, read event by event; a read that waits past 15 s fails. */
 async function openStream(name: string, query = '') {
-  const controller = new AbortController();
-  const response = await fetch(new URL(`/api/v1/events${query}`, server.url), {
+  const stream = await openEventReader(server.url, {
+    query,
     headers: { authorization: `Bearer token-${name}` },
-    signal: controller.signal,
+    readMs: 15_000,
   });
-  assert.equal(response.status, 200);
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
+  assert.equal(stream.response.status, 200);
+  /** The next event with an `id:` line (as every event has). */
   const next = async (): Promise<Event> => {
     for (;;) {
-      const end = buffer.indexOf('\n\n');
-      if (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const id = /^id: (.*)$/m.exec(block)?.[1];
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (id && event && data) return { id, event, data: JSON.parse(data) };
-        continue;
-      }
-      const timer = setTimeout(() => controller.abort(), 15_000);
-      const { value, done } = await reader.read().finally(() => clearTimeout(timer));
-      if (done) throw new Error('the stream ended');
-      buffer += decoder.decode(value, { stream: true });
+      const { id, event, data } = await stream.take();
+      if (id) return { id, event, data };
     }
   };
   return {
@@ -101,7 +88,7 @@ async function openStream(name: string, query = '') {
       while (!until(seen.at(-1)!));
       return seen;
     },
-    close: () => controller.abort(),
+    close: stream.close,
   };
 }
 

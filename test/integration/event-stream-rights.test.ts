@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { openEventReader } from '../support/event-streams.js';
 import { type Grant, type KubeApiDouble } from '../support/kube-api.js';
 import {
   ISSUES_RBAC as RBAC,
@@ -64,41 +65,18 @@ interface Event {
 
 /** An open stream, read event by event; a read that waits past 15 s fails the test. */
 async function openStream(token: string, query = '') {
-  const controller = new AbortController();
-  const response = await fetch(new URL(`/api/v1/events${query}`, server.url), {
-    headers: as(token),
-    signal: controller.signal,
-  });
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let ended = false;
-  const queued: Event[] = [];
+  const stream = await openEventReader(server.url, { query, headers: as(token), readMs: 15_000 });
   const next = async (): Promise<Event | undefined> => {
-    for (;;) {
-      const end = buffer.indexOf('\n\n');
-      if (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) return { event, data: JSON.parse(data) };
-        continue;
-      }
-      if (ended) return undefined;
-      const timer = setTimeout(() => controller.abort(), 15_000);
-      const { value, done } = await reader.read().finally(() => clearTimeout(timer));
-      if (done) ended = true;
-      else buffer += decoder.decode(value, { stream: true });
-    }
+    const message = await stream.next();
+    return message && { event: message.event, data: message.data };
   };
   return {
-    response,
+    response: stream.response,
     /** Events up to and including the first that `until` accepts; throws if the stream ends first. */
     async readUntil(until: (event: Event) => boolean): Promise<Event[]> {
       const seen: Event[] = [];
       for (;;) {
-        const event = queued.shift() ?? (await next());
+        const event = await next();
         if (event === undefined) {
           throw new Error(`stream ended after ${JSON.stringify(seen)}`);
         }
@@ -112,7 +90,7 @@ async function openStream(token: string, query = '') {
       for (let event = await next(); event; event = await next()) seen.push(event);
       return seen;
     },
-    close: () => controller.abort(),
+    close: stream.close,
   };
 }
 

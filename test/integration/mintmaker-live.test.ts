@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { resolveOperatorConfig } from '../../src/operator/operator-config.js';
 import { startOperator, type RunningOperator } from '../../src/operator/operator.js';
 import { startKubeApiDouble, type KubeApiDouble } from '../support/kube-api.js';
+import { liveMintmakerRun } from '../support/mintmaker-live-run.js';
 import { addMintmakerPeople } from '../support/mintmaker-people.js';
 import { client, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -41,62 +42,18 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, patter
 const logs = (token: string, query = '') =>
   fetch(`${server.url}/api/v1/mintmaker/runs/${RUN}/logs${query}`, { headers: as(token) });
 
-function pipelineRun(state: 'Unknown' | 'False') {
-  return {
-    apiVersion: 'tekton.dev/v1',
-    kind: 'PipelineRun',
-    metadata: {
-      name: RUN,
-      namespace: 'mintmaker',
-      uid: 'uid-live-1',
-      labels: {
-        'mintmaker.appstudio.redhat.com/namespace': 'team-a',
-        'mintmaker.appstudio.redhat.com/component': 'frontend',
-        'mintmaker.appstudio.redhat.com/git-host': 'github.com',
-        'mintmaker.appstudio.redhat.com/repository': 'acme_frontend',
-        'mintmaker.appstudio.redhat.com/branch': 'main',
-      },
-    },
-    status: {
-      startTime: '2026-11-22T04:00:00Z',
-      ...(state === 'False' ? { completionTime: '2026-11-22T04:05:00Z' } : {}),
-      childReferences: [{ apiVersion: 'tekton.dev/v1', kind: 'TaskRun', name: `${RUN}-renovate` }],
-      conditions: [
-        {
-          type: 'Succeeded',
-          status: state,
-          reason: state === 'False' ? 'Failed' : 'Running',
-          lastTransitionTime: '2026-11-22T04:05:00Z',
-        },
-      ],
-    },
-  };
-}
-
-function taskRun(finished: boolean) {
-  return {
-    apiVersion: 'tekton.dev/v1',
-    kind: 'TaskRun',
-    metadata: {
-      name: `${RUN}-renovate`,
-      namespace: 'mintmaker',
-      labels: { 'tekton.dev/pipelineRun': RUN, 'tekton.dev/pipelineTask': 'renovate' },
-    },
-    status: {
-      podName: POD,
-      startTime: '2026-11-22T04:00:01Z',
-      steps: [
-        { name: 'prepare', container: 'step-prepare', terminated: { exitCode: 0 } },
-        {
-          name: 'renovate',
-          container: 'step-renovate',
-          ...(finished ? { terminated: { exitCode: 1 } } : {}),
-        },
-      ],
-      conditions: [{ type: 'Succeeded', status: finished ? 'False' : 'Unknown', reason: 'Failed' }],
-    },
-  };
-}
+/** The run: team-a's, a step `prepare` ended and `renovate` running until it fails. */
+const run = liveMintmakerRun({
+  name: RUN,
+  uid: 'uid-live-1',
+  owner: 'team-a',
+  repositoryLabels: true,
+  task: 'renovate',
+  podName: POD,
+  steps: ['prepare', 'renovate'],
+  startTime: '2026-11-22T04:00:00Z',
+  outcome: 'Failed',
+});
 
 before(async () => {
   kube = await startKubeApiDouble();
@@ -128,12 +85,7 @@ before(async () => {
     { log: pino({ level: process.env.KITE_TEST_LOG ?? 'silent' }) },
   );
   await operator.synced;
-  kube.apply({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: POD, namespace: 'mintmaker' },
-    spec: { containers: [{ name: 'step-prepare' }, { name: 'step-renovate' }] },
-  });
+  kube.apply(run.pod);
   kube.setPodLog(
     'mintmaker',
     POD,
@@ -142,8 +94,8 @@ before(async () => {
   );
   kube.endPodLog('mintmaker', POD, 'step-prepare');
   kube.setPodLog('mintmaker', POD, 'step-renovate', '{"level":30,"msg":"Repository started"}\n');
-  kube.apply(taskRun(false));
-  kube.apply(pipelineRun('Unknown'));
+  kube.apply(run.taskRun(false));
+  kube.apply(run.pipelineRun(false));
 });
 
 after(async () => {
@@ -242,8 +194,8 @@ describe('MintMaker run logs, live and archived', () => {
         `{"level":50,"msg":"push failed with ${SECRET}"}\n`,
       );
       kube.endPodLog('mintmaker', POD, 'step-renovate');
-      kube.apply(taskRun(true));
-      kube.apply(pipelineRun('False'));
+      kube.apply(run.taskRun(true));
+      kube.apply(run.pipelineRun(true));
       for (;;) {
         const next = await reader.read();
         if (next.done) break;
@@ -278,8 +230,8 @@ describe('MintMaker run logs, live and archived', () => {
   it('a run pruned from the cluster and never archived here is read from KubeArchive, for its owners only', async () => {
     const old = 'renovate-old-1';
     kubearchive.apply({
-      ...pipelineRun('False'),
-      metadata: { ...pipelineRun('False').metadata, name: old, uid: 'uid-old-1' },
+      ...run.pipelineRun(true),
+      metadata: { ...run.pipelineRun(true).metadata, name: old, uid: 'uid-old-1' },
     });
     kubearchive.apply({
       apiVersion: 'v1',

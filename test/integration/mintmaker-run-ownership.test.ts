@@ -20,6 +20,7 @@ import { pino } from 'pino';
 import { resolveOperatorConfig } from '../../src/operator/operator-config.js';
 import { startOperator, type RunningOperator } from '../../src/operator/operator.js';
 import { startKubeApiDouble, type KubeApiDouble } from '../support/kube-api.js';
+import { liveMintmakerRun } from '../support/mintmaker-live-run.js';
 import { addMintmakerPeople, OPERATOR_USER } from '../support/mintmaker-people.js';
 import { client, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -58,62 +59,20 @@ const mismatches = async (seenOn: string) => {
   return line ? Number(line.split(' ').pop()) : 0;
 };
 
-/** A MintMaker PipelineRun as MintMaker labels it, in the `mintmaker` namespace. */
-function pipelineRun(name: string, uid: string, owner: string, state: 'Unknown' | 'False') {
-  return {
-    apiVersion: 'tekton.dev/v1',
-    kind: 'PipelineRun',
-    metadata: {
-      name,
-      namespace: 'mintmaker',
-      uid,
-      labels: {
-        'mintmaker.appstudio.redhat.com/namespace': owner,
-        'mintmaker.appstudio.redhat.com/component': 'frontend',
-        'mintmaker.appstudio.redhat.com/git-host': 'github.com',
-        'mintmaker.appstudio.redhat.com/repository': 'acme_frontend',
-        'mintmaker.appstudio.redhat.com/branch': 'main',
-      },
-    },
-    status: {
-      startTime: '2026-12-03T04:00:00Z',
-      ...(state === 'False' ? { completionTime: '2026-12-03T04:05:00Z' } : {}),
-      childReferences: [{ apiVersion: 'tekton.dev/v1', kind: 'TaskRun', name: `${name}-renovate` }],
-      conditions: [
-        {
-          type: 'Succeeded',
-          status: state,
-          reason: state === 'False' ? 'Failed' : 'Running',
-          lastTransitionTime: '2026-12-03T04:05:00Z',
-        },
-      ],
-    },
-  };
-}
-
-function taskRun(finished: boolean) {
-  return {
-    apiVersion: 'tekton.dev/v1',
-    kind: 'TaskRun',
-    metadata: {
-      name: `${RUN}-renovate`,
-      namespace: 'mintmaker',
-      labels: { 'tekton.dev/pipelineRun': RUN, 'tekton.dev/pipelineTask': 'renovate' },
-    },
-    status: {
-      podName: POD,
-      startTime: '2026-12-03T04:00:01Z',
-      steps: [
-        {
-          name: 'renovate',
-          container: 'step-renovate',
-          ...(finished ? { terminated: { exitCode: 1 } } : {}),
-        },
-      ],
-      conditions: [{ type: 'Succeeded', status: finished ? 'False' : 'Unknown', reason: 'Failed' }],
-    },
-  };
-}
+/** A run of team-a's `frontend` as MintMaker labels it, in the `mintmaker` namespace. */
+const liveRun = (name: string, uid: string) =>
+  liveMintmakerRun({
+    name,
+    uid,
+    owner: 'team-a',
+    repositoryLabels: true,
+    task: 'renovate',
+    podName: POD,
+    steps: ['renovate'],
+    startTime: '2026-12-03T04:00:00Z',
+    outcome: 'Failed',
+  });
+const run = liveRun(RUN, 'uid-owned-1');
 
 /** What the intruder would send: team-a's run, claimed for team-b. */
 const claim = (name: string, uid: string) => ({
@@ -159,15 +118,10 @@ before(async () => {
     { log: pino({ level: process.env.KITE_TEST_LOG ?? 'silent' }) },
   );
   await operator.synced;
-  kube.apply({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: POD, namespace: 'mintmaker' },
-    spec: { containers: [{ name: 'step-renovate' }] },
-  });
+  kube.apply(run.pod);
   kube.setPodLog('mintmaker', POD, 'step-renovate', REAL_LOG);
-  kube.apply(taskRun(false));
-  kube.apply(pipelineRun(RUN, 'uid-owned-1', 'team-a', 'Unknown'));
+  kube.apply(run.taskRun(false));
+  kube.apply(run.pipelineRun(false));
 });
 
 after(async () => {
@@ -204,8 +158,8 @@ describe('MintMaker run ownership comes from the cluster', () => {
 
   it('the operator archives the real log; team-a reads it after the pod and the PipelineRun are gone, team-b never', async () => {
     kube.endPodLog('mintmaker', POD, 'step-renovate');
-    kube.apply(taskRun(true));
-    kube.apply(pipelineRun(RUN, 'uid-owned-1', 'team-a', 'False'));
+    kube.apply(run.taskRun(true));
+    kube.apply(run.pipelineRun(true));
     await within(async () => {
       const rows = await storedRuns();
       return rows.length === 1 && Number(rows[0]?.[2]) > 0;
@@ -244,7 +198,7 @@ describe('MintMaker run ownership comes from the cluster', () => {
     assert.equal((await logsOf(name, 'token-mallory')).status, 200, 'kept while nothing is live');
     const before = await mismatches('read');
 
-    kube.apply(pipelineRun(name, 'uid-later-1', 'team-a', 'Unknown'));
+    kube.apply(liveRun(name, 'uid-later-1').pipelineRun(false));
     const intruder = await logsOf(name, 'token-mallory');
     assert.equal(intruder.status, 404);
     const owner = await logsOf(name, 'token-alice');
@@ -263,7 +217,7 @@ describe('MintMaker run ownership comes from the cluster', () => {
     const name = 'renovate-later-2';
     assert.equal((await register('token-mallory', claim(name, 'uid-later-2'))).status, 201);
     const before = await mismatches('upload');
-    kube.apply(pipelineRun(name, 'uid-later-2', 'team-a', 'Unknown'));
+    kube.apply(liveRun(name, 'uid-later-2').pipelineRun(false));
     const uploaded = await uploadStep('token-mallory', name, PLANTED);
     assert.equal(uploaded.status, 409);
     assert.deepEqual(await uploaded.json(), {
@@ -277,7 +231,7 @@ describe('MintMaker run ownership comes from the cluster', () => {
   it('the real owner registering a run replaces a claim the cluster contradicts', async () => {
     const name = 'renovate-later-3';
     assert.equal((await register('token-mallory', claim(name, 'uid-later-3'))).status, 201);
-    kube.apply(pipelineRun(name, 'uid-later-3', 'team-a', 'Unknown'));
+    kube.apply(liveRun(name, 'uid-later-3').pipelineRun(false));
     const before = await mismatches('registration');
     const real = await register('token-operator', {
       ...claim(name, 'uid-later-3'),

@@ -4,6 +4,7 @@
  * 50 MB Renovate log with one findable line deep inside.
  */
 import assert from 'node:assert/strict';
+import { liveMintmakerRun } from './mintmaker-live-run.js';
 
 export const OPERATOR = { authorization: 'Bearer token-operator' };
 
@@ -67,60 +68,21 @@ export const LIVE_RUN = 'renovate-live';
 const POD = `${LIVE_RUN}-pod`;
 
 export function liveRunObjects(finished: boolean) {
-  const pipelineRun = {
-    apiVersion: 'tekton.dev/v1',
-    kind: 'PipelineRun',
-    metadata: {
-      name: LIVE_RUN,
-      namespace: 'mintmaker',
-      uid: 'uid-live',
-      labels: {
-        'mintmaker.appstudio.redhat.com/namespace': 'team-a',
-        'mintmaker.appstudio.redhat.com/component': 'frontend',
-      },
-    },
-    status: {
-      startTime: '2026-12-03T09:00:00Z',
-      ...(finished ? { completionTime: '2026-12-03T09:05:00Z' } : {}),
-      childReferences: [
-        { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', name: `${LIVE_RUN}-build` },
-      ],
-      conditions: [
-        {
-          type: 'Succeeded',
-          status: finished ? 'True' : 'Unknown',
-          reason: finished ? 'Succeeded' : 'Running',
-          lastTransitionTime: '2026-12-03T09:05:00Z',
-        },
-      ],
-    },
+  const run = liveMintmakerRun({
+    name: LIVE_RUN,
+    uid: 'uid-live',
+    owner: 'team-a',
+    task: 'build',
+    podName: POD,
+    steps: ['renovate'],
+    startTime: '2026-12-03T09:00:00Z',
+    outcome: 'Succeeded',
+  });
+  return {
+    pipelineRun: run.pipelineRun(finished),
+    taskRun: run.taskRun(finished),
+    pod: run.pod,
+    podName: POD,
+    container: 'step-renovate',
   };
-  const taskRun = {
-    apiVersion: 'tekton.dev/v1',
-    kind: 'TaskRun',
-    metadata: {
-      name: `${LIVE_RUN}-build`,
-      namespace: 'mintmaker',
-      labels: { 'tekton.dev/pipelineRun': LIVE_RUN, 'tekton.dev/pipelineTask': 'build' },
-    },
-    status: {
-      podName: POD,
-      startTime: '2026-12-03T09:00:01Z',
-      steps: [
-        {
-          name: 'renovate',
-          container: 'step-renovate',
-          ...(finished ? { terminated: { exitCode: 0 } } : {}),
-        },
-      ],
-      conditions: [{ type: 'Succeeded', status: finished ? 'True' : 'Unknown', reason: 'Running' }],
-    },
-  };
-  const pod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: POD, namespace: 'mintmaker' },
-    spec: { containers: [{ name: 'step-renovate' }] },
-  };
-  return { pipelineRun, taskRun, pod, podName: POD, container: 'step-renovate' };
 }

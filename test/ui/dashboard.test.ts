@@ -1,7 +1,8 @@
 /**
  * The dashboard in headless Chromium against a real `kite serve` (anonymous development
  * mode) with seeded issues: what it shows equals what the API answers, filters live in
- * the URL, changes arrive live, errors show their status, and axe-core finds nothing.
+ * the URL, changes arrive live (also those made while the event stream was cut), errors
+ * show their status, and axe-core finds nothing.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +16,7 @@ import {
   pageProblems,
   screenshot,
 } from '../support/dashboard.js';
+import { eventStreamCutter } from '../support/event-streams.js';
 import { useTestServer } from '../support/test-server.js';
 
 const SEVERITIES = ['critical', 'major', 'minor', 'info'];
@@ -70,6 +72,8 @@ const open = async (path: string) => {
   });
   await page.goto(new URL(path, server.url).href);
 };
+/** Whether a request is for the event stream (to make it fail with `page.route`). */
+const isEventStream = (url: URL) => url.pathname.endsWith('/api/v1/events');
 const count = async (selector: string) =>
   Number(((await page.locator(selector).textContent()) ?? '').replace(/,/g, ''));
 
@@ -210,6 +214,83 @@ describe('the dashboard in a browser', () => {
     await eventually(async () => (await count(shown)) === pipelines, 3000);
     const refreshes = apiRequests.filter((r) => r.startsWith('/api/v1/overview')).length - before;
     assert.ok(refreshes >= 1 && refreshes <= 2, `${refreshes} refreshes for 5 changes`);
+  });
+
+  it('shows a report made while its stream was cut before any event, once it reconnects', async (t) => {
+    const cutter = eventStreamCutter(server);
+    try {
+      await open('/issues');
+      await page.getByTestId('issue-table').waitFor();
+      const indicator = page.getByRole('status', { name: 'Live updates' });
+      await indicator.filter({ hasText: /^Live$/ }).waitFor();
+      // Until the report is in, the page's attempts to reconnect fail, as when offline.
+      await page.route(isEventStream, (route) => route.abort('internetdisconnected'));
+      assert.equal(cutter.cut(), 1, "the page's stream");
+      await indicator.filter({ hasText: /^Reconnecting in \d+ s$/ }).waitFor();
+      await assertAccessible(page, 'the live indicator while reconnecting');
+      const answer = await api.post('/api/v1/webhooks/pipeline-failure', {
+        pipelineName: 'while-cut-on-push',
+        namespace: 'team-a',
+        failureReason: 'exit 1',
+      });
+      assert.equal(answer.status, 201);
+      const title = page.getByText('Pipeline run failed: while-cut-on-push');
+      assert.equal(await title.count(), 0, 'not shown while disconnected');
+      await page.unroute(isEventStream);
+      const back = Date.now();
+      await indicator.filter({ hasText: /^Live$/ }).waitFor({ timeout: 10_000 });
+      const live = Date.now();
+      await title.waitFor({ timeout: 2000 });
+      t.diagnostic(
+        `live ${live - back} ms after going online, shown ${Date.now() - live} ms later`,
+      );
+      const failedLoads = /^Failed to load resource: net::ERR_/;
+      assert.deepEqual(
+        problems.filter((problem) => !failedLoads.test(problem)),
+        [],
+      );
+    } finally {
+      cutter.stop();
+      // Its stream holds one of the browser's 6 connections to the server.
+      await page.close();
+    }
+  });
+
+  it("gives a browser's EventSource cut before any event the change made meanwhile", async () => {
+    const cutter = eventStreamCutter(server);
+    try {
+      page = await browser.newPage();
+      await page.goto(new URL('/healthz', server.url).href);
+      await page.evaluate(
+        () =>
+          new Promise<void>((resolve) => {
+            const source = new EventSource('/api/v1/events?namespace=team-b');
+            const seen: string[] = [];
+            Object.assign(globalThis, { seen });
+            source.addEventListener('created', (event) => seen.push((event as MessageEvent).data));
+            source.onopen = () => resolve();
+          }),
+      );
+      // It reconnects every 3 s (the stream's `retry:`), failing until the report is in.
+      await page.route(isEventStream, (route) => route.abort('internetdisconnected'));
+      assert.equal(cutter.cut(), 1);
+      const answer = await api.post('/api/v1/webhooks/pipeline-failure', {
+        pipelineName: 'event-source-away',
+        namespace: 'team-b',
+        failureReason: 'exit 1',
+      });
+      assert.equal(answer.status, 201);
+      await page.unroute(isEventStream);
+      const first = await page.waitForFunction(
+        () => (globalThis as unknown as { seen: string[] }).seen[0] ?? false,
+        undefined,
+        { timeout: 10_000 },
+      );
+      assert.equal(JSON.parse(String(await first.jsonValue())).id, answer.body.issue.id);
+    } finally {
+      cutter.stop();
+      await page.close();
+    }
   });
 
   it('opens an issue with its description as text, its links and its timeline', async () => {

@@ -37,4 +37,18 @@ describe('Server-Sent Events', () => {
       { event: 'message', data: 'plain', id: '7' },
     ]);
   });
+
+  it('reports an id set without data, which an EventSource keeps to reconnect with', async () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const text =
+          'retry: 3000\n: connected\nid: 41\n\n: keep-alive\n\nevent: created\ndata: {}\n\n';
+        controller.enqueue(new TextEncoder().encode(text));
+        controller.close();
+      },
+    });
+    const seen = [];
+    for await (const event of readServerSentEvents(body)) seen.push(event);
+    assert.deepEqual(seen, [{ id: '41' }, { event: 'created', data: '{}', id: '41' }]);
+  });
 });

@@ -67,6 +67,8 @@ function LiveIndicator() {
       color={status.kind === 'live' ? 'green' : 'grey'}
       data-testid="live-indicator"
       data-status={status.kind}
+      role="status"
+      aria-label="Live updates"
       aria-live="polite"
     >
       {text}

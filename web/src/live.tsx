@@ -2,10 +2,14 @@
  * Live updates: one stream of /api/v1/events for the whole page (through the client, so
  * the bearer token goes in a header, which an EventSource cannot send). Views subscribe
  * to changes; the masthead shows the stream's state. After a break the stream reopens
- * with backoff (1 s doubling to 30 s, with jitter) from the last event id, so missed
- * changes are replayed; a `reset` (too much missed) reloads every view's data.
+ * with backoff (1 s doubling to 30 s, with jitter) from the position the last one
+ * reached (which the server sets as a stream opens, so also from a stream that broke
+ * before its first change), and the missed changes are replayed; a `reset` (too much
+ * missed) reloads every view's data, and so does a stream opened with no position to
+ * resume from, for what was read before it.
  */
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import type { EventStream } from '../../src/client/events.js';
 import type { IssueChange } from '../../src/client/types.js';
 import { isUnauthorized, kite, queryClient } from './api.js';
 
@@ -37,6 +41,13 @@ export function useChanges(onChange: Listener): void {
   useEffect(() => subscribe((change) => latest.current(change)), [subscribe]);
 }
 
+/** Reads again what was read before `time` (what is shown; a fetch under way goes on). */
+const refreshReadBefore = (time: number) =>
+  queryClient.invalidateQueries(
+    { predicate: ({ state }) => state.dataUpdatedAt > 0 && state.dataUpdatedAt < time },
+    { cancelRefetch: false },
+  );
+
 const backoffMs = (attempt: number) => {
   const capped = Math.min(1000 * 2 ** attempt, 30_000);
   return capped / 2 + Math.random() * (capped / 2);
@@ -54,23 +65,26 @@ export function LiveProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     let stopped = false;
-    let lastEventId: string | undefined;
+    /** Where the next stream resumes from: the position the last one reached. */
+    let position: string | undefined;
     let close = () => undefined as void;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = async (attempt: number): Promise<void> => {
+      let stream: EventStream | undefined;
       try {
-        const stream = await kite.events({}, { lastEventId, timeoutMs: 15_000, retries: 0 });
-        close = () => stream.close();
+        stream = await kite.events({}, { lastEventId: position, timeoutMs: 15_000, retries: 0 });
+        close = () => stream?.close();
         if (stopped) return stream.close();
+        // No position to resume from (no stream has opened yet): what the views read
+        // before this one opened may lack changes made since, so they read it again.
+        if (position === undefined) void refreshReadBefore(Date.now());
+        position = stream.position;
         setStatus({ kind: 'live' });
         attempt = 0;
         for await (const event of stream) {
           if (event.type === 'reset') void queryClient.invalidateQueries();
-          else if (event.type === 'end' || event.type === 'dropped') continue;
-          else {
-            if (event.id) lastEventId = event.id;
+          else if ('change' in event)
             for (const listener of listeners.current) listener(event.change);
-          }
         }
       } catch (error) {
         if (stopped) return;
@@ -78,6 +92,8 @@ export function LiveProvider({ children }: { children: ReactNode }) {
           setStatus({ kind: 'stopped', reason: 'not signed in' });
           return;
         }
+      } finally {
+        position = stream?.position ?? position;
       }
       if (stopped) return;
       const wait = backoffMs(attempt);

@@ -1,8 +1,9 @@
 /**
  * `kite issues watch` and `kite issues list -w`: the live changes of `/api/v1/events`,
  * one line each (for `watch`, EVENT first and a header once), or one JSON
- * object a line with `-o json`. A dropped connection is reopened from the last change
- * seen, so nothing is missed; the server says `reset` when it cannot replay.
+ * object a line with `-o json`. A dropped connection is reopened from the position the
+ * stream reached (the server sets one as it opens it), so nothing is missed; the server
+ * says `reset` when it cannot replay.
  */
 import { KiteTransportError } from '../../client/errors.js';
 import type { EventStream } from '../../client/client.js';
@@ -71,7 +72,6 @@ export async function watchIssues(
     try {
       for await (const message of stream) {
         if ('change' in message) {
-          if (message.id) lastEventId = message.id;
           if (!matches(message.change, filter)) continue;
           await show(
             { event: message.type, issue: await issueOf(session, message) },
@@ -87,6 +87,10 @@ export async function watchIssues(
       }
     } catch (error) {
       if (!(error instanceof KiteTransportError) && !(error instanceof TypeError)) throw error;
+    } finally {
+      // Where the stream got to, set by the server as it opened it: so a stream that
+      // broke before its first change resumes from there too.
+      lastEventId = stream.position ?? lastEventId;
     }
     // The server ended the stream (a restart) or the connection broke: reopen and resume.
     await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
