@@ -21,6 +21,7 @@ import type {
   Message,
   MintmakerRun,
   MintmakerRunInput,
+  NamespaceAccess,
   Namespaces,
   Page,
   PageQuery,
@@ -140,6 +141,15 @@ export class KiteClient {
 
   namespaces(options: CallOptions = {}): Promise<Namespaces> {
     return this.http.json({ method: 'GET', path: 'api/v1/namespaces', ...options });
+  }
+
+  /** What the caller may do with issues in `namespace` (`read`, `write`), as the routes decide. */
+  namespaceAccess(namespace: string, options: CallOptions = {}): Promise<NamespaceAccess> {
+    return this.http.json({
+      method: 'GET',
+      path: `api/v1/namespaces/${path(namespace, 'access')}`,
+      ...options,
+    });
   }
 
   /**
