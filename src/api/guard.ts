@@ -28,6 +28,12 @@ export interface Guard {
   /** The issue's namespace after checking `verb` there; 404 for unknown and unreadable ids alike. */
   requireIssue(request: FastifyRequest, id: string, verb: Verb): Promise<string>;
   /**
+   * What the caller may do with issues in `namespace`, as `requireIssue` decides it:
+   * `write` (update, resolve, delete, relate) only where the caller may also read. Asks
+   * the access check only, never the store, so it tells nothing about what exists there.
+   */
+  rights(request: FastifyRequest, namespace: string): Promise<{ read: boolean; write: boolean }>;
+  /**
    * The issues as this caller may see them: a relation to an issue the caller may not
    * read is removed and only counted (`hiddenRelations`), so its id never shows.
    */
@@ -80,6 +86,12 @@ export function createGuard(access: AccessControl, store: IssueStore): Guard {
         throw new NotAllowedError(`Not allowed to ${verb} issues in namespace ${namespace}`);
       }
       return namespace;
+    },
+    async rights(request, namespace) {
+      const who = await caller(request);
+      // The order and the short cut of requireIssue: no read, no write.
+      const read = await access.allowed(who, 'read', namespace);
+      return { read, write: read && (await access.allowed(who, 'write', namespace)) };
     },
     async viewIssues(request, issues) {
       const who = await caller(request);

@@ -20,6 +20,7 @@ import type {
   Message,
   MintmakerRun,
   MintmakerRunInput,
+  NamespaceAccess,
   Namespaces,
   Overview,
   Page,
@@ -140,6 +141,15 @@ export class KiteClient {
   /** Counts, the worst active issues and the last 24 hours of the namespaces, in one call. */
   overview(query: { namespace?: string[] } = {}, options: CallOptions = {}): Promise<Overview> {
     return this.http.json({ method: 'GET', path: 'api/v1/overview', query, ...options });
+  }
+
+  /** What the caller may do with issues in `namespace` (`read`, `write`), as the routes decide. */
+  namespaceAccess(namespace: string, options: CallOptions = {}): Promise<NamespaceAccess> {
+    return this.http.json({
+      method: 'GET',
+      path: `api/v1/namespaces/${path(namespace, 'access')}`,
+      ...options,
+    });
   }
 
   /**

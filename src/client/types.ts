@@ -6,7 +6,7 @@
 import type { Static } from 'typebox';
 import type { IssueChange } from '../domain/issue.js';
 import type { RunInputSchema, RunSchema } from '../api/routes/mintmaker.js';
-import type { NamespacesSchema } from '../api/routes/namespaces.js';
+import type { NamespaceAccessSchema, NamespacesSchema } from '../api/routes/namespaces.js';
 import type { OverviewSchema } from '../api/routes/overview.js';
 import type { ReportAnswer, ResolveAnswer, SkipAnswer } from '../api/routes/webhooks.js';
 import type {
@@ -31,6 +31,7 @@ export type IssueEvent = Static<typeof EventSchema>;
 export type Message = Static<typeof MessageSchema>;
 export type Namespaces = Static<typeof NamespacesSchema>;
 export type Overview = Static<typeof OverviewSchema>;
+export type NamespaceAccess = Static<typeof NamespaceAccessSchema>;
 export type MintmakerRun = Static<typeof RunSchema>;
 export type MintmakerRunInput = Static<typeof RunInputSchema>;
 export type WebhookReportAnswer = Static<typeof ReportAnswer>;

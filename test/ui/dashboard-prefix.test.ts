@@ -4,18 +4,15 @@
  * that path. Assets, API calls, the live stream and in-app links all stay under it.
  */
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { WEB_ROOT, assertDashboardBuilt, pageProblems } from '../support/dashboard.js';
+import { startProxy, type TestProxy } from '../support/proxy.js';
 import { useTestServer } from '../support/test-server.js';
 
 const PREFIX = '/api/proxy/plugin/kite/kite/';
 let browser: TestBrowser;
-let proxy: Server;
-let proxyUrl: string;
-const outside: string[] = [];
+let proxy: TestProxy;
 
 before(async () => {
   assertDashboardBuilt();
@@ -23,8 +20,7 @@ before(async () => {
 });
 after(async () => {
   await browser?.close();
-  proxy?.closeAllConnections();
-  await new Promise((resolve) => proxy?.close(resolve));
+  await proxy?.close();
 });
 
 const { server, api, onStart } = useTestServer({
@@ -43,32 +39,14 @@ onStart(async () => {
     ).status,
     201,
   );
-  proxy = createServer((incoming, answer) => {
-    const url = incoming.url ?? '/';
-    if (!url.startsWith(PREFIX)) {
-      outside.push(url);
-      answer.writeHead(404).end();
-      return;
-    }
-    const upstream = request(
-      new URL(url.slice(PREFIX.length - 1), server.url),
-      { method: incoming.method, headers: incoming.headers },
-      (reply) => {
-        answer.writeHead(reply.statusCode ?? 502, reply.headers);
-        reply.pipe(answer);
-      },
-    );
-    incoming.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${PREFIX}`;
+  proxy = await startProxy(server.url, { prefix: PREFIX });
 });
 
 describe('the dashboard under a path prefix', () => {
   it('loads, reads the API, goes live and links within the prefix', async () => {
     const page = await browser.newPage();
     const problems = pageProblems(page);
-    await page.goto(`${proxyUrl}issues?issueType=pipeline`);
+    await page.goto(`${proxy.url}issues?issueType=pipeline`);
     await page.getByText('Pipeline run failed: prefixed-on-push').waitFor();
     await page.locator('[data-testid=live-indicator][data-status=live]').waitFor();
     await page.getByRole('link', { name: 'Overview' }).click();
@@ -79,7 +57,7 @@ describe('the dashboard under a path prefix', () => {
     assert.match(new URL(page.url()).pathname, new RegExp(`^${PREFIX}issues/[0-9a-f-]{36}$`));
     await page.reload();
     await page.getByTestId('timeline').waitFor();
-    assert.deepEqual(outside, [], 'requests outside the prefix');
+    assert.deepEqual(proxy.outside, [], 'requests outside the prefix');
     assert.deepEqual(problems, []);
   });
 });

@@ -304,6 +304,8 @@ describe('the dashboard in a browser', () => {
     assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
     assert.match((await link.getAttribute('href')) ?? '', /^https:\/\/konflux\.example\.com\//);
     await page.getByTestId('timeline').getByText('created').waitFor();
+    // In auth mode none anyone may change every issue: the active issue offers Resolve.
+    await page.getByRole('button', { name: 'Resolve' }).waitFor();
     await assertAccessible(page, 'an issue');
     await screenshot(page, 'issue-detail');
     assert.deepEqual(problems, []);

@@ -31,18 +31,22 @@ export function ErrorState({
   what,
   error,
   retry,
+  action = 'load',
 }: {
   what: string;
   error: unknown;
   retry?: () => unknown;
+  /** What failed: "Could not <action> <what>". */
+  action?: string;
 }) {
   const { status, message } = describeError(error);
+  const title = `Could not ${action} ${what}`;
   return (
     <Alert
       variant="danger"
       isInline
       role="alert"
-      title={status ? `Could not load ${what}: HTTP ${status}` : `Could not load ${what}`}
+      title={status ? `${title}: HTTP ${status}` : title}
       data-testid="error-state"
       actionLinks={retry && <AlertActionLink onClick={() => void retry()}>Retry</AlertActionLink>}
     >

@@ -25,6 +25,7 @@ import { QueryState } from '../components/states.js';
 import { useChanges } from '../live.js';
 import { Link } from '../router.js';
 import { IssueTimeline } from './issue-timeline.js';
+import { ResolveAction } from './resolve-action.js';
 import { RunLogsForIssue } from './run-logs-for-issue.js';
 import { Age } from './issue-table.js';
 
@@ -75,13 +76,18 @@ function IssueView({ issue }: { issue: Issue }) {
   return (
     <>
       <PageSection>
-        <Flex gap={{ default: 'gapSm' }} alignItems={{ default: 'alignItemsCenter' }}>
+        <Flex
+          gap={{ default: 'gapSm' }}
+          alignItems={{ default: 'alignItemsCenter' }}
+          data-testid="issue-labels"
+        >
           <SeverityLabel severity={issue.severity} />
           <StateLabel state={issue.state} />
         </Flex>
         <Title headingLevel="h1" data-testid="issue-title">
           {issue.title}
         </Title>
+        {issue.state === 'ACTIVE' && <ResolveAction key={issue.id} issue={issue} />}
       </PageSection>
       <PageSection>
         <Stack hasGutter>
