@@ -166,7 +166,13 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kite-task-updates-'));
   await writeFile(join(dir, 'token'), 'token-operator\n');
   kube.apply(bundlesConfigMap('kite-task-bundles', DATA));
-  operator = await start('kite-task-bundles', ['tu-each', 'tu-window', 'tu-resolve', 'tu-kept']);
+  operator = await start('kite-task-bundles', [
+    'tu-each',
+    'tu-window',
+    'tu-resolve',
+    'tu-dropped',
+    'tu-kept',
+  ]);
 });
 
 after(async () => {
@@ -240,6 +246,15 @@ describe('task updates', () => {
       task: 'buildah',
       runId: next.metadata.uid,
     });
+  });
+
+  it('a task reported outdated that the next build no longer uses resolves', async () => {
+    kube.apply(build('tu-dropped', 'db-on-push-1', 'db', 1, { init: INIT, buildah: BUILDAH_04 }));
+    await reportWhen('tu-dropped', 'task-update db/buildah');
+    const next = build('tu-dropped', 'db-on-push-2', 'db', 2, { init: INIT });
+    kube.apply(next);
+    const resolved = await reportWhen('tu-dropped', 'task-current db/buildah');
+    assert.equal(resolved.runId, next.metadata.uid);
   });
 
   it('unreadable data is logged and counted, and the last good data still judges', async () => {

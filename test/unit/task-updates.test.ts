@@ -5,6 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../src/operator/controller.js';
@@ -14,6 +19,7 @@ import {
   parseBundleData,
 } from '../../src/operator/task-updates/bundle-data.js';
 import { taskBundlesOf } from '../../src/operator/task-updates/bundle-refs.js';
+import { BundleSource } from '../../src/operator/task-updates/bundle-source.js';
 import { resolveTaskUpdates } from '../../src/operator/task-updates/config.js';
 import { judgeComponent, severityAt } from '../../src/operator/task-updates/judge.js';
 
@@ -88,6 +94,37 @@ describe('acceptable bundles data', () => {
       state: 'unknown',
     });
     assert.deepEqual(judgeBundle(data, `${REPO}/task-buildah:0.4`), { state: 'unknown' });
+  });
+});
+
+describe('a bundles file', () => {
+  it('is read again on refresh; unreadable, it is counted and the last good data stays', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kite-bundles-'));
+    const file = join(dir, 'bundles.yaml');
+    const counted: string[] = [];
+    const logged: string[] = [];
+    const source = new BundleSource({ file }, new KubeConfig(), {
+      log: pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }),
+      count: (result) => counted.push(result),
+    });
+    try {
+      assert.equal(await source.refresh(), 'failed', 'missing');
+      assert.equal(source.data, undefined);
+      await writeFile(file, fixture('acceptable-bundles.yaml'));
+      assert.equal(await source.refresh(), 'loaded');
+      assert.equal(await source.refresh(), 'unchanged');
+      await writeFile(file, 'task-bundles: [');
+      assert.equal(await source.refresh(), 'failed');
+      assert.equal(source.data?.size, 3, 'the last good data');
+      assert.deepEqual(counted, ['failed', 'loaded', 'unchanged', 'failed']);
+      assert.equal(
+        logged.filter((l) => l.includes('task bundles data unreadable')).length,
+        2,
+        'each failure is logged',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
