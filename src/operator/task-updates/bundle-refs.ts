@@ -27,8 +27,14 @@ const asRecord = (value: unknown): Record_ | undefined =>
     : undefined;
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
-/** Bundles from the run's pipeline spec, else from its TaskRuns; one per task name. */
-export function taskBundlesOf(run: KubeObject, taskRuns: readonly KubeObject[]): TaskBundle[] {
+/**
+ * Bundles from the run's pipeline spec, else from its TaskRuns (read only then); one per
+ * task name.
+ */
+export function taskBundlesOf(
+  run: KubeObject,
+  taskRuns: () => readonly KubeObject[],
+): TaskBundle[] {
   const spec =
     asRecord(run.status?.pipelineSpec) ?? asRecord(asRecord(run.spec)?.pipelineSpec) ?? undefined;
   const found = spec
@@ -36,7 +42,7 @@ export function taskBundlesOf(run: KubeObject, taskRuns: readonly KubeObject[]):
         const bundle = fromTaskRef(asRecord(asRecord(task)?.taskRef));
         return bundle ? [bundle] : [];
       })
-    : fromTaskRuns(run, taskRuns);
+    : fromTaskRuns(run, taskRuns());
   const byTask = new Map<string, TaskBundle>();
   for (const bundle of found) if (!byTask.has(bundle.task)) byTask.set(bundle.task, bundle);
   return [...byTask.values()];

@@ -86,7 +86,7 @@ export function judgeComponent(
       component,
       runId: run.metadata.uid ?? `${run.metadata.namespace}/${run.metadata.name}`,
     };
-    for (const { task, bundle } of taskBundlesOf(run, taskRunsOf(run))) {
+    for (const { task, bundle } of taskBundlesOf(run, () => taskRunsOf(run))) {
       used.add(task);
       const verdict = judgeBundle(data, bundle);
       if (verdict.state === 'unknown') continue;

@@ -78,7 +78,10 @@ export class TaskUpdates {
     for (const { informer, covers } of this.watched) {
       for (const run of informer.list()) {
         const key = covers(run.metadata.namespace) ? componentOf(run) : undefined;
-        if (key) components.set(key, [...(components.get(key) ?? []), run]);
+        if (!key) continue;
+        const runs = components.get(key);
+        if (runs) runs.push(run);
+        else components.set(key, [run]);
       }
     }
     for (const [key, runs] of components) this.evaluate(key, runs);
