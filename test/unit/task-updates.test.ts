@@ -20,6 +20,7 @@ import {
 } from '../../src/operator/task-updates/bundle-data.js';
 import { taskBundlesOf } from '../../src/operator/task-updates/bundle-refs.js';
 import { BundleSource } from '../../src/operator/task-updates/bundle-source.js';
+import { resolveOperatorConfig } from '../../src/operator/operator-config.js';
 import { resolveTaskUpdates } from '../../src/operator/task-updates/config.js';
 import { judgeComponent, severityAt } from '../../src/operator/task-updates/judge.js';
 
@@ -232,5 +233,37 @@ describe('task updates settings', () => {
       () => resolveTaskUpdates({ ...given, bundlesFile: '/x', bundlesConfigMap: 'a/b/c' }, {}),
       /not both/,
     );
+  });
+
+  it("a source given by variable replaces the config file's, whichever form; the file's other settings stay", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kite-task-config-'));
+    try {
+      const file = join(dir, 'operator.yaml');
+      await writeFile(
+        file,
+        'taskUpdates: { bundlesFile: /data/bundles.yaml, majorWithin: 30d, migrations: [buildah/0.5] }\n',
+      );
+      const resolve = (env: Record<string, string>) =>
+        resolveOperatorConfig({ apiUrl: 'http://127.0.0.1:1', config: file }, env, () =>
+          Promise.resolve(undefined),
+        );
+      const fromFile = (await resolve({})).taskUpdates;
+      assert.deepEqual(fromFile?.location, { file: '/data/bundles.yaml' });
+      assert.equal(fromFile?.majorWithinMs, 30 * DAY);
+      const fromEnv = (
+        await resolve({ KITE_TASK_BUNDLES_CONFIGMAP: 'kite/kite-task-bundles/data.yaml' })
+      ).taskUpdates;
+      assert.deepEqual(fromEnv?.location, {
+        configMap: { namespace: 'kite', name: 'kite-task-bundles', key: 'data.yaml' },
+      });
+      assert.equal(fromEnv?.majorWithinMs, 30 * DAY);
+      assert.deepEqual([...(fromEnv?.migrations ?? [])], ['buildah/0.5']);
+      assert.equal(
+        (await resolve({ KITE_TASK_MAJOR_WITHIN: '7d' })).taskUpdates?.majorWithinMs,
+        7 * DAY,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
