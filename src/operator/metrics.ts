@@ -11,6 +11,12 @@ export function createOperatorMetrics(queueDepth: () => number) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kite_operator_' });
   const registers = [registry];
+  /** A counter by result, every result shown from the start (so a rate over it is defined). */
+  const byResult = <R extends string>(name: string, help: string, results: readonly R[]) => {
+    const counter = new Counter({ name, help, labelNames: ['result'] as const, registers });
+    for (const result of results) counter.inc({ result }, 0);
+    return counter;
+  };
   const metrics = {
     registry,
     eventsSeen: new Counter({
@@ -25,12 +31,11 @@ export function createOperatorMetrics(queueDepth: () => number) {
       labelNames: ['controller', 'outcome'] as const,
       registers,
     }),
-    reports: new Counter({
-      name: 'kite_operator_reports_total',
-      help: 'Deliveries to the API server by result: sent, failed (rejected, not retried), retried, skipped (superseded by a newer run), overflow (queue full, picked up by the next resync)',
-      labelNames: ['result'] as const,
-      registers,
-    }),
+    reports: byResult(
+      'kite_operator_reports_total',
+      'Deliveries to the API server by result: sent, failed (rejected, not retried), retried, skipped (superseded by a newer run), overflow (queue full, picked up by the next resync)',
+      ['sent', 'failed', 'retried', 'skipped', 'overflow'],
+    ),
     restarts: new Counter({
       name: 'kite_operator_informer_restarts_total',
       help: 'Informers restarted after a list or watch error, by resource',
@@ -54,6 +59,11 @@ export function createOperatorMetrics(queueDepth: () => number) {
       labelNames: ['result'] as const,
       registers,
     }),
+    bundleLoads: byResult(
+      'kite_operator_task_bundles_loads_total',
+      'Reads of the acceptable task bundles data, by result: loaded (changed), unchanged, failed (unreadable: the last good data is kept)',
+      ['loaded', 'unchanged', 'failed'],
+    ),
   };
   new Gauge({
     name: 'kite_operator_queue_depth',
@@ -63,10 +73,6 @@ export function createOperatorMetrics(queueDepth: () => number) {
       this.set(queueDepth());
     },
   });
-  // Every result is shown from the start, so a rate over it is defined before the first.
-  for (const result of ['sent', 'failed', 'retried', 'skipped', 'overflow'] as const) {
-    metrics.reports.inc({ result }, 0);
-  }
   return metrics;
 }
 

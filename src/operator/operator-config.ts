@@ -14,6 +14,11 @@ import { StringEnum } from '../domain/string-enum.js';
 import { duration, publicUrl, type Setting } from '../config.js';
 import type { Observation } from './controller.js';
 import {
+  resolveTaskUpdates,
+  TaskUpdatesFile,
+  type TaskUpdatesConfig,
+} from './task-updates/config.js';
+import {
   OPERATOR_SETTINGS,
   type OperatorFlags,
   type OperatorSetting,
@@ -89,6 +94,8 @@ export const OperatorFile = Type.Object(
     controllers: Type.Optional(Type.Record(Type.String(), ControllerConfig)),
     /** First matching rule wins; without a match: major. */
     severity: Type.Optional(Type.Array(SeverityRule)),
+    /** The task-updates controller (runs when a bundles source is given). */
+    taskUpdates: Type.Optional(TaskUpdatesFile),
   },
   { additionalProperties: false },
 );
@@ -120,6 +127,8 @@ export interface OperatorConfig {
   severity: SeverityRule[];
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** The task-updates controller's settings; undefined: no bundles source, not run. */
+  taskUpdates: TaskUpdatesConfig | undefined;
 }
 
 export const DEFAULT_SEVERITY_RULES: SeverityRule[] = [
@@ -167,6 +176,11 @@ export async function resolveOperatorConfig(
     throw new InputError(`the operator port must be 0-65535, got "${portText}"`);
   }
   const election = file.leaderElection ?? {};
+  // A source given by flag or variable replaces the file's, whichever form that has.
+  const taskFile =
+    (given('taskBundlesFile') ?? given('taskBundlesConfigMap'))
+      ? { ...file.taskUpdates, bundlesFile: undefined, bundlesConfigMap: undefined }
+      : file.taskUpdates;
   const leaseNamespace =
     given('leaseNamespace') ??
     election.namespace ??
@@ -202,6 +216,15 @@ export async function resolveOperatorConfig(
     severity: file.severity ?? DEFAULT_SEVERITY_RULES,
     backoffBaseMs: duration('backoff base', text('backoffBase')),
     backoffMaxMs: duration('backoff max', text('backoffMax')),
+    taskUpdates: resolveTaskUpdates(
+      {
+        bundlesFile: pick('taskBundlesFile', taskFile?.bundlesFile),
+        bundlesConfigMap: pick('taskBundlesConfigMap', taskFile?.bundlesConfigMap),
+        refresh: text('taskBundlesRefresh', taskFile?.refresh),
+        majorWithin: text('taskMajorWithin', taskFile?.majorWithin),
+      },
+      taskFile,
+    ),
   };
 }
 

@@ -73,6 +73,10 @@ export const OPERATOR_SETTINGS = {
   leaseRetry: { env: 'KITE_LEASE_RETRY', default: '2s' },
   backoffBase: { env: 'KITE_BACKOFF_BASE', default: '200ms' },
   backoffMax: { env: 'KITE_BACKOFF_MAX', default: '30s' },
+  taskBundlesFile: { env: 'KITE_TASK_BUNDLES_FILE' },
+  taskBundlesConfigMap: { env: 'KITE_TASK_BUNDLES_CONFIGMAP' },
+  taskBundlesRefresh: { env: 'KITE_TASK_BUNDLES_REFRESH', default: '15m' },
+  taskMajorWithin: { env: 'KITE_TASK_MAJOR_WITHIN', default: '14d' },
 } as const satisfies Record<string, Setting>;
 
 export type OperatorSetting = keyof typeof OPERATOR_SETTINGS;

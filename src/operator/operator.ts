@@ -14,7 +14,6 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { KiteClient } from '../client/client.js';
-import { InputError } from '../domain/errors.js';
 import { createLiveCluster, toLiveRun } from '../logs/live.js';
 import { apiTokenReader } from './api-token.js';
 import { loadClusterConfig } from './cluster-config.js';
@@ -26,7 +25,7 @@ import type {
   ObserveContext,
 } from './controller.js';
 import { PIPELINE_RUNS } from './controller.js';
-import { CONTROLLERS } from './controllers/index.js';
+import { enabledControllers } from './controllers/index.js';
 import { cancellationOf } from './controllers/run-failure.js';
 import { planInformers } from './informer-plan.js';
 import { Informers, type Watched } from './informers.js';
@@ -39,6 +38,7 @@ import { startProbeServer } from './probes.js';
 import { Reporter } from './reporter.js';
 import { requestOf } from './requests.js';
 import { ScopeIndex } from './scope-index.js';
+import { startTaskUpdates, TASK_UPDATES } from './task-updates/start.js';
 
 export interface RunningOperator {
   /** Base URL of the probes and metrics server. */
@@ -59,7 +59,8 @@ const REPORT_TIMEOUT_MS = 10_000;
 
 export async function startOperator(
   config: OperatorConfig,
-  options: { log?: Logger } = {},
+  /** `now`: the clock task updates are judged by (tests move it). */
+  options: { log?: Logger; now?: () => Date } = {},
 ): Promise<RunningOperator> {
   const log = options.log ?? pino({ level: config.logLevel, base: { component: 'operator' } });
   const kc = loadClusterConfig(config.kubeconfig, process.env);
@@ -67,7 +68,7 @@ export async function startOperator(
     logsUrlTemplate: config.logsUrlTemplate,
     mintmakerNamespace: config.mintmakerNamespace,
   };
-  const controllers = enabledControllers(config);
+  const controllers = enabledControllers(config.controllers, [TASK_UPDATES]);
 
   // The queue-depth gauge reads the reporter when scraped, by then long created.
   const metrics = createOperatorMetrics(() => reporter.depth);
@@ -98,11 +99,22 @@ export async function startOperator(
   /** Cancelled runs already counted, so that a resync does not count them again. */
   const cancelledSeen = new Set<string>();
 
-  const plan = planInformers(controllers, config.controllers, settings);
   const informers = new Informers(kc, {
     log,
     restarted: (resource) => metrics.restarts.inc({ resource }),
   });
+  const taskUpdates = startTaskUpdates(config, kc, {
+    log,
+    metrics,
+    now: options.now ?? (() => new Date()),
+    enqueue: (delivery) => reporter.enqueue(delivery),
+    details: (kind, namespace) => details(kind, namespace),
+  });
+  const plan = planInformers(
+    taskUpdates ? [...controllers, taskUpdates.watches] : controllers,
+    config.controllers,
+    settings,
+  );
   const details: ObserveContext['details'] = (kind, namespace) =>
     informers.list(plan.detailsOf(kind, namespace), namespace);
   const contexts = new Map(
@@ -214,6 +226,10 @@ export async function startOperator(
     const detailEntries = detailSpecs.map((spec) => informers.of(spec));
     const mainEntries = main.map((spec) => informers.of(spec));
     for (const { informer } of mainEntries) {
+      if (controller.name === TASK_UPDATES) {
+        taskUpdates?.watch(informer, covers);
+        continue;
+      }
       const seen = (event: 'add' | 'update' | 'delete', run: KubeObject) => {
         if (!covers(run.metadata.namespace)) return false;
         metrics.eventsSeen.inc({ controller: controller.name, event });
@@ -255,6 +271,7 @@ export async function startOperator(
         if (covers(run.metadata.namespace)) handle(controller, informer, run);
       }
     }
+    taskUpdates?.evaluateAll();
   };
 
   let ready = false;
@@ -319,6 +336,7 @@ export async function startOperator(
       stopped = true;
       clearInterval(resyncTimer);
       clearInterval(overflowTimer);
+      taskUpdates?.stop();
       ready = false;
       reporter.stop();
       archiver.stop();
@@ -327,16 +345,4 @@ export async function startOperator(
       await probes.close();
     },
   };
-}
-
-function enabledControllers(config: OperatorConfig): Controller[] {
-  const known = new Set(CONTROLLERS.map((c) => c.name));
-  for (const name of Object.keys(config.controllers)) {
-    if (!known.has(name)) {
-      throw new InputError(
-        `unknown controller "${name}" in the config (known: ${[...known].join(', ')})`,
-      );
-    }
-  }
-  return CONTROLLERS.filter((c) => config.controllers[c.name]?.enabled !== false);
 }

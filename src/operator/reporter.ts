@@ -53,6 +53,8 @@ export class Reporter {
   /** The version last delivered per run, so a resync does not send it again. */
   private readonly delivered = new Map<string, string>();
   private inFlight = 0;
+  /** The version of each run being sent now: queuing it again would send it twice. */
+  private readonly sending = new Map<string, string>();
   private running = false;
   private failures = 0;
   private pausedUntil = 0;
@@ -75,6 +77,7 @@ export class Reporter {
   /** Queues a run unless it was already delivered at this version; false when full. */
   enqueue(delivery: Delivery): boolean {
     if (this.delivered.get(delivery.key) === delivery.version) return true;
+    if (this.sending.get(delivery.key) === delivery.version) return true;
     if (!this.queue.has(delivery.key) && this.queue.size >= this.options.capacity) {
       this.overflowed = true;
       this.options.count('overflow');
@@ -129,10 +132,12 @@ export class Reporter {
       const [key, delivery] = next.value;
       this.queue.delete(key);
       this.inFlight += 1;
+      this.sending.set(key, delivery.version);
       try {
         await this.deliver(delivery);
       } finally {
         this.inFlight -= 1;
+        this.sending.delete(key);
       }
     }
   }

@@ -33,6 +33,7 @@ export const TEKTON = {
   pipeline: 'tekton.dev/pipeline',
   pipelineRun: 'tekton.dev/pipelineRun',
   pipelineTask: 'tekton.dev/pipelineTask',
+  task: 'tekton.dev/task',
 } as const;
 
 /** Set on every issue the operator reports when it runs with `--cluster-name`. */

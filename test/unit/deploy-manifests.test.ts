@@ -423,6 +423,31 @@ describe('deploy/operator', () => {
     assert.deepEqual(verbs.get('update'), [config.leaseName]);
   });
 
+  it("the task bundles Role grants get on one named ConfigMap in the operator's namespace, bound to its account", () => {
+    const d = docs();
+    const { pod, namespace } = operatorOf(d);
+    const role = only(d, 'Role', 'kite-operator-task-bundles');
+    assert.equal(role.metadata.namespace, namespace);
+    assert.deepEqual(role.rules, [
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: ['kite-task-bundles'],
+        verbs: ['get'],
+      },
+    ]);
+    const binding = only(d, 'RoleBinding', 'kite-operator-task-bundles');
+    assert.equal(binding.metadata.namespace, namespace);
+    assert.deepEqual(binding.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'kite-operator-task-bundles',
+    });
+    assert.deepEqual(binding.subjects, [
+      { kind: 'ServiceAccount', name: pod.serviceAccountName, namespace },
+    ]);
+  });
+
   it('the MintMaker Role grants exactly get on pods/log (not the pods themselves)', () => {
     const role = only(docs(), 'Role', 'kite-operator-mintmaker-logs');
     assert.deepEqual(grantsOfRole(role), ['/pods/log:get']);

@@ -18,8 +18,11 @@ import { Reporter } from '../../src/operator/reporter.js';
 
 const quiet = pino({ level: 'silent' });
 
-/** A server answering each request with `answer(n)` (n from 1), recording what it saw. */
-async function scripted(answer: (n: number) => number) {
+/**
+ * A server answering each request with `answer(n)` (n from 1) after `delayMs`, recording
+ * what it saw.
+ */
+async function scripted(answer: (n: number) => number, delayMs = 0) {
   const seen: { authorization: string | undefined; body: string }[] = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     let body = '';
@@ -27,8 +30,10 @@ async function scripted(answer: (n: number) => number) {
     request.on('end', () => {
       seen.push({ authorization: request.headers.authorization, body });
       const status = answer(seen.length);
-      response.writeHead(status, { 'content-type': 'application/json', 'retry-after': '0' });
-      response.end(JSON.stringify(status < 300 ? { id: 'x' } : { error: `answer ${status}` }));
+      setTimeout(() => {
+        response.writeHead(status, { 'content-type': 'application/json', 'retry-after': '0' });
+        response.end(JSON.stringify(status < 300 ? { id: 'x' } : { error: `answer ${status}` }));
+      }, delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -44,11 +49,11 @@ async function scripted(answer: (n: number) => number) {
   };
 }
 
-function reporterFor(client: KiteClient, counted: string[]) {
+function reporterFor(client: KiteClient, counted: string[], concurrency = 1) {
   return new Reporter({
     client,
     capacity: 10,
-    concurrency: 1,
+    concurrency,
     backoffBaseMs: 5,
     backoffMaxMs: 20,
     timeoutMs: 2_000,
@@ -81,6 +86,28 @@ describe('the reporter over the API client', () => {
         namespace: 'team-a',
         title: 'pipelineruns/team-a/run-1',
       });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a run queued again while the same version of it is being sent is sent once; a newer version is sent', async () => {
+    const server = await scripted(() => 200, 150);
+    try {
+      const counted: string[] = [];
+      const reporter = reporterFor(new KiteClient({ baseUrl: server.url }), counted, 4);
+      reporter.start();
+      reporter.enqueue(delivery('task-updates/team-a/frontend/buildah'));
+      while (server.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      // A resync queues the same state while the first delivery waits for its answer.
+      reporter.enqueue(delivery('task-updates/team-a/frontend/buildah'));
+      await reporter.idle();
+      assert.equal(server.seen.length, 1);
+      reporter.enqueue({ ...delivery('task-updates/team-a/frontend/buildah'), version: '2' });
+      await reporter.idle();
+      reporter.stop();
+      assert.equal(server.seen.length, 2);
+      assert.deepEqual(counted, ['sent', 'sent']);
     } finally {
       await server.close();
     }
