@@ -197,7 +197,7 @@ describe('the dashboard in a browser', () => {
     await page.locator('[data-testid=live-indicator][data-status=live]').waitFor();
     const before = apiRequests.filter((r) => r.startsWith('/api/v1/overview')).length;
     const answers = await Promise.all(
-      [0, 1, 2, 3, 4].map((i) =>
+      Array.from({ length: 10 }, (_, i) =>
         api.post('/api/v1/webhooks/pipeline-failure', {
           pipelineName: `overview-burst-${i}`,
           namespace: 'team-b',
@@ -207,13 +207,14 @@ describe('the dashboard in a browser', () => {
     );
     assert.deepEqual(
       answers.map((answer) => answer.status),
-      [201, 201, 201, 201, 201],
+      Array.from({ length: 10 }, () => 201),
     );
     const pipelines = (await api.get('/api/v1/issues/counts?state=ACTIVE')).body.byType.pipeline;
     const shown = '[data-testid=overview-counts] [data-count=pipeline] .kite-count';
     await eventually(async () => (await count(shown)) === pipelines, 3000);
     const refreshes = apiRequests.filter((r) => r.startsWith('/api/v1/overview')).length - before;
-    assert.ok(refreshes >= 1 && refreshes <= 2, `${refreshes} refreshes for 5 changes`);
+    // One a second at most: a loaded machine may spread the ten over a second or two.
+    assert.ok(refreshes >= 1 && refreshes <= 3, `${refreshes} refreshes for 10 changes`);
   });
 
   it('shows a report made while its stream was cut before any event, once it reconnects', async (t) => {

@@ -71,13 +71,16 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = async (attempt: number): Promise<void> => {
       let stream: EventStream | undefined;
+      const asked = Date.now();
       try {
         stream = await kite.events({}, { lastEventId: position, timeoutMs: 15_000, retries: 0 });
         close = () => stream?.close();
         if (stopped) return stream.close();
         // No position to resume from (no stream has opened yet): what the views read
-        // before this one opened may lack changes made since, so they read it again.
-        if (position === undefined) void refreshReadBefore(Date.now());
+        // before this attempt began (while earlier ones failed) may lack changes made
+        // since, so they read it again. What arrived after it began is as new as the
+        // stream (the first attempt starts with the page's first reads: nothing to redo).
+        if (position === undefined) void refreshReadBefore(asked);
         position = stream.position;
         setStatus({ kind: 'live' });
         attempt = 0;
