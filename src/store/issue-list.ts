@@ -138,7 +138,7 @@ async function listBySeverity(
     for (const [i, severity] of (from < 0 ? [] : severities.slice(from)).entries()) {
       const key = i === 0 ? after : undefined;
       const size = sizes?.[severity];
-      if (size === 0) continue;
+      // Severities the offset passes, and those with no issues at all, are not read.
       if (size !== undefined && !key && size <= skip) {
         skip -= size;
         continue;
