@@ -20,7 +20,7 @@
  */
 import { Agent } from 'node:http';
 import { loadavg } from 'node:os';
-import { MAX_LIST_OFFSET } from '../src/api/schemas.js';
+import { MAX_LIST_OFFSET, MAX_SEVERITY_OFFSET } from '../src/api/schemas.js';
 import { encodeCursor } from '../src/domain/page-cursor.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { issueColumns } from '../src/store/issue-rows.js';
@@ -155,6 +155,12 @@ async function requestShapes(db: Database, deep: number): Promise<Shape[]> {
     [deep - 1],
   );
   const after = key.rows[0];
+  // The oldest critical issue: worst first, the page after it is the first of `major`.
+  const lastCritical = await db.query<{ detected_at: string; id: string }>(
+    `SELECT to_char(detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS detected_at, id
+     FROM issues WHERE severity = 'critical' ORDER BY detected_at, id LIMIT 1`,
+  );
+  const critical = lastCritical.rows[0];
   const q = (params: Record<string, string>) => `?${new URLSearchParams(params).toString()}`;
   return [
     { name: '`/issues` (no filter)', path: '/api/v1/issues' },
@@ -205,7 +211,48 @@ async function requestShapes(db: Database, deep: number): Promise<Shape[]> {
       counts: true,
     },
     { name: "`/overview` (the dashboard's first page)", path: '/api/v1/overview', counts: true },
+    // The orders of `sort` (decision 0049).
+    {
+      name: '`?sort=detectedAt` (oldest first)',
+      path: `/api/v1/issues${q({ sort: 'detectedAt' })}`,
+    },
+    {
+      name: '`?namespace=big&sort=detectedAt`',
+      path: `/api/v1/issues${q({ namespace: 'big', sort: 'detectedAt' })}`,
+    },
+    { name: '`?sort=-severity`', path: `/api/v1/issues${q({ sort: '-severity' })}` },
+    {
+      name: '`?namespace=big&state=ACTIVE&sort=-severity`',
+      path: `/api/v1/issues${q({ namespace: 'big', state: 'ACTIVE', sort: '-severity' })}`,
+    },
+    {
+      name: `\`?sort=-severity&offset=${MAX_SEVERITY_OFFSET}\` (the deepest allowed)`,
+      path: `/api/v1/issues${q({ sort: '-severity', offset: String(MAX_SEVERITY_OFFSET) })}`,
+    },
+    ...(critical
+      ? [
+          {
+            name: '`?sort=-severity&cursor=` (the page after the last critical issue)',
+            path: `/api/v1/issues${q({
+              sort: '-severity',
+              cursor: encodeCursor(
+                { detectedAt: critical.detected_at, id: critical.id, severity: 'critical' },
+                '-severity',
+              ),
+            })}`,
+          },
+        ]
+      : []),
+    {
+      name: '`?sort=-severity&labelSelector=team in (a,b,c)`',
+      path: `/api/v1/issues${q({ sort: '-severity', labelSelector: 'team in (a,b,c)' })}`,
+    },
     { name: '`/issues`, reader of 200 namespaces (auth)', path: '/api/v1/issues', reader: true },
+    {
+      name: '`?sort=-severity`, reader of 200 namespaces (auth)',
+      path: `/api/v1/issues${q({ sort: '-severity' })}`,
+      reader: true,
+    },
     {
       name: '`/issues/counts`, reader of 200 namespaces (auth)',
       path: '/api/v1/issues/counts',

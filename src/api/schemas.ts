@@ -4,6 +4,7 @@
  */
 import { Type, type Static, type TSchema } from 'typebox';
 import { ISSUE_TYPES, SEVERITIES, STATES } from '../domain/issue.js';
+import { ISSUE_SORTS } from '../domain/issue-sort.js';
 import { StringEnum } from '../domain/string-enum.js';
 import { LabelsSchema, NAMESPACE_PATTERN, NamespaceName } from '../domain/value-schemas.js';
 
@@ -179,18 +180,31 @@ export const PageQuery = {
  */
 export const MAX_LIST_OFFSET = 10_000;
 
+/**
+ * The deepest `offset` with `sort=-severity` (docs/decisions/0049-issue-list-sorts.md):
+ * no index is ordered by severity, so skipping issues of one severity reads the issues
+ * of every severity in between, several times `offset`.
+ */
+export const MAX_SEVERITY_OFFSET = 1_000;
+
 export const ListQuerySchema = Type.Object({
   ...IssueFilterQuery,
   limit: PageQuery.limit,
   offset: Type.Integer({
     minimum: 0,
     default: 0,
-    description: `at most ${MAX_LIST_OFFSET}; deeper pages by \`cursor\``,
+    description: `at most ${MAX_LIST_OFFSET} (${MAX_SEVERITY_OFFSET} with \`sort=-severity\`); deeper pages by \`cursor\``,
   }),
   cursor: Type.Optional(
     Type.String({
       maxLength: 200,
       description: 'the `next` of the previous page: the page after it (keyset paging)',
+    }),
+  ),
+  sort: Type.Optional(
+    StringEnum(ISSUE_SORTS, {
+      description:
+        'the order: `-detectedAt` newest first (the default), `detectedAt` oldest first, `-severity` worst first then newest',
     }),
   ),
 });

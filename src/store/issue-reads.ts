@@ -1,23 +1,16 @@
 /**
  * Every read of issues: one issue, pages of issues, counts, an issue's timeline and the
  * namespaces that hold issues. Writes live in issue-store.ts, which composes these into
- * the `IssueStore` the routes use. Totals and counts come from the counts table where
- * the filter allows (issue-totals.ts).
+ * the `IssueStore` the routes use. Pages of issues are read in issue-list.ts; totals
+ * and counts come from the counts table where the filter allows (issue-totals.ts).
  */
 import type { Issue, IssueEvent } from '../domain/issue.js';
-import type { PageKey } from '../domain/page-cursor.js';
 import type { Database, Queryable } from './database.js';
-import { coveredByCounts, planWhere, type IssueFilter } from './issue-filter.js';
+import { planWhere, type IssueFilter } from './issue-filter.js';
+import { listIssues, type IssueListPage, type ListRequest } from './issue-list.js';
 import { overviewCounts, type OverviewCounts } from './issue-overview.js';
 import { issueColumns, toIssue, type IssueRow } from './issue-rows.js';
-import {
-  COUNTED,
-  countIssues,
-  statementName,
-  totalOf,
-  type IssueCounts,
-  type Total,
-} from './issue-totals.js';
+import { countIssues, type IssueCounts } from './issue-totals.js';
 
 export type { IssueCounts } from './issue-totals.js';
 
@@ -35,14 +28,11 @@ export interface IssueReads {
   /** The namespace an issue lives in, for permission checks before anything else. */
   namespaceOf(id: string): Promise<string | undefined>;
   /**
-   * A page of issues, newest `detectedAt` first (id breaks ties). With `after`, the page
-   * starts right after that key (keyset paging); `next` is the key of the page's last
-   * issue when more follow, else null.
+   * A page of issues in `sort` order, by default newest `detectedAt` first (id breaks
+   * ties). With `after`, the page starts right after that key (keyset paging); `next`
+   * is the key of the page's last issue when more follow, else null.
    */
-  list(
-    filter: IssueFilter,
-    page: { limit: number; offset: number; after?: PageKey },
-  ): Promise<Page<Issue> & { next: PageKey | null }>;
+  list(filter: IssueFilter, page: ListRequest): Promise<IssueListPage>;
   count(filter: IssueFilter): Promise<IssueCounts>;
   events(id: string, page: { limit: number; offset: number }): Promise<Page<IssueEvent>>;
   /** The namespaces that hold at least one issue. */
@@ -77,65 +67,7 @@ export function createIssueReads(db: Database): IssueReads {
       return result.rows[0]?.namespace;
     },
 
-    async list(filter, { after, ...page }) {
-      const where = await planWhere(db, filter);
-      const n = where.params.length;
-      // After a key: rows sorting after it in (detected_at DESC, id DESC). Written as a
-      // range on detected_at (an index condition of both ordering indexes) and a
-      // tie-break on id, rather than a row comparison the mixed-direction
-      // issues_detected index could not bound.
-      const keyset = after
-        ? `${where.sql ? ' AND' : 'WHERE'} detected_at <= $${n + 3}::timestamptz
-             AND (detected_at < $${n + 3}::timestamptz OR id < $${n + 4}::uuid)`
-        : '';
-      // The ids of the page and one more (whether another page follows), from the
-      // covering listing index alone, then just those rows and the relations of just
-      // those issues. The total is never a count of every match: from the counts table,
-      // or bounded (issue-totals.ts). A counts-table total rides in the page's own
-      // statement (one round trip, not two); other totals, and the total of an empty
-      // page, are a separate statement.
-      const countsTotal = `(SELECT coalesce(sum(n), 0)::int FROM ${COUNTED} ${where.sql})`;
-      const pageSql = (total: string) => `
-        WITH ids AS (
-          SELECT id FROM issues ${where.sql}${keyset} ORDER BY detected_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}
-        ), page AS (
-          SELECT issues.* FROM ids JOIN issues ON issues.id = ids.id
-        ), rel AS MATERIALIZED (
-          SELECT r.id, r.source_id, r.target_id, r.created_at FROM issue_relations r
-          WHERE r.source_id IN (SELECT id FROM page) OR r.target_id IN (SELECT id FROM page)
-        )
-        SELECT ${issueColumns('page', 'rel')}${total}
-        FROM page ORDER BY page.detected_at DESC, page.id DESC`;
-      const params = [
-        ...where.params,
-        page.limit + 1,
-        page.offset,
-        ...(after ? [after.detectedAt, after.id] : []),
-      ];
-      const together = pageSql(`, ${countsTotal} AS total`);
-      const name = coveredByCounts(filter) ? statementName(where, together) : undefined;
-      const [result, counted] = name
-        ? await db
-            .query<IssueRow & { total: number }>(together, params, name)
-            .then(async (answer): Promise<[typeof answer, Total]> => {
-              const total = answer.rows[0]?.total;
-              if (total !== undefined) return [answer, { total, estimate: false }];
-              return [answer, await totalOf(db, filter, where)];
-            })
-        : await Promise.all([
-            db.query<IssueRow>(pageSql(''), params, statementName(where, pageSql(''))),
-            totalOf(db, filter, where),
-          ]);
-      const more = result.rows.length > page.limit;
-      const data = result.rows.slice(0, page.limit).map(toIssue);
-      const last = data.at(-1);
-      const next = more && last ? { detectedAt: last.detectedAt, id: last.id } : null;
-      if (!counted.estimate) return { data, total: counted.total, ...page, next };
-      // An estimate never claims fewer issues than this page shows exist.
-      const seen = page.offset + data.length + (more ? 1 : 0);
-      const total = Math.max(counted.total, seen);
-      return { data, total, totalIsEstimate: true, ...page, next };
-    },
+    list: (filter, page) => listIssues(db, filter, page),
 
     count: async (filter) => countIssues(db, filter, await planWhere(db, filter)),
 

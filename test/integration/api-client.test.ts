@@ -114,6 +114,25 @@ function clientTests(): void {
       );
       const paged = await kite.listIssues({ namespace: ['client-a', 'client-b'], limit: 1 });
       assert.deepEqual([paged.data.length, paged.total, paged.limit, paged.offset], [1, 2, 1, 0]);
+      // `sort` and its cursor: oldest first is web then db, page by page.
+      const two = ['client-a', 'client-b'];
+      const oldest = await kite.listIssues({ namespace: two, sort: 'detectedAt', limit: 1 });
+      assert.deepEqual(
+        oldest.data.map((i) => i.id),
+        [web.id],
+      );
+      const after = await kite.listIssues({
+        namespace: two,
+        sort: 'detectedAt',
+        limit: 1,
+        cursor: oldest.next ?? '',
+      });
+      assert.deepEqual([after.data.map((i) => i.id), after.next], [[db.id], null]);
+      const worst = await kite.listIssues({ namespace: two, sort: '-severity', limit: 1 });
+      assert.deepEqual(
+        worst.data.map((i) => i.id),
+        [db.id],
+      );
       const searched = await kite.listIssues({ search: 'client-db' });
       assert.deepEqual(
         searched.data.map((i) => i.id),

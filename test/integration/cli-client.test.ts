@@ -116,6 +116,23 @@ describe('kite issues list, with the identity and namespace of the kubeconfig co
     assert.match(row!, /component\/frontend .*appstudio\.openshift\.io\/component=frontend$/);
   });
 
+  it('--sort asks the server for its order before --limit cuts: -severity is worst first', async () => {
+    // backend (minor) was reported after frontend (critical): newest first shows it first.
+    const newest = await kite(['issues', 'list', '--limit', '1', '-o', 'name']);
+    assert.equal(newest.code, 0, newest.stderr);
+    assert.equal(newest.stdout, `issue/${ids.a2}\n`);
+    for (const sort of [['--sort', '-severity'], ['--sort=-severity']]) {
+      const worst = await kite(['issues', 'list', ...sort, '--limit', '1', '-o', 'name']);
+      assert.equal(worst.code, 0, worst.stderr);
+      assert.equal(worst.stdout, `issue/${ids.a1}\n`, sort.join(' '));
+    }
+    const oldest = await kite(['issues', 'list', '--sort', 'detectedAt', '-o', 'name']);
+    assert.equal(oldest.stdout, `issue/${ids.a1}\nissue/${ids.a2}\n`);
+    const unknown = await kite(['issues', 'list', '--sort', 'title']);
+    assert.equal(unknown.code, 2, unknown.stderr);
+    assert.match(unknown.stderr, /sort must be one of: -detectedAt, detectedAt, -severity/);
+  });
+
   it('-A lists every namespace the caller may read, with a NAMESPACE column', async () => {
     const run = await kite(['issues', 'list', '-A']);
     assert.equal(run.code, 0, run.stderr);

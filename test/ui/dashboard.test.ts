@@ -63,6 +63,9 @@ onStart(async () => {
 });
 
 const open = async (path: string) => {
+  // One page at a time: each holds an event stream, and Chromium opens at most six
+  // connections to one server, so earlier pages left open would starve a later one.
+  await page?.close();
   page = await browser.newPage();
   problems = pageProblems(page);
   apiRequests = [];
@@ -171,6 +174,39 @@ describe('the dashboard in a browser', () => {
     );
     await assertAccessible(page, 'the issues list');
     await screenshot(page, 'issues');
+    assert.deepEqual(problems, []);
+  });
+
+  it('orders the list by the sort control, kept in the URL, also after a reload', async () => {
+    await open('/issues');
+    const rows = page.getByTestId('issue-table').locator('tbody tr');
+    const titles = () => rows.locator('td[data-label=Issue]').allTextContents();
+    const order = async (sort: string) =>
+      (await api.get(`/api/v1/issues?state=ACTIVE${sort}`)).body.data.map((i: any) => i.title);
+    const newest = await order('');
+    const worst = await order('&sort=-severity');
+    assert.notDeepEqual(worst, newest, 'the seeded issues are in another order by severity');
+    assert.match(worst[0], /^Seeded critical /);
+    const shows = async (expected: string[]) => {
+      await eventually(async () => JSON.stringify(await titles()) === JSON.stringify(expected));
+      assert.deepEqual(await titles(), expected);
+    };
+    await shows(newest);
+    const sort = page.getByLabel('Sort', { exact: true });
+    assert.equal(await sort.inputValue(), '');
+    await sort.selectOption({ label: 'Worst severity first' });
+    await page.waitForURL(/\/issues\?sort=-severity$/);
+    await shows(worst);
+    await page.reload();
+    await shows(worst);
+    assert.equal(await page.getByLabel('Sort', { exact: true }).inputValue(), '-severity');
+    await page.getByLabel('Sort', { exact: true }).selectOption({ label: 'Oldest first' });
+    await page.waitForURL(/sort=detectedAt$/);
+    await shows([...newest].reverse());
+    await page.getByLabel('Sort', { exact: true }).selectOption({ label: 'Newest first' });
+    await page.waitForURL(/\/issues$/);
+    await shows(newest);
+    await assertAccessible(page, 'the sorted issues list');
     assert.deepEqual(problems, []);
   });
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { filtersOf, queryOf, searchOf, type Filters } from '../../web/src/filters.js';
+import { filtersOf, isFiltered, queryOf, searchOf, type Filters } from '../../web/src/filters.js';
 import { ago } from '../../web/src/format.js';
 
 describe('dashboard filters in the URL', () => {
@@ -60,6 +60,29 @@ describe('dashboard filters in the URL', () => {
     assert.equal(query.state, undefined);
     assert.equal('group' in query, false);
     assert.deepEqual(query.namespace, ['a', 'b']);
+  });
+
+  it('keep the order in the URL and send it, but not the default and not an unknown one', () => {
+    const filters = filtersOf(new URLSearchParams('sort=-severity&severity=major'));
+    assert.deepEqual(filters, {
+      namespace: [],
+      state: 'ACTIVE',
+      severity: 'major',
+      sort: '-severity',
+    });
+    assert.equal(searchOf(filters), '?severity=major&sort=-severity');
+    assert.equal(queryOf(filters).sort, '-severity');
+    assert.equal(filtersOf(new URLSearchParams('sort=detectedAt')).sort, 'detectedAt');
+    for (const unknown of ['sort=-detectedAt', 'sort=severity', 'sort=title']) {
+      const read = filtersOf(new URLSearchParams(unknown));
+      assert.equal('sort' in queryOf(read), false, unknown);
+      assert.equal(searchOf(read), '', unknown);
+    }
+  });
+
+  it('count the order as no filter: it narrows nothing', () => {
+    assert.equal(isFiltered(filtersOf(new URLSearchParams('sort=detectedAt'))), false);
+    assert.equal(isFiltered(filtersOf(new URLSearchParams('sort=detectedAt&state=any'))), true);
   });
 });
 

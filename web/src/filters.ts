@@ -16,11 +16,20 @@ export interface Filters {
   resourceName?: string;
   labelSelector?: string;
   search?: string;
+  /** The order; absent: newest first (the server's default, not sent). */
+  sort?: Sort;
   /** The page: the `next` of the page before; absent: the first. */
   cursor?: string;
   /** Rows grouped by their component or application (the dashboard's own; not sent). */
   group?: Grouping;
 }
+
+/** The orders the list offers besides the default, newest first (docs/api.md, `sort`). */
+export const SORTS = [
+  { value: 'detectedAt', label: 'Oldest first' },
+  { value: '-severity', label: 'Worst severity first' },
+] as const satisfies readonly { value: NonNullable<IssueListQuery['sort']>; label: string }[];
+export type Sort = (typeof SORTS)[number]['value'];
 
 export const GROUPINGS = ['component', 'application'] as const;
 export type Grouping = (typeof GROUPINGS)[number];
@@ -43,6 +52,11 @@ export function filtersOf(search: URLSearchParams): Filters {
     const value = search.get(key);
     if (value) filters[key] = value;
   }
+  const sort = oneOf(
+    SORTS.map((s) => s.value),
+    search.get('sort'),
+  );
+  if (sort) filters.sort = sort;
   const group = oneOf(GROUPINGS, search.get('group'));
   if (group) filters.group = group;
   return filters;
@@ -55,6 +69,7 @@ export function searchOf(filters: Filters): string {
   if (filters.severity) params.set('severity', filters.severity);
   if (filters.issueType) params.set('issueType', filters.issueType);
   if (filters.state !== 'ACTIVE') params.set('state', filters.state);
+  if (filters.sort) params.set('sort', filters.sort);
   for (const key of TEXT_KEYS) {
     const value = filters[key];
     if (value) params.set(key, value);
@@ -76,10 +91,12 @@ export function queryOf(filters: Filters): IssueListQuery {
     resourceName: filters.resourceName,
     labelSelector: filters.labelSelector,
     search: filters.search,
+    ...(filters.sort ? { sort: filters.sort } : {}),
     cursor: filters.cursor,
     limit: PAGE_SIZE,
   };
 }
 
 /** Whether any filter narrows the list beyond the default (active issues everywhere). */
-export const isFiltered = (filters: Filters) => searchOf({ ...filters, cursor: undefined }) !== '';
+export const isFiltered = (filters: Filters) =>
+  searchOf({ ...filters, cursor: undefined, sort: undefined }) !== '';

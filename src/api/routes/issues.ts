@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { InputError, NotFoundError } from '../../domain/errors.js';
 import type { Issue } from '../../domain/issue.js';
+import { DEFAULT_SORT } from '../../domain/issue-sort.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
 import { decodeCursor, encodeCursor } from '../../domain/page-cursor.js';
 import type { IssueFilter } from '../../store/issue-filter.js';
@@ -23,6 +24,7 @@ import {
   ListQuerySchema,
   MessageSchema,
   MAX_LIST_OFFSET,
+  MAX_SEVERITY_OFFSET,
   PageQuery,
   RelatedParams,
   issuePageOf,
@@ -70,28 +72,33 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
     {
       schema: {
         tags,
-        summary: 'List issues, newest first',
+        summary: 'List issues, newest first unless `sort` says otherwise',
         querystring: ListQuerySchema,
         response: { 200: issuePageOf(IssueSchema), ...errors },
       },
     },
     async (request) => {
-      const { limit, offset, cursor, ...query } = request.query;
+      const { limit, offset, cursor, sort = DEFAULT_SORT, ...query } = request.query;
       // An empty value means "not given", as on every parameter (konflux-ui sends `key=`).
       if (offset > MAX_LIST_OFFSET)
         throw new InputError(
           `offset: at most ${MAX_LIST_OFFSET}; page further with cursor, passing the "next" of the page before`,
           { field: 'offset', max: MAX_LIST_OFFSET },
         );
-      const after = cursor ? decodeCursor(cursor) : undefined;
+      if (sort === '-severity' && offset > MAX_SEVERITY_OFFSET)
+        throw new InputError(
+          `offset: at most ${MAX_SEVERITY_OFFSET} with sort=-severity; page further with cursor, passing the "next" of the page before`,
+          { field: 'offset', max: MAX_SEVERITY_OFFSET },
+        );
+      const after = cursor ? decodeCursor(cursor, sort) : undefined;
       if (after && offset > 0)
         throw new InputError('cursor: give either cursor or offset, not both', {
           field: 'cursor',
         });
       const filter = await filterOf(request, query);
-      const page = await store.list(filter, { limit, offset, ...(after ? { after } : {}) });
+      const page = await store.list(filter, { limit, offset, sort, ...(after ? { after } : {}) });
       const data = await guard.viewIssues(request, page.data);
-      return { ...page, data, next: page.next ? encodeCursor(page.next) : null };
+      return { ...page, data, next: page.next ? encodeCursor(page.next, sort) : null };
     },
   );
 

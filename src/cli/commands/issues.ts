@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import type { Issue, IssueCountQuery, IssueCounts, IssueListQuery } from '../../client/types.js';
 import type { KiteClient } from '../../client/client.js';
+import { ISSUE_SORTS } from '../../domain/issue-sort.js';
 import { begin, withConnection, type ConnectionFlags, type Session } from '../connection.js';
 import { usageError } from '../failure.js';
 import { note, outputOption, print } from '../output.js';
@@ -24,6 +25,7 @@ type Flags = ConnectionFlags &
   FilterFlags & {
     output?: string;
     limit?: string;
+    sort?: string;
     sortBy?: string;
     watch?: boolean;
     since?: string;
@@ -62,6 +64,10 @@ export function addIssueCommands(program: Command): void {
   filterOptions(issues.command('list').alias('ls').description('list issues'))
     .addOption(outputOption())
     .option('--limit <n>', 'at most this many issues (1-1000)', '100')
+    .option(
+      '--sort <order>',
+      `the server's order, before --limit: ${ISSUE_SORTS.join(', ')} (default -detectedAt)`,
+    )
     .option('--sort-by <field>', 'sort by a field: severity, .lastSeenAt, {.scope.resourceName}')
     .option('-w, --watch', 'after the list, print each change as it happens')
     .action(async (_options: unknown, command: Command) => {
@@ -73,7 +79,12 @@ export function addIssueCommands(program: Command): void {
       const filter = flags.watch ? watchFilter(flags) : undefined;
       // The stream opens first, so a change made while the list loads is not missed.
       const opened = filter ? await openEvents(session) : undefined;
-      const query: IssueListQuery = { ...filterQuery(flags, session), limit };
+      const query: IssueListQuery = {
+        ...filterQuery(flags, session),
+        limit,
+        // The server names the allowed orders when this is none of them (exit code 2).
+        sort: flags.sort as IssueListQuery['sort'],
+      };
       const page = await session.call((kite) => kite.listIssues(query));
       const rows = flags.sortBy ? sortIssues(page.data, flags.sortBy) : page.data;
       const data = flags.sortBy ? { ...page, data: rows } : page;

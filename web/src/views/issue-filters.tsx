@@ -11,13 +11,21 @@ import {
   ToolbarItem,
 } from '@patternfly/react-core';
 import { useEffect, useState, type FormEvent } from 'react';
-import { GROUPINGS, isFiltered, searchOf, type Filters } from '../filters.js';
+import { GROUPINGS, isFiltered, searchOf, SORTS, type Filters } from '../filters.js';
 import { ISSUE_TYPES, SEVERITIES } from '../format.js';
 import { navigate } from '../router.js';
 import { NamespaceSelect } from './namespace-select.js';
 
+/** A new filter or order starts again at the first page. */
 const apply = (filters: Filters) =>
   navigate(`issues${searchOf({ ...filters, cursor: undefined })}`);
+
+/** No filters; the order stays (it narrows nothing). */
+const cleared = (filters: Filters): Filters => ({
+  namespace: [],
+  state: 'ACTIVE',
+  ...(filters.sort ? { sort: filters.sort } : {}),
+});
 
 /** A text filter applied on Enter (or when cleared), so typing sends no request per key. */
 function TextFilter({
@@ -54,7 +62,7 @@ export function IssueFilters({ filters }: { filters: Filters }) {
   const [search, setSearch] = useState(filters.search ?? '');
   useEffect(() => setSearch(filters.search ?? ''), [filters.search]);
   return (
-    <Toolbar clearAllFilters={() => apply({ namespace: [], state: 'ACTIVE' })}>
+    <Toolbar clearAllFilters={() => apply(cleared(filters))}>
       <ToolbarContent>
         <ToolbarItem>
           <SearchInput
@@ -139,6 +147,20 @@ export function IssueFilters({ filters }: { filters: Filters }) {
         </ToolbarItem>
         <ToolbarItem>
           <FormSelect
+            aria-label="Sort"
+            value={filters.sort ?? ''}
+            onChange={(_event, value) =>
+              apply({ ...filters, sort: SORTS.find((s) => s.value === value)?.value })
+            }
+          >
+            <FormSelectOption value="" label="Newest first" />
+            {SORTS.map((sort) => (
+              <FormSelectOption key={sort.value} value={sort.value} label={sort.label} />
+            ))}
+          </FormSelect>
+        </ToolbarItem>
+        <ToolbarItem>
+          <FormSelect
             aria-label="Group by"
             value={filters.group ?? ''}
             onChange={(_event, value) =>
@@ -154,7 +176,7 @@ export function IssueFilters({ filters }: { filters: Filters }) {
         </ToolbarItem>
         {isFiltered(filters) && (
           <ToolbarItem>
-            <Button variant="link" onClick={() => apply({ namespace: [], state: 'ACTIVE' })}>
+            <Button variant="link" onClick={() => apply(cleared(filters))}>
               Clear filters
             </Button>
           </ToolbarItem>
