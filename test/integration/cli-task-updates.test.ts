@@ -96,4 +96,14 @@ describe('kite issues and task updates', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--has-migration must be true or false/);
   });
+
+  it('completes task-update as a --type and true/false for --has-migration', async () => {
+    // The last word is the one completed: no --server after it (these need no server).
+    const complete = (...words: string[]) =>
+      runCli(['__complete', ...words], { HOME: '/nonexistent', KUBECONFIG: '/dev/null' });
+    const types = await complete('issues', 'list', '--type', '');
+    assert.ok(types.stdout.split('\n').includes('task-update'), types.stdout);
+    const migration = await complete('issues', 'list', '--has-migration', '');
+    assert.deepEqual(migration.stdout.split('\n').filter(Boolean), ['true', 'false']);
+  });
 });
