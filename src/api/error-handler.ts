@@ -107,7 +107,9 @@ function describeValidation(issues: ValidationIssue[], context: string | undefin
           message:
             issue.params.format === 'uuid'
               ? `${field} must be a valid UUID`
-              : `${field} ${issue.message ?? 'is invalid'}`,
+              : issue.params.format === 'date-time'
+                ? `${field} must be an RFC 3339 date and time, e.g. 2027-01-15T00:00:00Z`
+                : `${field} ${issue.message ?? 'is invalid'}`,
         };
       case 'minLength':
         return {

@@ -6,9 +6,19 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { ISSUE_TYPES, SEVERITIES, STATES } from '../domain/issue.js';
 import { ISSUE_SORTS } from '../domain/issue-sort.js';
 import { StringEnum } from '../domain/string-enum.js';
-import { LabelsSchema, NAMESPACE_PATTERN, NamespaceName } from '../domain/value-schemas.js';
+import {
+  HTTP_URL_PATTERN,
+  LabelsSchema,
+  NAMESPACE_PATTERN,
+  NamespaceName,
+} from '../domain/value-schemas.js';
 
-export { LabelsSchema, NAMESPACE_PATTERN, NamespaceName } from '../domain/value-schemas.js';
+export {
+  HTTP_URL_PATTERN,
+  LabelsSchema,
+  NAMESPACE_PATTERN,
+  NamespaceName,
+} from '../domain/value-schemas.js';
 
 export const SeveritySchema = StringEnum(SEVERITIES);
 export const IssueTypeSchema = StringEnum(ISSUE_TYPES);
@@ -31,6 +41,7 @@ export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
     'must be empty or a Kubernetes namespace name (lowercase letters, digits and "-", at most 63 characters)',
   [VISIBLE_TEXT_PATTERN]: 'must contain visible text',
   [LINK_URL_PATTERN]: 'must be an http(s) URL or a path starting with "/"',
+  [HTTP_URL_PATTERN]: 'must be an http(s) URL',
 };
 
 const Timestamp = Type.String({ format: 'date-time' });
@@ -63,6 +74,30 @@ const LinkSchema = Type.Object({
   title: Type.String(),
   url: Type.String(),
   issueId: Uuid,
+});
+
+const MigrationSchema = Type.Object(
+  {
+    required: Type.Boolean({ description: 'whether moving to the new version needs changes' }),
+    url: Type.Union([Type.String(), Type.Null()], {
+      description: "the new version's migration guide (MIGRATION.md), an http(s) URL",
+    }),
+  },
+  { description: 'what moving to the newer version needs (task-update issues)' },
+);
+const MigrationInputSchema = Type.Object(
+  {
+    required: Type.Boolean(),
+    url: Type.Union([
+      Type.String({ minLength: 1, maxLength: 4096, pattern: HTTP_URL_PATTERN }),
+      Type.Null(),
+    ]),
+  },
+  { additionalProperties: false },
+);
+const DueAtInput = Type.String({
+  format: 'date-time',
+  description: 'RFC 3339: when the issue becomes due (a task bundle expiry)',
 });
 
 export const IssueSchema = Type.Object({
@@ -99,6 +134,10 @@ export const IssueSchema = Type.Object({
   occurrences: Type.Integer({ description: 'how many times the problem was reported' }),
   lastSeenAt: Timestamp,
   labels: Type.Record(Type.String(), Type.String()),
+  dueAt: Type.Union([Timestamp, Type.Null()], {
+    description: 'when the issue becomes due (a task-update: its bundle expires); null: never',
+  }),
+  migration: Type.Union([MigrationSchema, Type.Null()]),
 });
 
 const LinkInputSchema = Type.Object({
@@ -129,6 +168,8 @@ export const IssueCreateSchema = Type.Object({
   }),
   links: Type.Optional(Type.Array(LinkInputSchema, { maxItems: 50 })),
   labels: Type.Optional(LabelsSchema),
+  dueAt: Type.Optional(DueAtInput),
+  migration: Type.Optional(MigrationInputSchema),
 });
 
 export const IssueUpdateSchema = Type.Object({
@@ -146,6 +187,10 @@ export const IssueUpdateSchema = Type.Object({
   ),
   links: Type.Optional(Type.Array(LinkInputSchema, { maxItems: 50 })),
   labels: Type.Optional(LabelsSchema),
+  dueAt: Type.Optional(Type.Union([DueAtInput, Type.Null()], { description: 'null clears it' })),
+  migration: Type.Optional(
+    Type.Union([MigrationInputSchema, Type.Null()], { description: 'null clears it' }),
+  ),
 });
 
 const NamespacesQuery = Type.Optional(
@@ -165,6 +210,15 @@ export const IssueFilterQuery = {
   search: Type.Optional(Type.String({ maxLength: 1024 })),
   labelSelector: Type.Optional(
     Type.String({ maxLength: 2048, description: 'e.g. app=web,tier!=db' }),
+  ),
+  dueBefore: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'RFC 3339: only issues due before it (issues without a due date never match)',
+    }),
+  ),
+  hasMigration: Type.Optional(
+    Type.Boolean({ description: 'true: only issues with migration information; false: without' }),
   ),
 };
 

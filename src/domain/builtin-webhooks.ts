@@ -4,6 +4,9 @@
  * clients (the bridge operator, MintMaker's Renovate log analyzer, release tooling) send.
  * `run-failure` and `run-success` are what this project's bridge operator sends: one
  * pair for every kind of run, the issue type and scope chosen by the operator.
+ * `task-update` and `task-current` are its task-updates controller's: a component
+ * builds with a Tekton task bundle that stops being acceptable at a due date
+ * (docs/decisions/0051-task-updates.md).
  */
 import { ISSUE_TYPES, SEVERITIES } from './issue.js';
 import type { FieldSpec, WebhookDefinition } from './webhook-definition.js';
@@ -239,6 +242,81 @@ export const BUILTIN_WEBHOOKS: readonly WebhookDefinition[] = [
       issueType: { field: 'issueType' },
       runId: '{{runId}}',
       message: 'Resolved {{resolved}} {{issueType}} issue(s) for {{scopeType}} {{scopeName}}',
+    },
+  },
+  {
+    name: 'task-update',
+    description:
+      'A component builds with an outdated Tekton task bundle: one issue per component and task, due when the bundle stops being acceptable.',
+    fields: {
+      component: { type: 'string', required: true },
+      application: { type: 'string' },
+      task: { type: 'string', required: true, description: 'the task name, e.g. buildah' },
+      bundle: { type: 'string', required: true, description: 'the bundle reference in use' },
+      version: { type: 'string', description: 'the task version in use, e.g. 0.4' },
+      newVersion: { type: 'string', description: 'the newest acceptable version, e.g. 0.5' },
+      dueAt: {
+        type: 'string',
+        required: true,
+        format: 'date-time',
+        description: 'RFC 3339: when the bundle in use stops being acceptable',
+      },
+      migrationRequired: {
+        type: 'enum',
+        values: ['true', 'false'],
+        description: 'whether moving to the new version needs pipeline changes',
+      },
+      migrationUrl: {
+        type: 'string',
+        format: 'http-url',
+        description: "the new version's MIGRATION.md",
+      },
+      severity: severityField,
+      runId: {
+        type: 'string',
+        description:
+          'the PipelineRun the bundle was seen in; named in the description, not used to drop repeats (the same run is reported again as its due date nears)',
+      },
+    },
+    scope: { resourceType: 'component-task', resourceName: '{{component}}/{{task}}' },
+    report: {
+      issueType: 'task-update',
+      severity: severityFromPayload,
+      title: [
+        'Task {{task}} {{version}} in component {{component}} is outdated: update by {{dueAt|date}}',
+        'Task {{task}} in component {{component}} is outdated: update by {{dueAt|date}}',
+      ],
+      description: [
+        'Component {{component}} builds with task bundle {{bundle}} (seen in {{runId}}), acceptable until {{dueAt}}. Update it to version {{newVersion}}.',
+        'Component {{component}} builds with task bundle {{bundle}} (seen in {{runId}}), acceptable until {{dueAt}}. Update it to a current bundle.',
+        'Component {{component}} builds with task bundle {{bundle}}, acceptable until {{dueAt}}. Update it to version {{newVersion}}.',
+        'Component {{component}} builds with task bundle {{bundle}}, acceptable until {{dueAt}}. Update it to a current bundle.',
+      ],
+      dueAt: '{{dueAt}}',
+      migration: { required: '{{migrationRequired}}', url: '{{migrationUrl}}' },
+      links: [{ title: 'Migration guide', url: ['{{migrationUrl}}'] }],
+      labels: {
+        'appstudio.openshift.io/component': '{{component}}',
+        'appstudio.openshift.io/application': '{{application}}',
+        'kite.konflux-ci.dev/task': '{{task}}',
+      },
+    },
+  },
+  {
+    name: 'task-current',
+    description:
+      "A component's build uses a current bundle of a task: resolve its task-update issue.",
+    fields: {
+      component: { type: 'string', required: true },
+      task: { type: 'string', required: true },
+      runId: { type: 'string', description: 'the PipelineRun that used a current bundle' },
+    },
+    scope: { resourceType: 'component-task', resourceName: '{{component}}/{{task}}' },
+    resolve: {
+      issueType: 'task-update',
+      runId: '{{runId}}',
+      message:
+        'Resolved {{resolved}} task-update issue(s) for task {{task}} in component {{component}}',
     },
   },
 ];

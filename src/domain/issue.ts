@@ -7,7 +7,14 @@
 import { InputError } from './errors.js';
 
 export const SEVERITIES = ['info', 'minor', 'major', 'critical'] as const;
-export const ISSUE_TYPES = ['build', 'test', 'release', 'dependency', 'pipeline'] as const;
+export const ISSUE_TYPES = [
+  'build',
+  'test',
+  'release',
+  'dependency',
+  'pipeline',
+  'task-update',
+] as const;
 export const STATES = ['ACTIVE', 'RESOLVED'] as const;
 
 export type Severity = (typeof SEVERITIES)[number];
@@ -20,6 +27,16 @@ export interface Scope {
   resourceType: string;
   resourceName: string;
   resourceNamespace: string;
+}
+
+/**
+ * Whether moving to the newer version of what an issue is about (a Tekton task bundle)
+ * needs changes, and the link to what to change (that version's MIGRATION.md).
+ */
+export interface MigrationInfo {
+  required: boolean;
+  /** An http(s) URL, or null when there is nothing to read. */
+  url: string | null;
 }
 
 export interface LinkInput {
@@ -57,6 +74,10 @@ export interface IssueReport extends IssueIdentity {
    * change the state: an older run never overrides a newer one. Absent means "now".
    */
   occurredAt?: string;
+  /** RFC 3339: when the problem becomes due (a task bundle's expiry). Absent: none. */
+  dueAt?: string;
+  /** What moving on needs (a task-update issue). Absent: none. */
+  migration?: MigrationInfo;
 }
 
 export interface Link extends LinkInput {
@@ -115,6 +136,9 @@ export interface Issue {
   occurrences: number;
   lastSeenAt: string;
   labels: Labels;
+  /** RFC 3339; null when the issue has no due date (every type but task-update, so far). */
+  dueAt: string | null;
+  migration: MigrationInfo | null;
 }
 
 export const EVENT_KINDS = ['created', 'reported', 'reopened', 'updated', 'resolved'] as const;

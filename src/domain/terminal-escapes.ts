@@ -40,6 +40,8 @@ export function freeTextFields(definition: WebhookDefinition): string[] {
       runId: definition.report?.runId,
       links: definition.report?.links,
       labels: definition.report?.labels,
+      dueAt: definition.report?.dueAt,
+      migration: definition.report?.migration,
     },
     true,
   );

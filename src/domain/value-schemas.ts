@@ -1,6 +1,6 @@
 /**
- * The schemas of values every layer validates the same way: labels and Kubernetes
- * namespace names. In the domain so that webhook definitions (src/webhooks) and the HTTP
+ * The schemas of values every layer validates the same way: labels, Kubernetes
+ * namespace names and http(s) URLs. In the domain so that webhook definitions (src/webhooks) and the HTTP
  * schemas (src/api/schemas.ts) share them without the webhooks importing the HTTP layer.
  */
 import { Type } from 'typebox';
@@ -20,3 +20,6 @@ export const NAMESPACE_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 export const NamespaceName = (options: { description?: string } = {}) =>
   // The pattern bounds the length (63) too, so one message says everything.
   Type.String({ pattern: NAMESPACE_PATTERN, ...options });
+
+/** An absolute http(s) URL only (a migration guide): never a path, `javascript:` or `data:`. */
+export const HTTP_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+[^\\s]*$';

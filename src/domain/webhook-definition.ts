@@ -5,8 +5,8 @@
  * (`KITE_WEBHOOKS_FILE`) without code changes.
  *
  * Templates are strings with `{{field}}` placeholders; `{{field|join}}` joins a list with
- * new lines, `{{field|count}}` counts its items, `{{settings.name}}` reads a server
- * setting. Every webhook implicitly takes a required `namespace`, optional `labels` and
+ * new lines, `{{field|count}}` counts its items, `{{field|date}}` gives an RFC 3339 time's
+ * UTC date (2027-01-15), `{{settings.name}}` reads a server setting. Every webhook implicitly takes a required `namespace`, optional `labels` and
  * an optional `occurredAt` (RFC 3339: when the failure or success happened, so that an
  * older run never overrides a newer one).
  */
@@ -27,6 +27,8 @@ export const FieldSpec = Type.Object(
     type: Type.Union([Type.Literal('string'), Type.Literal('string[]'), Type.Literal('enum')]),
     required: Type.Optional(Type.Boolean()),
     values: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+    /** A string field's form, checked with the payload (400): RFC 3339, or an http(s) URL. */
+    format: Type.Optional(Type.Union([Type.Literal('date-time'), Type.Literal('http-url')])),
     description: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
@@ -54,6 +56,9 @@ const SeverityRule = Type.Union([
   ),
 ]);
 
+/** A template, or candidates in order: the first whose placeholders all have values wins. */
+const TextRule = Type.Union([Template, Type.Array(Template, { minItems: 1 })]);
+
 export const WebhookDefinition = Type.Object(
   {
     name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
@@ -69,9 +74,21 @@ export const WebhookDefinition = Type.Object(
         {
           issueType: IssueTypeRule,
           severity: SeverityRule,
-          title: Template,
-          description: Template,
+          title: TextRule,
+          description: TextRule,
           runId: Type.Optional(Template),
+          /** RFC 3339: when the issue becomes due; an empty rendering means none. */
+          dueAt: Type.Optional(Template),
+          /**
+           * What moving on needs: `required` renders "true" or "false" (absent: true when a
+           * URL is given), `url` an http(s) URL; none of them rendered means none.
+           */
+          migration: Type.Optional(
+            Type.Object(
+              { required: Type.Optional(Template), url: Type.Optional(Template) },
+              { additionalProperties: false },
+            ),
+          ),
           links: Type.Optional(
             Type.Array(
               Type.Object(

@@ -8,10 +8,12 @@ import type {
   IssueType,
   Labels,
   LinkInput,
+  MigrationInfo,
   Resolution,
   ScopeRef,
   Severity,
 } from './issue.js';
+import { HTTP_URL_PATTERN } from './value-schemas.js';
 import type { IssueTypeRule, WebhookDefinition } from './webhook-definition.js';
 
 export type WebhookPayload = Record<string, unknown> & {
@@ -33,7 +35,7 @@ export type WebhookAction =
 
 export type Settings = Readonly<Record<string, string>>;
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9_.]*)\s*(?:\|\s*(join|count)\s*)?\}\}/g;
+const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9_.]*)\s*(?:\|\s*(join|count|date)\s*)?\}\}/g;
 
 /** Renders a template; `complete` is false when a placeholder had no value. */
 export function render(template: string, payload: Record<string, unknown>, settings: Settings) {
@@ -46,12 +48,36 @@ export function render(template: string, payload: Record<string, unknown>, setti
     const rendered = Array.isArray(value)
       ? value.map(String).join('\n')
       : typeof value === 'string'
-        ? value
+        ? filter === 'date'
+          ? utcDate(value)
+          : value
         : '';
     if (rendered === '') complete = false;
     return rendered;
   });
   return { text, complete };
+}
+
+/** The UTC date (YYYY-MM-DD) of an RFC 3339 time; '' when it is not one. */
+function utcDate(value: string): string {
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? '' : new Date(time).toISOString().slice(0, 10);
+}
+
+/** The first candidate whose placeholders all have values, else the last one rendered. */
+function renderFirst(
+  rule: string | string[],
+  payload: Record<string, unknown>,
+  settings: Settings,
+) {
+  const candidates = typeof rule === 'string' ? [rule] : rule;
+  let rendered = '';
+  for (const candidate of candidates) {
+    const result = render(candidate, payload, settings);
+    if (result.complete) return result.text;
+    rendered = result.text;
+  }
+  return rendered;
 }
 
 export function runWebhook(
@@ -104,16 +130,69 @@ export function runWebhook(
       namespace: payload.namespace,
       issueType: issueTypeOf(spec.issueType, payload),
       scope,
-      title: truncate(text(spec.title), TEXT_LIMITS.title, '…'),
-      description: truncate(text(spec.description), TEXT_LIMITS.description, DESCRIPTION_MARKER),
+      title: truncate(renderFirst(spec.title, payload, settings), TEXT_LIMITS.title, '…'),
+      description: truncate(
+        renderFirst(spec.description, payload, settings),
+        TEXT_LIMITS.description,
+        DESCRIPTION_MARKER,
+      ),
       severity: severityOf(spec.severity, payload),
       links: (spec.links ?? []).flatMap((link) => renderLink(link, payload, settings)),
       labels: { ...renderLabels(spec.labels ?? {}, payload, settings), ...(payload.labels ?? {}) },
       ...(runId ? { runId } : {}),
       ...occurredAt,
+      ...dueAtOf(spec.dueAt, payload, settings),
+      ...migrationOf(spec.migration, payload, settings),
     },
   };
 }
+
+function dueAtOf(
+  template: string | undefined,
+  payload: Record<string, unknown>,
+  settings: Settings,
+): { dueAt?: string } {
+  if (!template) return {};
+  const { text, complete } = render(template, payload, settings);
+  if (!complete) return {};
+  if (!RFC3339.test(text) || Number.isNaN(Date.parse(text))) {
+    throw new InputError(
+      'Invalid request: the due date must be an RFC 3339 date and time, e.g. 2027-01-15T00:00:00Z',
+      { field: 'dueAt' },
+    );
+  }
+  return { dueAt: text };
+}
+
+function migrationOf(
+  rule: NonNullable<WebhookDefinition['report']>['migration'],
+  payload: Record<string, unknown>,
+  settings: Settings,
+): { migration?: MigrationInfo } {
+  if (!rule) return {};
+  const required = rule.required ? render(rule.required, payload, settings) : undefined;
+  const url = rule.url ? render(rule.url, payload, settings) : undefined;
+  const link = url?.complete ? url.text : null;
+  if (link !== null && (!HTTP_LINK.test(link) || link.length > 4096)) {
+    throw new InputError(
+      'Invalid request: the migration link must be an http(s) URL of at most 4096 characters',
+      { field: 'migration.url' },
+    );
+  }
+  if (required?.complete && required.text !== 'true' && required.text !== 'false') {
+    throw new InputError('Invalid request: whether a migration is required must be true or false', {
+      field: 'migration.required',
+    });
+  }
+  if (!required?.complete && link === null) return {};
+  return {
+    migration: { required: required?.complete ? required.text === 'true' : true, url: link },
+  };
+}
+
+/** RFC 3339's date-time: a date, a time and an offset (Date.parse alone takes much more). */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const HTTP_LINK = new RegExp(HTTP_URL_PATTERN);
 
 function issueTypeOf(rule: IssueTypeRule, payload: WebhookPayload): IssueType {
   // A field rule names an enum field of issue types, checked when the webhook was loaded.

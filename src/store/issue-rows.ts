@@ -11,6 +11,7 @@ import type {
   IssueType,
   Labels,
   LinkInput,
+  MigrationInfo,
   Relation,
   RelatedIssue,
   Severity,
@@ -55,6 +56,8 @@ export interface IssueRow {
   resolved_at: string | null;
   created_at: string;
   updated_at: string;
+  due_at: string | null;
+  migration: MigrationInfo | null;
   related_from: StoredRelation[] | null;
   related_to: StoredRelation[] | null;
 }
@@ -94,7 +97,8 @@ export function issueColumns(alias: string, relationSource = 'issue_relations'):
     ${alias}.state, ${alias}.links, ${alias}.labels, ${alias}.occurrences,
     ${rfc3339(`${alias}.detected_at`)} AS detected_at, ${rfc3339(`${alias}.last_seen_at`)} AS last_seen_at,
     ${rfc3339(`${alias}.resolved_at`)} AS resolved_at, ${rfc3339(`${alias}.created_at`)} AS created_at,
-    ${rfc3339(`${alias}.updated_at`)} AS updated_at,
+    ${rfc3339(`${alias}.updated_at`)} AS updated_at, ${rfc3339(`${alias}.due_at`)} AS due_at,
+    ${alias}.migration,
     ${relations(alias, 'source_id', relationSource)} AS related_from,
     ${relations(alias, 'target_id', relationSource)} AS related_to`;
 }
@@ -130,6 +134,8 @@ export function toIssue(row: IssueRow): Issue {
     occurrences: row.occurrences,
     lastSeenAt: row.last_seen_at,
     labels: row.labels,
+    dueAt: row.due_at,
+    migration: row.migration,
   };
 }
 

@@ -13,6 +13,7 @@ import type {
   IssueType,
   Labels,
   LinkInput,
+  MigrationInfo,
   Resolution,
   ScopeRef,
   Severity,
@@ -45,6 +46,10 @@ export interface IssuePatch {
   scope?: { resourceType?: string; resourceName?: string; resourceNamespace?: string };
   links?: LinkInput[];
   labels?: Labels;
+  /** null clears it; absent keeps it. */
+  dueAt?: string | null;
+  /** null clears it; absent keeps it. */
+  migration?: MigrationInfo | null;
 }
 
 export type { IssueCounts, Page } from './issue-reads.js';
@@ -129,6 +134,10 @@ export function createIssueStore(
           patch.scope?.resourceNamespace ?? null,
           patch.links ? JSON.stringify(storedLinks(id, patch.links)) : null,
           patch.labels ? JSON.stringify(patch.labels) : null,
+          patch.dueAt !== undefined,
+          patch.dueAt ?? null,
+          patch.migration !== undefined,
+          patch.migration ? JSON.stringify(patch.migration) : null,
         ]);
         const row = result.rows[0];
         if (!row) throw new NotFoundError('Issue not found');
@@ -237,7 +246,7 @@ SELECT count(*)::int AS aged FROM aged`;
 
 const UPDATE = `
 WITH prev AS (
-  SELECT id, state FROM issues WHERE id = $1 FOR UPDATE
+  SELECT id, state, severity FROM issues WHERE id = $1 FOR UPDATE
 ), up AS (
   UPDATE issues cur SET
     title = coalesce($2, cur.title),
@@ -250,6 +259,9 @@ WITH prev AS (
     scope_namespace = coalesce($9, cur.scope_namespace),
     links = coalesce($10::jsonb, cur.links),
     labels = coalesce($11::jsonb, cur.labels),
+    due_at = CASE WHEN $12 THEN $13::timestamptz ELSE cur.due_at END,
+    migration = CASE WHEN $14 THEN $15::jsonb ELSE cur.migration END,
+    severity_was = prev.severity,
     resolved_at = CASE
       WHEN $6 = 'RESOLVED' THEN coalesce(cur.resolved_at, now())
       WHEN $6 = 'ACTIVE' THEN NULL
@@ -264,7 +276,10 @@ WITH prev AS (
   FROM prev WHERE cur.id = prev.id
   RETURNING cur.*
 ), event AS (
-  INSERT INTO issue_events (issue_id, kind, summary) SELECT id, last_event, 'changed through the API' FROM up
+  INSERT INTO issue_events (issue_id, kind, summary)
+  SELECT id, last_event, CASE WHEN severity_was <> severity
+    THEN 'severity ' || severity_was || ' → ' || severity || ': changed through the API'
+    ELSE 'changed through the API' END FROM up
 )
 SELECT ${issueColumns('up')} FROM up`;
 

@@ -7,7 +7,7 @@
  * docs/decisions/0036-deep-offsets-and-row-tests.md).
  */
 import { createHash } from 'node:crypto';
-import type { IssueState, IssueType, Severity } from '../domain/issue.js';
+import { ISSUE_TYPES, type IssueState, type IssueType, type Severity } from '../domain/issue.js';
 import type { Queryable } from './database.js';
 import { buildWhere, coveredByCounts, type IssueFilter, type Where } from './issue-filter.js';
 
@@ -55,7 +55,7 @@ export async function countIssues(
   filter: IssueFilter,
   where: Where,
 ): Promise<IssueCounts> {
-  // Either way one hash aggregate over at most 4 × 5 × 2 groups, folded into three views.
+  // Either way one hash aggregate over at most 4 × 6 × 2 groups, folded into three views.
   if (coveredByCounts(filter)) {
     const sql = `SELECT severity, issue_type, state, sum(n)::int AS n FROM ${COUNTED} ${where.sql}
        GROUP BY severity, issue_type, state`;
@@ -88,7 +88,7 @@ function fold(rows: CountRow[]): IssueCounts {
   const counts: IssueCounts = {
     total: 0,
     bySeverity: { info: 0, minor: 0, major: 0, critical: 0 },
-    byType: { build: 0, test: 0, release: 0, dependency: 0, pipeline: 0 },
+    byType: Object.fromEntries(ISSUE_TYPES.map((t) => [t, 0])) as Record<IssueType, number>,
     byState: { ACTIVE: 0, RESOLVED: 0 },
   };
   for (const row of rows) {

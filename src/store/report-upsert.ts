@@ -64,12 +64,26 @@ function conflictUpdate(newer: string, linksGiven: string): [string, string][] {
     ],
     ['state_at', `CASE WHEN ${newer} THEN EXCLUDED.state_at ELSE cur.state_at END`],
     ['state', `CASE WHEN ${newer} THEN EXCLUDED.state ELSE cur.state END`],
+    ['due_at', `CASE WHEN ${newer} THEN EXCLUDED.due_at ELSE cur.due_at END`],
+    ['migration', `CASE WHEN ${newer} THEN EXCLUDED.migration ELSE cur.migration END`],
+    ['severity_was', 'cur.severity'],
   ];
 }
 
 const IDENTITY = 'namespace, scope_type, scope_name, scope_namespace, issue_type';
 const INSERTED = `namespace, issue_type, scope_type, scope_name, scope_namespace, title, description,
-                             severity, state, links, labels, resolved_at, state_at`;
+                             severity, state, links, labels, resolved_at, state_at, due_at, migration`;
+
+/**
+ * The text of a report's timeline event: its summary ($13 or the batch's), led by the
+ * change of severity when the report made one. `severity_was` is the severity of the
+ * locked row before the upsert (NULL on a new issue), so the note is exact under
+ * concurrent reports too.
+ */
+const eventSummary = (row: string, summary: string) =>
+  `CASE WHEN ${row}.severity_was <> ${row}.severity
+    THEN 'severity ' || ${row}.severity_was || ' → ' || ${row}.severity || ': ' || ${summary}
+    ELSE ${summary} END`;
 
 /**
  * The report upsert. On conflict with an existing issue of the same identity it counts
@@ -83,7 +97,7 @@ export const REPORT_UPSERT = `
 WITH up AS (
   INSERT INTO issues AS cur (${INSERTED})
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $12::jsonb, CASE WHEN $9 = 'RESOLVED' THEN now() END,
-          coalesce($15::timestamptz, now()))
+          coalesce($15::timestamptz, now()), $16::timestamptz, $17::jsonb)
   ON CONFLICT (${IDENTITY}) DO UPDATE SET
     ${conflictUpdate('($15::timestamptz IS NULL OR $15::timestamptz >= cur.state_at)', '$11')
       .map(([column, value]) => `${column} = ${value}`)
@@ -92,14 +106,16 @@ WITH up AS (
     OR NOT EXISTS (SELECT 1 FROM issue_events e WHERE e.issue_id = cur.id AND e.run_id = $14::text)
   RETURNING *
 ), event AS (
-  INSERT INTO issue_events (issue_id, kind, summary, run_id) SELECT id, last_event, $13, $14 FROM up
+  INSERT INTO issue_events (issue_id, kind, summary, run_id)
+  SELECT id, last_event, ${eventSummary('up', '$13::text')}, $14 FROM up
 )
 SELECT ${issueColumns('up')}, up.last_event FROM up`;
 
 /** The fields of one report in the JSON array the batch upsert reads ($1). */
 const BATCH_FIELDS = `ord int, namespace text, issue_type text, scope_type text, scope_name text,
     scope_namespace text, title text, description text, severity text, state text, links text,
-    links_given boolean, labels text, summary text, run_id text, occurred_at timestamptz`;
+    links_given boolean, labels text, summary text, run_id text, occurred_at timestamptz,
+    due_at timestamptz, migration text`;
 
 const conflictColumns = conflictUpdate('n.newer', 'n.links_given');
 
@@ -119,7 +135,7 @@ WITH batch AS MATERIALIZED (
   INSERT INTO issues AS cur (id, ${INSERTED})
   SELECT id, namespace, issue_type, scope_type, scope_name, scope_namespace, title, description,
          severity, state, links::jsonb, labels::jsonb, CASE WHEN state = 'RESOLVED' THEN now() END,
-         coalesce(occurred_at, now())
+         coalesce(occurred_at, now()), due_at, migration::jsonb
   FROM batch ORDER BY ${IDENTITY}
   ON CONFLICT (${IDENTITY}) DO UPDATE SET
     (${conflictColumns.map(([column]) => column).join(', ')}) = (
@@ -134,7 +150,7 @@ WITH batch AS MATERIALIZED (
   SELECT b.ord, b.summary, b.run_id, up.* FROM up JOIN batch b USING (${IDENTITY})
 ), event AS (
   INSERT INTO issue_events (issue_id, kind, summary, run_id)
-  SELECT id, last_event, summary, run_id FROM done ORDER BY ord
+  SELECT id, last_event, ${eventSummary('done', 'done.summary')}, run_id FROM done ORDER BY ord
 )
 SELECT done.ord, ${issueColumns('done')}, done.last_event FROM done`;
 
@@ -168,6 +184,8 @@ export function reportParams(report: IssueReport): unknown[] {
     summarize(report.description),
     report.runId ?? null,
     report.occurredAt ?? null,
+    report.dueAt ?? null,
+    report.migration ? JSON.stringify(report.migration) : null,
   ];
 }
 
@@ -191,6 +209,8 @@ function batchRow(report: IssueReport, ord: number): Record<string, unknown> {
     summary: p[12],
     run_id: p[13],
     occurred_at: p[14],
+    due_at: p[15],
+    migration: p[16],
   };
 }
 

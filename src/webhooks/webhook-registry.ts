@@ -12,7 +12,7 @@ import { InputError } from '../domain/errors.js';
 import { ISSUE_TYPES, SEVERITIES } from '../domain/issue.js';
 import { WebhookDefinition } from '../domain/webhook-definition.js';
 import type { WebhookPayload } from '../domain/webhook-engine.js';
-import { LabelsSchema, NamespaceName } from '../domain/value-schemas.js';
+import { HTTP_URL_PATTERN, LabelsSchema, NamespaceName } from '../domain/value-schemas.js';
 import { StringEnum } from '../domain/string-enum.js';
 
 export interface RegisteredWebhook {
@@ -73,6 +73,8 @@ function checkDefinition(definition: WebhookDefinition): void {
   for (const [name, spec] of Object.entries(definition.fields)) {
     if (IMPLICIT_FIELDS.has(name)) throw fail(`"${name}" is implicit and must not be declared`);
     if (spec.type === 'enum' && !spec.values) throw fail(`enum field "${name}" needs "values"`);
+    if (spec.format && spec.type !== 'string')
+      throw fail(`field "${name}": only a string has a format`);
   }
   const templates = JSON.stringify(definition).match(/\{\{\s*[A-Za-z][A-Za-z0-9_.]*/g) ?? [];
   for (const placeholder of templates) {
@@ -128,8 +130,10 @@ function bodySchemaOf(definition: WebhookDefinition): TUnsafe<WebhookPayload> {
           ? StringEnum(spec.values ?? [], options)
           : Type.String({
               ...options,
-              maxLength: FIELD_MAX_LENGTH,
+              maxLength: spec.format === 'http-url' ? 4096 : FIELD_MAX_LENGTH,
               ...(spec.required ? { minLength: 1 } : {}),
+              ...(spec.format === 'date-time' ? { format: 'date-time' } : {}),
+              ...(spec.format === 'http-url' ? { pattern: HTTP_URL_PATTERN } : {}),
             });
     properties[name] = spec.required ? schema : Type.Optional(schema);
   }

@@ -97,8 +97,9 @@ describe('bad input', () => {
     assert.deepEqual(body.body.details, [
       {
         field: 'issueType',
-        message: 'issueType must be one of: build, test, release, dependency, pipeline',
-        allowed: ['build', 'test', 'release', 'dependency', 'pipeline'],
+        message:
+          'issueType must be one of: build, test, release, dependency, pipeline, task-update',
+        allowed: ['build', 'test', 'release', 'dependency', 'pipeline', 'task-update'],
       },
     ]);
     const query = await api.get('/api/v1/issues?severity=urgent');

@@ -199,7 +199,7 @@ describe('several namespaces and counts', () => {
     assert.deepEqual(answer.body, {
       total: 4,
       bySeverity: { info: 0, minor: 1, major: 1, critical: 2 },
-      byType: { build: 1, test: 0, release: 0, dependency: 0, pipeline: 3 },
+      byType: { build: 1, test: 0, release: 0, dependency: 0, pipeline: 3, 'task-update': 0 },
       byState: { ACTIVE: 3, RESOLVED: 1 },
     });
   });

@@ -47,6 +47,11 @@ const draft: fc.Arbitrary<Draft> = fc.record(
     runId: fc.constantFrom('r1', 'r2', 'r3'),
     // Minutes of a fixed past hour, or one far ahead (a sender's clock running wild).
     occurredAt: fc.oneof(fc.integer({ min: 0, max: 4 }).map(at), fc.constant(FUTURE)),
+    dueAt: fc.constantFrom(at(60), at(120)),
+    migration: fc.constantFrom(
+      { required: true, url: 'https://migrations.example/0.5.md' },
+      { required: false, url: null },
+    ),
   },
   { requiredKeys: ['scope', 'issueType', 'title', 'description', 'severity'] },
 );
@@ -61,7 +66,7 @@ const inNamespace = (namespace: string, d: Draft): IssueReport => ({
 async function snapshot(namespace: string) {
   const issues = await server.db.query<Record<string, unknown>>(
     `SELECT scope_name, issue_type, title, description, severity, state, labels, occurrences,
-       last_event, resolved_at IS NULL AS open, detected_at > created_at AS redetected,
+       last_event, resolved_at IS NULL AS open, due_at, migration, detected_at > created_at AS redetected,
        CASE WHEN state_at < $2 OR state_at >= $3 THEN to_char(state_at AT TIME ZONE 'UTC', 'YYYY HH24:MI')
          ELSE 'now' END AS state_at,
        (SELECT json_agg(json_build_object('title', l->>'title', 'url', l->>'url')) FROM jsonb_array_elements(links) l) AS links,
@@ -84,6 +89,8 @@ const answerOf = ({ issue, outcome }: Awaited<ReturnType<IssueStore['report']>>)
   labels: issue.labels,
   links: issue.links.map((l) => l.url),
   resolved: issue.resolvedAt !== null,
+  dueAt: issue.dueAt,
+  migration: issue.migration,
 });
 
 describe('group-committed ingest', () => {
@@ -141,6 +148,39 @@ describe('group-committed ingest', () => {
         .sort()
         .map((scope_name) => ({ scope_name, events: 1 })),
     );
+  });
+
+  it("a group's report that changes a severity says so on its timeline event", async () => {
+    const report = (scope: string, severity: 'minor' | 'critical') =>
+      inNamespace('severity-group', {
+        scope,
+        issueType: 'task-update',
+        title: 'outdated',
+        description: 'bundle expires',
+        severity,
+      });
+    const scopes = ['a', 'b', 'c', 'd', 'e', 'f'];
+    await Promise.all(scopes.map((scope) => store.report(report(scope, 'minor'))));
+    const answers = await Promise.all(
+      scopes.map((scope, i) => store.report(report(scope, i % 2 ? 'critical' : 'minor'))),
+    );
+    const events = await server.db.query<{ scope_name: string; summary: string; tx: string }>(
+      `SELECT i.scope_name, e.summary, e.xmin::text AS tx FROM issue_events e
+       JOIN issues i ON i.id = e.issue_id WHERE i.namespace = 'severity-group' AND e.kind = 'reported'
+       ORDER BY i.scope_name`,
+    );
+    assert.deepEqual(
+      events.rows.map(({ scope_name, summary }) => [scope_name, summary]),
+      scopes.map((scope, i) => [
+        scope,
+        i % 2 ? 'severity minor → critical: bundle expires' : 'bundle expires',
+      ]),
+    );
+    assert.ok(
+      new Set(events.rows.map((row) => row.tx)).size < scopes.length,
+      'some of the reports were written together (the batch upsert)',
+    );
+    assert.equal(answers.length, scopes.length);
   });
 
   it('every change in a group has its own timeline event and notification', async () => {

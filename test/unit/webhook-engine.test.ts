@@ -126,3 +126,45 @@ describe('truncating rendered text at a cap', () => {
     );
   });
 });
+
+describe('task-update', () => {
+  const payload = {
+    namespace: 'team-a',
+    component: 'frontend',
+    task: 'buildah',
+    bundle: 'quay.io/konflux-ci/tekton-catalog/task-buildah:0.4@sha256:abc',
+    dueAt: '2027-01-15T23:30:00-02:00',
+  };
+  const reportOf = (extra: Record<string, unknown>) => {
+    const action = runWebhook(builtin('task-update'), { ...payload, ...extra }, {});
+    assert.equal(action.kind, 'report');
+    return action.report;
+  };
+
+  it('titles with the version when given, and the due date as a UTC date', () => {
+    assert.equal(
+      reportOf({ version: '0.4' }).title,
+      'Task buildah 0.4 in component frontend is outdated: update by 2027-01-16',
+    );
+    assert.equal(
+      reportOf({}).title,
+      'Task buildah in component frontend is outdated: update by 2027-01-16',
+    );
+    assert.equal(reportOf({}).dueAt, '2027-01-15T23:30:00-02:00');
+  });
+
+  it('has a migration when either migration field is given, else none', () => {
+    const url = 'https://example.com/MIGRATION.md';
+    assert.equal(reportOf({}).migration, undefined);
+    assert.deepEqual(reportOf({ migrationUrl: url }).migration, { required: true, url });
+    assert.deepEqual(reportOf({ migrationRequired: 'false' }).migration, {
+      required: false,
+      url: null,
+    });
+  });
+
+  it('refuses a due date or migration link a custom definition let through', () => {
+    assert.throws(() => reportOf({ dueAt: '2027-01-15' }), /RFC 3339/);
+    assert.throws(() => reportOf({ migrationUrl: 'javascript:alert(1)' }), /http\(s\) URL/);
+  });
+});

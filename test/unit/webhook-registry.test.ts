@@ -20,6 +20,8 @@ describe('webhook definitions', () => {
         'test-success',
         'run-failure',
         'run-success',
+        'task-update',
+        'task-current',
       ],
     );
   });

@@ -1,12 +1,20 @@
 /** Small presentation rules: relative ages, severity order and colours (no DOM: unit-tested). */
 import type { Issue } from '../../src/client/types.js';
+import { dueDistance } from '../../src/domain/due-date.js';
 
 export type Severity = Issue['severity'];
 export type IssueType = Issue['issueType'];
 
 /** Worst first. */
 export const SEVERITIES: Severity[] = ['critical', 'major', 'minor', 'info'];
-export const ISSUE_TYPES: IssueType[] = ['build', 'test', 'release', 'dependency', 'pipeline'];
+export const ISSUE_TYPES: IssueType[] = [
+  'build',
+  'test',
+  'release',
+  'dependency',
+  'pipeline',
+  'task-update',
+];
 
 /**
  * PatternFly label colours per severity. Their text-on-fill pairs meet WCAG AA contrast
@@ -45,3 +53,11 @@ export const fullTime = (iso: string) => new Date(iso).toLocaleString('en', { ho
 
 export const plural = (n: number, one: string, many = `${one}s`) =>
   `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+
+/** "due in 5 days" or "overdue by 2 days" (shown in red); undefined when not a time. */
+export function due(iso: string, now = Date.now()): { text: string; overdue: boolean } | undefined {
+  const distance = dueDistance(iso, now);
+  if (!distance) return undefined;
+  const { overdue, amount } = distance;
+  return { text: overdue ? `overdue by ${amount}` : `due in ${amount}`, overdue };
+}

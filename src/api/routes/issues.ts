@@ -65,6 +65,8 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
     resourceName: query.resourceName,
     search: query.search,
     labels: query.labelSelector ? parseLabelSelector(query.labelSelector) : undefined,
+    dueBefore: query.dueBefore,
+    hasMigration: query.hasMigration,
   });
 
   app.get(
@@ -144,6 +146,8 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
         state: body.state,
         links: body.links,
         labels: body.labels,
+        ...(body.dueAt ? { dueAt: body.dueAt } : {}),
+        ...(body.migration ? { migration: body.migration } : {}),
       });
       return reply.code(201).send(await view(request, issue));
     },

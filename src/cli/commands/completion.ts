@@ -9,11 +9,13 @@ import type { Command, Option } from 'commander';
 import { connect, type ConnectionFlags } from '../connection.js';
 import { FORMATS } from '../output.js';
 import { usageError } from '../failure.js';
+import { ISSUE_TYPES } from '../../domain/issue.js';
 
 const VALUES: Readonly<Record<string, readonly string[]>> = {
   '--output': FORMATS.map((format) => format.replace('…', '')),
   '--severity': ['info', 'minor', 'major', 'critical'],
-  '--type': ['build', 'test', 'release', 'dependency', 'pipeline'],
+  '--type': ISSUE_TYPES,
+  '--has-migration': ['true', 'false'],
   '--state': ['ACTIVE', 'RESOLVED'],
   '--status': ['Running', 'Succeeded', 'Failed'],
   '--format': ['raw', 'text'],

@@ -1,8 +1,10 @@
 /**
  * How an issue looks in a table: the columns of `kite issues list|get|watch`, `-o name`,
- * and `--sort-by`. A NAMESPACE column leads when the rows may span namespaces.
+ * and `--sort-by`. A NAMESPACE column leads when the rows may span namespaces; DUE shows
+ * when a row has a due date (always with `-o wide`).
  */
 import type { Issue, IssueEvent } from '../../client/types.js';
+import { dueDistance } from '../../domain/due-date.js';
 import { renderJsonPath } from '../jsonpath.js';
 import { age, SEVERITY_COLOURS, type Column } from '../table.js';
 
@@ -13,7 +15,19 @@ const SEVERITY_RANK: Readonly<Record<string, number>> = {
   critical: 3,
 };
 
-export function issueColumns(withNamespace: boolean): Column<Issue>[] {
+/** "in 5 days", "overdue by 2 days", or "<none>". */
+export function dueCell(issue: Pick<Issue, 'dueAt'>, now = Date.now()): string {
+  const distance = issue.dueAt ? dueDistance(issue.dueAt, now) : undefined;
+  if (!distance) return '<none>';
+  return distance.overdue ? `overdue by ${distance.amount}` : `in ${distance.amount}`;
+}
+
+const migrationCell = ({ migration }: Pick<Issue, 'migration'>) =>
+  !migration ? '<none>' : (migration.url ?? (migration.required ? 'required' : 'not required'));
+
+/** `rows`: DUE is shown outside `-o wide` when one of them has a due date. */
+export function issueColumns(withNamespace: boolean, rows: Issue[] = []): Column<Issue>[] {
+  const withDue = rows.some((issue) => issue.dueAt);
   const columns: Column<Issue>[] = [
     { header: 'ID', value: (i) => i.id },
     { header: 'SEVERITY', value: (i) => i.severity, colour: (i) => SEVERITY_COLOURS[i.severity] },
@@ -24,6 +38,12 @@ export function issueColumns(withNamespace: boolean): Column<Issue>[] {
       colour: (i) => (i.state === 'RESOLVED' ? '32' : undefined),
     },
     { header: 'AGE', value: (i) => age(i.detectedAt) },
+    {
+      header: 'DUE',
+      value: (i) => dueCell(i),
+      colour: (i) => (i.dueAt && dueDistance(i.dueAt)?.overdue ? '31' : undefined),
+      wide: !withDue,
+    },
     { header: 'LAST SEEN', value: (i) => age(i.lastSeenAt), wide: true },
     { header: 'OCCURRENCES', value: (i) => String(i.occurrences), wide: true },
     {
@@ -31,6 +51,7 @@ export function issueColumns(withNamespace: boolean): Column<Issue>[] {
       value: (i) => `${i.scope.resourceType}/${i.scope.resourceName}`,
       wide: true,
     },
+    { header: 'MIGRATION', value: migrationCell, wide: true },
     { header: 'TITLE', value: (i) => i.title, flex: true },
     {
       header: 'LABELS',

@@ -20,6 +20,8 @@ interface FilterFlags {
   search?: string;
   resourceType?: string;
   resourceName?: string;
+  dueBefore?: string;
+  hasMigration?: string;
 }
 type Flags = ConnectionFlags &
   FilterFlags & {
@@ -35,11 +37,13 @@ function filterOptions(command: Command): Command {
   return command
     .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
     .option('--severity <severity>', 'info, minor, major or critical')
-    .option('--type <type>', 'build, test, release, dependency or pipeline')
+    .option('--type <type>', 'build, test, release, dependency, pipeline or task-update')
     .option('--state <state>', 'ACTIVE or RESOLVED')
     .option('--search <text>', 'text in the title or description')
     .option('--resource-type <type>', "the scope's resource type, e.g. component")
-    .option('--resource-name <name>', "the scope's resource name");
+    .option('--resource-name <name>', "the scope's resource name")
+    .option('--due-before <time>', 'RFC 3339: issues due before it, e.g. 2027-01-15T00:00:00Z')
+    .option('--has-migration <bool>', 'true: issues with migration information; false: without');
 }
 
 function filterQuery(flags: FilterFlags, session: Session): IssueCountQuery {
@@ -53,7 +57,14 @@ function filterQuery(flags: FilterFlags, session: Session): IssueCountQuery {
     labelSelector: flags.selector,
     resourceType: flags.resourceType,
     resourceName: flags.resourceName,
+    dueBefore: flags.dueBefore,
+    ...(flags.hasMigration === undefined ? {} : { hasMigration: hasMigration(flags.hasMigration) }),
   };
+}
+
+function hasMigration(value: string): boolean {
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw usageError('--has-migration must be true or false');
 }
 
 export function addIssueCommands(program: Command): void {
@@ -96,7 +107,8 @@ export function addIssueCommands(program: Command): void {
       ) {
         note(session.namespace ? `No issues found in ${session.namespace}.` : 'No issues found.');
       }
-      await print(format, { data, rows, columns: issueColumns(withNamespace), name: issueName });
+      const columns = issueColumns(withNamespace, rows);
+      await print(format, { data, rows, columns, name: issueName });
       if (page.total > rows.length && !flags.watch && format.kind !== 'json') {
         if (process.stderr.isTTY) note(`(${rows.length} of ${page.total}; --limit shows more)`);
       }
@@ -183,12 +195,14 @@ function idCommand(
         return;
       }
       const data = found.length === 1 ? found[0] : { data: found };
-      await print(format, { data, rows: found, columns: issueColumns(true), name: issueName });
+      const columns = issueColumns(true, found);
+      await print(format, { data, rows: found, columns, name: issueName });
     });
 }
 
 function watchFilter(flags: FilterFlags): WatchFilter {
-  if (flags.selector || flags.search || flags.resourceType || flags.resourceName) {
+  const { selector, search, resourceType, resourceName, dueBefore, hasMigration } = flags;
+  if (selector || search || resourceType || resourceName || dueBefore || hasMigration) {
     throw usageError('watch filters by --severity, --type and --state only');
   }
   return { severity: flags.severity, issueType: flags.type, state: flags.state?.toUpperCase() };

@@ -19,6 +19,7 @@ import {
 import { useQuery } from '@tanstack/react-query';
 import type { Issue } from '../../../src/client/types.js';
 import { kite, queryClient } from '../api.js';
+import { DueDate, Migration } from '../components/due-date.js';
 import { SafeLink } from '../components/safe-link.js';
 import { SeverityLabel, StateLabel } from '../components/severity.js';
 import { QueryState } from '../components/states.js';
@@ -39,6 +40,8 @@ function Facts({ issue }: { issue: Issue }) {
     ['Reports', issue.occurrences],
   ];
   if (issue.resolvedAt) facts.push(['Resolved', <Age at={issue.resolvedAt} />]);
+  if (issue.dueAt) facts.push(['Due', <DueDate at={issue.dueAt} />]);
+  if (issue.migration) facts.push(['Migration', <Migration migration={issue.migration} />]);
   return (
     <DescriptionList isHorizontal isCompact>
       {facts.map(([term, value]) => (

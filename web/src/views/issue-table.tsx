@@ -1,6 +1,10 @@
-/** A table of issues: severity, title (to the detail), where, what kind, how long ago. */
+/**
+ * A table of issues: severity, title (to the detail), where, what kind, how long ago;
+ * when one of them has a due date or migration information (task updates), those too.
+ */
 import { InnerScrollContainer, Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import type { Issue } from '../../../src/client/types.js';
+import { DueDate, Migration } from '../components/due-date.js';
 import { SeverityLabel, StateLabel } from '../components/severity.js';
 import { ago, fullTime } from '../format.js';
 import { Link } from '../router.js';
@@ -23,6 +27,8 @@ export function IssueTable({
   /** Off where every row has the same state (a list of active issues). */
   showState?: boolean;
 }) {
+  const showDue = issues.some((issue) => issue.dueAt);
+  const showMigration = issues.some((issue) => issue.migration);
   return (
     <InnerScrollContainer>
       <Table aria-label={label} variant="compact" data-testid="issue-table">
@@ -34,6 +40,8 @@ export function IssueTable({
             <Th modifier="wrap">Scope</Th>
             <Th modifier="wrap">Type</Th>
             {showState && <Th modifier="wrap">State</Th>}
+            {showDue && <Th modifier="wrap">Due</Th>}
+            {showMigration && <Th modifier="wrap">Migration</Th>}
             <Th modifier="wrap">Detected</Th>
             <Th modifier="wrap">Reports</Th>
           </Tr>
@@ -56,6 +64,12 @@ export function IssueTable({
               {showState && (
                 <Td dataLabel="State">
                   <StateLabel state={issue.state} />
+                </Td>
+              )}
+              {showDue && <Td dataLabel="Due">{issue.dueAt && <DueDate at={issue.dueAt} />}</Td>}
+              {showMigration && (
+                <Td dataLabel="Migration">
+                  {issue.migration && <Migration migration={issue.migration} />}
                 </Td>
               )}
               <Td dataLabel="Detected">
