@@ -3,7 +3,7 @@
  * notices, and its position, the id to resume from after a break (docs/api.md, Resuming).
  */
 import { KiteTransportError } from './errors.js';
-import type { Http } from './http.js';
+import { abortAfter, type Http } from './http.js';
 import { readServerSentEvents } from './sse.js';
 import type { IssueChange, StreamEvent } from './types.js';
 
@@ -66,24 +66,17 @@ export async function connectEvents(
     throw error;
   }
   // The server's first message sets the position, without an event: read up to it.
-  let timedOut = false;
-  const timer =
-    headMs === null
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true;
-          controller.abort();
-        }, headMs);
+  const deadline = abortAfter(controller, headMs);
   let first: Awaited<ReturnType<typeof sse.next>>;
   try {
     first = await sse.next();
   } catch (error) {
     close();
-    if (!timedOut) throw error;
+    if (!deadline.fired()) throw error;
     const message = `GET api/v1/events: no position within ${headMs} ms of the headers`;
     throw new KiteTransportError('timeout', message, 'GET', 'api/v1/events', { cause: error });
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
   }
   if (!first.done && first.value.id !== undefined) position = first.value.id;
 

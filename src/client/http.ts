@@ -117,7 +117,6 @@ export class Http {
 
   private async attempt(url: URL, spec: RequestSpec): Promise<Response> {
     const controller = new AbortController();
-    let timedOut = false;
     let handedOver = false;
     const timeoutMs =
       spec.timeoutMs !== undefined
@@ -125,13 +124,7 @@ export class Http {
         : spec.text instanceof ReadableStream
           ? null
           : this.timeoutMs;
-    const timer =
-      timeoutMs === null
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            controller.abort();
-          }, timeoutMs);
+    const deadline = abortAfter(controller, timeoutMs);
     const onAbort = () => controller.abort();
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     const headers = new Headers({
@@ -172,7 +165,7 @@ export class Http {
     } catch (error) {
       if (spec.signal?.aborted) throw error;
       const what = `${spec.method} ${spec.path}`;
-      if (timedOut) {
+      if (deadline.fired()) {
         throw new KiteTransportError(
           'timeout',
           `${what}: no answer within ${timeoutMs} ms`,
@@ -190,7 +183,7 @@ export class Http {
       );
     } finally {
       // Also for a stream: the timeout covered the wait for its headers.
-      clearTimeout(timer);
+      deadline.clear();
       if (!handedOver) spec.signal?.removeEventListener('abort', onAbort);
     }
   }
@@ -253,4 +246,17 @@ async function apiError(response: Response, spec: RequestSpec): Promise<KiteApiE
     // Not JSON (a proxy's page): the status text says enough.
   }
   return new KiteApiError(response.status, message, details, spec.method, spec.path);
+}
+
+/** Aborts `controller` after `ms` (never when null); `fired()` says whether it did. */
+export function abortAfter(controller: AbortController, ms: number | null) {
+  let fired = false;
+  const timer =
+    ms === null
+      ? undefined
+      : setTimeout(() => {
+          fired = true;
+          controller.abort();
+        }, ms);
+  return { fired: () => fired, clear: () => clearTimeout(timer) };
 }
