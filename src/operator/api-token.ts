@@ -17,22 +17,27 @@ export function apiTokenReader(
   refreshMs = TOKEN_REFRESH_MS,
 ): () => Promise<string | undefined> {
   const path = file ?? `${SERVICE_ACCOUNT_DIR}/token`;
-  let cached: string | undefined;
+  // The read itself is cached, so callers that ask while it runs wait for it (the first
+  // deliveries go out together) instead of reporting without a token.
+  let cached: Promise<string | undefined> = Promise.resolve(undefined);
   let readAt = -Infinity;
   let warned = false;
-  return async () => {
-    if (Date.now() - readAt < refreshMs) return cached;
-    readAt = Date.now();
+  const read = async () => {
     try {
-      cached = (await readFile(path, 'utf8')).trim() || undefined;
+      return (await readFile(path, 'utf8')).trim() || undefined;
     } catch {
       if (!warned) {
         if (file) log.error({ file }, 'cannot read the token file: reporting without a token');
         else log.warn('no token file and no service-account token: reporting without a token');
       }
       warned = true;
-      cached = undefined;
+      return undefined;
     }
+  };
+  return () => {
+    if (Date.now() - readAt < refreshMs) return cached;
+    readAt = Date.now();
+    cached = read();
     return cached;
   };
 }

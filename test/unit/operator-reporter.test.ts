@@ -156,4 +156,11 @@ describe('the reporter over the API client', () => {
     await writeFile(file, 'token-two\n');
     assert.equal(await token(), 'token-one');
   });
+
+  it('callers asking while the token file is first read all get the token', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'kite-token-')), 'token');
+    await writeFile(file, 'token-one\n');
+    const token = apiTokenReader(file, quiet, 60_000);
+    assert.deepEqual(await Promise.all([token(), token(), token()]), Array(3).fill('token-one'));
+  });
 });
