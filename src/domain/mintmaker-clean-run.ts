@@ -12,6 +12,7 @@
  * run's start may still have to be looked up from `runId` (src/api/clean-runs.ts).
  */
 import { InputError } from './errors.js';
+import { isStorableTime } from './rfc3339.js';
 
 /** The run the cluster says sent a tokenless call (src/auth/pod-reporters.ts). */
 export interface CallingRun {
@@ -78,8 +79,7 @@ export function cleanRunOf(
 /** `runStartedAt`: absent, or an RFC 3339 time (a 400 naming the field otherwise). */
 function startOf(value: unknown): string | undefined {
   if (value === undefined || value === '') return undefined;
-  const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
-  if (typeof value !== 'string' || !rfc3339.test(value) || Number.isNaN(Date.parse(value))) {
+  if (typeof value !== 'string' || !isStorableTime(value)) {
     throw new InputError('runStartedAt must be an RFC 3339 time, e.g. 2026-12-03T07:00:00Z', [
       { field: 'runStartedAt', message: 'runStartedAt must be an RFC 3339 time' },
     ]);

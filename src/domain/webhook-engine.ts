@@ -3,6 +3,7 @@
  * Pure: the result is a description (report, resolve or skip) the API route carries out.
  */
 import { InputError } from './errors.js';
+import { isStorableTime } from './rfc3339.js';
 import type {
   IssueReport,
   IssueType,
@@ -155,7 +156,7 @@ function dueAtOf(
   if (!template) return {};
   const { text, complete } = render(template, payload, settings);
   if (!complete) return {};
-  if (!RFC3339.test(text) || Number.isNaN(Date.parse(text))) {
+  if (!isStorableTime(text)) {
     throw new InputError(
       'Invalid request: the due date must be an RFC 3339 date and time, e.g. 2027-01-15T00:00:00Z',
       { field: 'dueAt' },
@@ -190,8 +191,6 @@ function migrationOf(
   };
 }
 
-/** RFC 3339's date-time: a date, a time and an offset (Date.parse alone takes much more). */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const HTTP_LINK = new RegExp(HTTP_URL_PATTERN);
 
 function issueTypeOf(rule: IssueTypeRule, payload: WebhookPayload): IssueType {
