@@ -177,6 +177,26 @@ describe('the dashboard in a browser', () => {
     assert.deepEqual(problems, []);
   });
 
+  it('narrows the list to a chosen namespace, its select named by what it shows', async () => {
+    await open('/issues');
+    const rows = page.getByTestId('issue-table').locator('tbody tr');
+    await rows.first().waitFor();
+    await page.getByRole('button', { name: 'Namespaces: All my namespaces' }).click();
+    await page.getByRole('menuitem', { name: 'team-a' }).click();
+    await page.waitForURL(/namespace=team-a/);
+    await page.keyboard.press('Escape');
+    const teamA = (await api.get('/api/v1/issues?state=ACTIVE&namespace=team-a')).body;
+    await eventually(async () => (await rows.count()) === teamA.data.length);
+    assert.deepEqual(
+      [...new Set(await rows.locator('td[data-label=Namespace]').allTextContents())],
+      ['team-a'],
+    );
+    // Its name holds its visible text (the namespace and the count badge).
+    await page.getByRole('button', { name: 'Namespaces: team-a 1' }).waitFor();
+    await assertAccessible(page, 'the issues list of one namespace');
+    assert.deepEqual(problems, []);
+  });
+
   it('orders the list by the sort control, kept in the URL, also after a reload', async () => {
     await open('/issues');
     const rows = page.getByTestId('issue-table').locator('tbody tr');
