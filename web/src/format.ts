@@ -1,20 +1,15 @@
 /** Small presentation rules: relative ages, severity order and colours (no DOM: unit-tested). */
 import type { Issue } from '../../src/client/types.js';
 import { dueDistance } from '../../src/domain/due-date.js';
+import { ISSUE_TYPES as DOMAIN_ISSUE_TYPES } from '../../src/domain/issue.js';
 
 export type Severity = Issue['severity'];
 export type IssueType = Issue['issueType'];
 
 /** Worst first. */
 export const SEVERITIES: Severity[] = ['critical', 'major', 'minor', 'info'];
-export const ISSUE_TYPES: IssueType[] = [
-  'build',
-  'test',
-  'release',
-  'dependency',
-  'pipeline',
-  'task-update',
-];
+/** The server's own list (a second copy had to be kept in step with every new type). */
+export const ISSUE_TYPES: IssueType[] = [...DOMAIN_ISSUE_TYPES];
 
 /**
  * PatternFly label colours per severity. Their text-on-fill pairs meet WCAG AA contrast
