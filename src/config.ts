@@ -51,6 +51,8 @@ export interface ServeConfig {
   rbacReadVerb: string;
   rbacWriteVerb: string;
   rbacReportVerb: string;
+  /** The verb that means "may manage subscriptions, silences and acknowledgements". */
+  rbacManageVerb: string;
   /** Where MintMaker runs its PipelineRuns: its readers may read every run's logs. */
   mintmakerNamespace: string;
   /**
@@ -194,6 +196,7 @@ export const SERVE_SETTINGS: Readonly<Record<keyof ServeConfig, Setting>> = {
   rbacReadVerb: { env: 'KITE_RBAC_READ_VERB', default: 'get' },
   rbacWriteVerb: { env: 'KITE_RBAC_WRITE_VERB', default: 'update' },
   rbacReportVerb: { env: 'KITE_RBAC_REPORT_VERB', default: 'create' },
+  rbacManageVerb: { env: 'KITE_RBAC_MANAGE_VERB', default: 'update' },
   mintmakerNamespace: { env: 'KITE_MINTMAKER_NAMESPACE', default: 'mintmaker' },
   logUploaders: { env: 'KITE_LOG_UPLOADERS', default: 'system:serviceaccount:kite:kite-operator' },
   logCapBytes: { env: 'KITE_LOG_CAP', default: '50Mi' },
@@ -275,6 +278,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     rbacReadVerb: text('rbacReadVerb'),
     rbacWriteVerb: text('rbacWriteVerb'),
     rbacReportVerb: text('rbacReportVerb'),
+    rbacManageVerb: text('rbacManageVerb'),
     mintmakerNamespace,
     logUploaders: userList(SERVE_SETTINGS.logUploaders.env, text('logUploaders')),
     logCapBytes: byteSize(text('logCapBytes'), 'log cap'),

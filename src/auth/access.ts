@@ -6,7 +6,11 @@
  */
 import type { FastifyRequest } from 'fastify';
 
-export type Verb = 'read' | 'write' | 'report';
+/**
+ * `manage`: subscriptions, silences and acknowledgements of a namespace (by default the
+ * same Kubernetes verb as `write`, configurable apart).
+ */
+export type Verb = 'read' | 'write' | 'report' | 'manage';
 
 export interface Caller {
   name: string;

@@ -62,6 +62,7 @@ export function chooseAccess(
         read: config.rbacReadVerb,
         write: config.rbacWriteVerb,
         report: config.rbacReportVerb,
+        manage: config.rbacManageVerb,
       },
     },
     cacheTtlMs: config.authCacheTtlMs,
