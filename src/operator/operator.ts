@@ -113,7 +113,7 @@ export async function startOperator(
     enqueue: (delivery) => reporter.enqueue(delivery),
     details: (kind, namespace) => details(kind, namespace),
   });
-  const subscriptions = startConfigMapSubscriptions(config, { log, http });
+  const subscriptions = startConfigMapSubscriptions(config, { log, http, metrics });
   /** Controllers wired apart: they watch through the plan but judge no single run. */
   const apart = { [TASK_UPDATES]: taskUpdates, [SUBSCRIPTIONS]: subscriptions };
   const plan = planInformers(

@@ -107,6 +107,14 @@ const requestsIn = (namespace: string, method?: string) =>
 const warnings = () =>
   logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 40);
 
+/** kite_operator_configmap_subscriptions_total for one result, in the running operator. */
+const counted = async (result: string) =>
+  Number(
+    new RegExp(`kite_operator_configmap_subscriptions_total\\{result="${result}"\\} (\\d+)`).exec(
+      await operator.metrics(),
+    )?.[1],
+  );
+
 /** Waits two resyncs, so that anything the operator would still do has been done. */
 const settled = async () => {
   await sleep(400);
@@ -144,6 +152,7 @@ describe('subscriptions from a labelled ConfigMap', () => {
       ].map(([name, body]) => [name, JSON.parse(JSON.stringify(body))]),
     );
     assert.equal(requestsIn('cm-put', 'DELETE').length, 0);
+    assert.ok((await counted('put')) >= 2, 'counted as put');
   });
 
   it('an entry removed from the ConfigMap is deleted; the one still listed stays', async () => {
@@ -220,6 +229,7 @@ describe('subscriptions from a labelled ConfigMap', () => {
       'the warning',
     );
     assert.equal(warned.problem, 'receivers: must have 1 to 10 items');
+    assert.ok((await counted('rejected')) >= 1, 'counted as rejected');
   });
 
   it('entries without a DNS-1123 name are skipped with a warning; the valid ones are put', async () => {

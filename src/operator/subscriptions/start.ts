@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { Http, type HttpOptions } from '../../client/http.js';
 import type { Controller, ResourceKind } from '../controller.js';
 import type { WatchConfig } from '../informer-plan.js';
+import type { OperatorMetrics } from '../metrics.js';
 import type { OperatorConfig } from '../operator-config.js';
 import { CONFIGMAP_SUBSCRIPTIONS, SUBSCRIPTIONS_SELECTOR } from './config-map.js';
 import { httpSubscriptionApi } from './subscription-api.js';
@@ -37,7 +38,7 @@ export function withSubscriptionsSelector(
 
 export function startConfigMapSubscriptions(
   config: OperatorConfig,
-  options: { log: Logger; http: HttpOptions },
+  options: { log: Logger; http: HttpOptions; metrics: OperatorMetrics },
 ) {
   if (!config.configMapSubscriptions) return undefined;
   const sync = new ConfigMapSubscriptions({
@@ -45,6 +46,7 @@ export function startConfigMapSubscriptions(
     log: options.log,
     backoffBaseMs: config.backoffBaseMs,
     backoffMaxMs: config.backoffMaxMs,
+    count: (result) => options.metrics.subscriptionSyncs.inc({ result }),
   });
   return Object.assign(sync, { watches: configMapSubscriptionsWatch });
 }

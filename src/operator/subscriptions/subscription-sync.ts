@@ -18,6 +18,7 @@ import { KiteApiError } from '../../client/errors.js';
 import type { KubeObject } from '../controller.js';
 import type { Watched } from '../informers.js';
 import { describe } from '../leader.js';
+import type { SubscriptionSyncResult } from '../metrics.js';
 import { backoff } from '../reporter.js';
 import { declaredIn, isConfigMapSource, sourceOf } from './config-map.js';
 import type { SubscriptionApi } from './subscription-api.js';
@@ -27,6 +28,7 @@ export interface SyncOptions {
   log: Logger;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  count: (result: SubscriptionSyncResult) => void;
 }
 
 interface Wanted {
@@ -118,13 +120,14 @@ export class ConfigMapSubscriptions {
         { namespace, err: describe(error), retryInMs: Math.round(delay) },
         'ConfigMap subscriptions: sync failed, retrying the namespace',
       );
+      this.options.count('failed');
       const timer = setTimeout(() => this.schedule(namespace), delay);
       this.retries.set(namespace, { failures, timer });
     }
   }
 
   private async sync(namespace: string): Promise<void> {
-    const { api, log } = this.options;
+    const { api, log, count } = this.options;
     const { wanted, unreadable } = this.declaredIn(namespace);
     const stored = await api.list(namespace);
     const byName = new Map(stored.map((s) => [s.name, s]));
@@ -135,6 +138,7 @@ export class ConfigMapSubscriptions {
           { configMap, entry: name, source: current.source ?? 'api' },
           'ConfigMap subscriptions: entry skipped, a subscription of that name was made through the API (delete it there to manage it here)',
         );
+        count('skipped');
         continue;
       }
       const key = `${namespace}/${name}`;
@@ -145,12 +149,14 @@ export class ConfigMapSubscriptions {
         const saved = await api.put(namespace, name, spec);
         this.written.set(key, { spec: text, updatedAt: saved.updatedAt });
         log.info({ configMap, subscription: name }, 'ConfigMap subscriptions: subscription put');
+        count('put');
       } catch (error) {
         if (!(error instanceof KiteApiError && error.status === 400)) throw error;
         log.warn(
           { configMap, entry: name, problem: error.message, details: error.details },
           'ConfigMap subscriptions: entry rejected by the server, skipped (the others are synced)',
         );
+        count('rejected');
       }
     }
     for (const current of stored) {
@@ -164,6 +170,7 @@ export class ConfigMapSubscriptions {
         { namespace, subscription: current.name, source },
         'ConfigMap subscriptions: subscription deleted (no ConfigMap declares it any more)',
       );
+      count('deleted');
     }
     if (wanted.size === 0 && unreadable.size === 0) this.namespaces.delete(namespace);
   }
@@ -188,6 +195,7 @@ export class ConfigMapSubscriptions {
           { configMap, problem: declared.problem },
           'ConfigMap subscriptions: document unreadable, nothing sent and its subscriptions left as they are',
         );
+        this.options.count('skipped');
         continue;
       }
       for (const { entry, problem } of declared.problems) {
@@ -195,6 +203,7 @@ export class ConfigMapSubscriptions {
           { configMap, entry, problem },
           'ConfigMap subscriptions: entry skipped',
         );
+        this.options.count('skipped');
       }
       for (const { name, spec } of declared.subscriptions) {
         const first = wanted.get(name);
@@ -203,6 +212,7 @@ export class ConfigMapSubscriptions {
             { configMap, entry: name, declaredBy: first.configMap },
             'ConfigMap subscriptions: entry skipped, another ConfigMap declares that name',
           );
+          this.options.count('skipped');
         } else {
           wanted.set(name, { configMap, spec });
         }
