@@ -43,7 +43,10 @@ function configMap(
   });
 }
 
-async function start(env: Record<string, string> = {}): Promise<RunningOperator> {
+async function start(
+  env: Record<string, string> = {},
+  leaderElect = false,
+): Promise<RunningOperator> {
   const file = join(dir, 'operator.yaml');
   await writeFile(
     file,
@@ -62,9 +65,16 @@ async function start(env: Record<string, string> = {}): Promise<RunningOperator>
       config: file,
       host: '127.0.0.1',
       port: '0',
-      leaderElect: false,
+      leaderElect,
+      leaseNamespace: 'cm-lease',
     },
-    { KITE_RESYNC: '150ms', KITE_BACKOFF_BASE: '20ms', KITE_BACKOFF_MAX: '200ms', ...env },
+    {
+      KITE_RESYNC: '150ms',
+      KITE_BACKOFF_BASE: '20ms',
+      KITE_BACKOFF_MAX: '200ms',
+      KITE_LEASE_RETRY: '100ms',
+      ...env,
+    },
     () => Promise.resolve(undefined),
   );
   const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
@@ -327,5 +337,25 @@ describe('subscriptions from a labelled ConfigMap', () => {
     assert.equal(kube.calls.lists.configmaps ?? 0, lists);
     assert.equal(kube.calls.watches.configmaps ?? 0, watches);
     assert.deepEqual(requestsIn('cm-off'), []);
+  });
+
+  it('only the Lease holder writes: a standby syncs nothing, and everything once it leads', async () => {
+    await operator.close();
+    const lease = (holderIdentity: string) =>
+      kube.apply({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { namespace: 'cm-lease', name: 'kite-operator' },
+        spec: { holderIdentity, leaseDurationSeconds: 60, renewTime: new Date().toISOString() },
+      });
+    lease('another-replica');
+    operator = await start({}, true);
+    configMap('cm-standby', 'alerts', [slack('builds')]);
+    await settled();
+    assert.equal(operator.leading, false);
+    assert.deepEqual(requestsIn('cm-standby'), []);
+    lease('');
+    await until('cm-standby', ['builds configmap/alerts']);
+    assert.equal(operator.leading, true);
   });
 });
