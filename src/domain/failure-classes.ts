@@ -34,7 +34,7 @@ const CLASS_PATTERNS: readonly (readonly [FailureClass, RegExp])[] = [
   ],
   [
     'registry-auth',
-    /unauthorized: authentication required|requested access to the resource is denied|unauthorized: access to the requested resource is not authorized|pull access denied|denied: .*(?:access|permission)|invalid username\/password|unauthorized to access repository|no basic auth credentials|authentication required|status 401|401 unauthorized|unauthorized$|: unauthorized/,
+    /unauthorized: authentication required|requested access to the resource is denied|unauthorized: access to the requested resource is not authorized|pull access denied|denied: .*(?:access|permission)|invalid username\/password|unauthorized to access repository|no basic auth credentials|unable to authenticate|\be401\b|authentication required|status 401|401 unauthorized|unauthorized$|: unauthorized/,
   ],
   [
     'dependency-conflict',
@@ -42,7 +42,7 @@ const CLASS_PATTERNS: readonly (readonly [FailureClass, RegExp])[] = [
   ],
   [
     'config-error',
-    /config-validation|config validation|invalid configuration|configuration error|invalid (?:renovate )?config|renovate\.json|unknown preset|preset (?:not found|name not found|fetch error)|invalid json|json parse error|yaml: |pipelinevalidationfailed|couldntgetpipeline|couldntgettask|parametermissing|parametertypemismatch|invalidworkspacebindings?|invalidparamvalue|invalidtaskresultreference|missing parameters|can't be run|resourceverificationfailed|celevaluationfailed|invalidserviceaccountmapping|pipelineinvalidgraph/,
+    /config-validation|config validation|createcontainerconfigerror|config error|secret <name> not found|invalid configuration|configuration error|invalid (?:renovate )?config|renovate\.json|unknown preset|preset (?:not found|name not found|fetch error)|invalid json|json parse error|yaml: |pipelinevalidationfailed|couldntgetpipeline|couldntgettask|parametermissing|parametertypemismatch|invalidworkspacebindings?|invalidparamvalue|invalidtaskresultreference|missing parameters|can't be run|resourceverificationfailed|celevaluationfailed|invalidserviceaccountmapping|pipelineinvalidgraph/,
   ],
   [
     'out-of-memory',
@@ -51,7 +51,7 @@ const CLASS_PATTERNS: readonly (readonly [FailureClass, RegExp])[] = [
   ['timeout', /timeout|timed out|failed to finish within|deadline exceeded|took too long/],
   [
     'test-failure',
-    /tests? failed|failing tests?|test failure|assertion(?:error)? failed|--- fail|\bfail:|policy violation|violations? found|enterprise contract|\d+ failed,|tests? (?:did not pass|errored)/,
+    /tests? failed|failing tests?|test failure|(?:^|\n)fail\b|assertion(?:error)? failed|--- fail|\bfail:|policy violation|violations? found|enterprise contract|\d+ failed,|tests? (?:did not pass|errored)/,
   ],
   [
     'build-error',

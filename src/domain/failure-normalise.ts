@@ -41,10 +41,13 @@ const RULES: readonly Rule[] = [
   [/;?\s*for logs run:?\s*kubectl\b.*$/, ''],
   [/\s*\(image: "?[^)]*\)/g, ''],
   // KITE's own sentences around a failure: the object named changes, the sentence not.
-  [/\b(taskrun|pipelinerun|pod|pods|release|snapshot|pipeline run)\s+"[^"]*"/g, '$1 <name>'],
+  [
+    /\b(taskrun|pipelinerun|pod|pods|release|snapshot|pipeline run|secret|configmap|serviceaccount)\s+"[^"]*"/g,
+    '$1 <name>',
+  ],
   [
     new RegExp(
-      `\\b(component|application|release plan|releaseplan|releaseplanadmission|scenario|namespace|repository)\\s+${NOT_A_NAME}"?[a-z0-9][\\w./@-]*"?`,
+      `\\b(component|application|release plan|releaseplan|releaseplanadmission|scenario|namespace|repository|project|secret|configmap|serviceaccount)\\s+${NOT_A_NAME}"?[a-z0-9][\\w./@-]*"?`,
       'g',
     ),
     '$1 <name>',
@@ -87,10 +90,12 @@ const RULES: readonly Rule[] = [
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uuid>'],
   // GitHub's request ids: `0780:47B9:5F8F8C:C541B8:63804C4E`.
   [/(?<![\w-])[0-9a-f]{3,10}(?::[0-9a-f]{3,10}){3,5}(?![\w-])/g, '<id>'],
-  [/\b0x[0-9a-f]+\b/g, '<hex>'],
-  // A short commit can be all digits: any run of seven or more hex digits with a digit in it.
-  [/(?<![\w-])(?=[0-9a-f]*\d)[0-9a-f]{7,}(?![\w-])/g, '<hex>'],
-  [/-[0-9a-f]{16,}(?![\w-])/g, '-<hex>'],
+  [/(?<![\w-])0x[0-9a-f]+(?![\w-])/g, '<id>'],
+  // Commits, layers, installation ids: one placeholder for hex and long numbers alike, as a
+  // short commit can be all digits and an id can be printed either way.
+  // No English word is twelve hex letters long: that long, letters alone are an id too.
+  [/(?<![\w-])(?:(?=[0-9a-f]*\d)[0-9a-f]{7,}|[0-9a-f]{12,})(?![\w-])/g, '<id>'],
+  [/-[0-9a-f]{16,}(?![\w-])/g, '-<id>'],
   // Relative paths (not Go's "i/o"), then file:line:column positions.
   [/(^|[\s"'=(:])(?!i\/o\b)(?:\.{0,2}\/)?(?:[\w.@+-]+\/)+[\w.@+-]+/g, '$1<path>'],
   [/(<path>|\.[a-z]{1,5}):\d+(?::\d+)?/g, '$1:<n>'],
@@ -98,7 +103,7 @@ const RULES: readonly Rule[] = [
   // Versions, then quantities and big numbers.
   [/\bv?\d+\.\d+(?:\.\d+)?(?:[-+][\w.]+)?\b/g, '<version>'],
   [/(?<![\w-])\d+(?:\.\d+)?(?:[kmgtp]i?|[kmgtp]?b)(?![\w-])/g, '<quantity>'],
-  [/(?<![\w-])\d{4,}(?![\w-])/g, '<n>'],
+  [/(?<![\w-])\d{4,}(?![\w-])/g, '<id>'],
   // Counts (“3 violations”, “attempt 2”) say how much, not why; exit codes, signals and
   // HTTP statuses (100–599) say why and stay.
   [/\b(attempt|retry|retries|try)\s+\d+\b/g, '$1 <n>'],

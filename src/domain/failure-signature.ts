@@ -75,7 +75,7 @@ const WEBHOOK_SENTENCE =
 const CONTEXT_LINE =
   /^(?:tasks completed: \d+|mintmaker run \S+ failed\.?$|release pipeline run: |snapshot: |==> task )/i;
 const ERRORISH_LINE =
-  /\b(?:error|errors|err!|fatal|fail|failed|failure|fails|undefined|unauthorized|denied|forbidden|exited with code|exit (?:status|code)|oomkilled|timeout|timed out|panic|cannot|can't|could not|couldn't|unable to|invalid|not found|unknown|expired|refused|conflict)\b/i;
+  /[a-z](?:error|exception):|\b(?:error|errors|err!|fatal|fail|failed|failure|fails|undefined|unauthorized|denied|forbidden|exited with code|exit (?:status|code)|oomkilled|timeout|timed out|panic|cannot|can't|could not|couldn't|unable to|invalid|not found|unknown|expired|refused|conflict)\b/i;
 const STEP_IN_TEXT = /"step-([\w-]+)"|\bstep "?([\w-]+)"?(?: in taskrun| exited| failed)/i;
 
 /** Renovate's JSON log line: its message and, when present, its error's message. */
