@@ -52,8 +52,12 @@ export interface FailureSignature {
   reason?: string;
 }
 
-/** Beyond these, a description is not read: a joined Renovate log can be long, ingest must stay cheap. */
-const LIMITS = { lines: 400, lineLength: 2000, decisive: 3 } as const;
+/**
+ * Beyond these, a description is not read (a joined Renovate log can be long, ingest must
+ * stay cheap): its first 400 lines and 800,000 characters, 2,000 characters a line; at most
+ * 12 decisive lines are normalised, and 3 kept.
+ */
+const LIMITS = { lines: 400, lineLength: 2000, normalised: 12, decisive: 3 } as const;
 
 /** Structured lines (a named failed task, a pipeline that never started) beat error-ish ones. */
 const SCORE = { structured: 3, errorish: 2, plain: 1, context: 0 } as const;
@@ -134,8 +138,9 @@ function candidateOf(line: string): Candidate {
  * (an empty description).
  */
 export function failureSignature(input: SignatureInput): FailureSignature | null {
+  const head = input.description.slice(0, LIMITS.lines * LIMITS.lineLength);
   const candidates: Candidate[] = [];
-  for (const raw of input.description.split('\n', LIMITS.lines)) {
+  for (const raw of head.split('\n', LIMITS.lines)) {
     const line = raw.trim().slice(0, LIMITS.lineLength);
     if (line) candidates.push(candidateOf(line));
   }
@@ -143,7 +148,7 @@ export function failureSignature(input: SignatureInput): FailureSignature | null
   const best = Math.max(...candidates.map((c) => c.score));
   const chosen = candidates.filter((c) => c.score === best);
   // Plain text only: its first line says what happened; the rest is detail.
-  const decisive = best <= SCORE.plain ? chosen.slice(0, 1) : chosen;
+  const decisive = chosen.slice(0, best <= SCORE.plain ? 1 : LIMITS.normalised);
   const lines = [...new Set(decisive.map((c) => normaliseLine(c.text)))]
     .sort()
     .slice(0, LIMITS.decisive);
@@ -152,7 +157,7 @@ export function failureSignature(input: SignatureInput): FailureSignature | null
   const failureClass = classify(lines, input.issueType);
   const dependency =
     input.issueType === 'dependency'
-      ? (dependencyOf(input.description) ?? dependencyOf(input.title))
+      ? (dependencyOf(head) ?? dependencyOf(input.title))
       : undefined;
   const key = [
     input.issueType,
@@ -169,7 +174,7 @@ export function failureSignature(input: SignatureInput): FailureSignature | null
     ...(task ? { task } : {}),
     ...(step ? { step } : {}),
     ...(dependency ? { dependency } : {}),
-    cves: cvesOf(`${input.title}\n${input.description}`),
+    cves: cvesOf(`${input.title}\n${head}`),
     lines,
     reason: `${failureClass}${where.length ? ` in ${where.join(', ')}` : ''}: ${lines[0] ?? ''}`,
   };

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { failureSignature } from '../../src/domain/failure-signature.js';
+import { TEXT_LIMITS } from '../../src/domain/webhook-engine.js';
 import { CAUSES, corpusReports } from '../support/failure-corpus.js';
 
 /** Pairwise counts over every pair of reports. */
@@ -64,5 +65,81 @@ describe('failure signatures on the corpus', () => {
     );
     // Generous against a shared machine: the figure measured is in the docs.
     assert.ok(perSignature < 500, `${perSignature} µs`);
+  });
+
+  it('a description at the 64 KiB cap, every line an error, costs a few milliseconds', () => {
+    const line = (i: number) =>
+      JSON.stringify({
+        level: 50,
+        msg: `Failed to look up docker package quay.io/acme/image-${i}`,
+        err: {
+          message: `unauthorized: authentication required at ${new Date(i * 1e9).toISOString()}`,
+        },
+      });
+    const lines: string[] = [];
+    for (let size = 0, i = 0; size < TEXT_LIMITS.description; i++) {
+      lines.push(line(i));
+      size += lines[i]!.length + 1;
+    }
+    const input = {
+      issueType: 'dependency' as const,
+      title: '',
+      description: lines.join('\n').slice(0, TEXT_LIMITS.description),
+    };
+    for (let i = 0; i < 5; i++) failureSignature(input); // warm up
+    const rounds = 20;
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < rounds; i++) failureSignature(input);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6 / rounds;
+    console.log(`# signatures: ${ms.toFixed(2)} ms for ${lines.length} error lines in 64 KiB`);
+    assert.ok(ms < 100, `${ms} ms`);
+  });
+
+  it('no line shape makes a signature slow: repeated fragments of every rule, 2,000 characters a line', () => {
+    const fragments = [
+      'a-',
+      'a/',
+      '1.',
+      'a:',
+      '-b',
+      '1h',
+      '@',
+      '"',
+      'a.b/',
+      'sha256:0',
+      '0:',
+      'bcdfg-',
+      'a0',
+      '1.1-',
+      '"step-',
+      'https://a',
+      'release ',
+      'component ',
+      'task a/',
+      'error: a/b ',
+      'Task x failed (TaskRun y): ',
+      '{"msg":"',
+      'update module ',
+      'renovate/a-',
+    ];
+    let worst = { ms: 0, fragment: '' };
+    for (const fragment of fragments) {
+      const line = `error ${fragment.repeat(Math.ceil(2000 / fragment.length))}`.slice(0, 2000);
+      const input = {
+        issueType: 'dependency' as const,
+        title: '',
+        description: `${line}!\n${line}?\n${line}`,
+      };
+      failureSignature(input);
+      const started = process.hrtime.bigint();
+      failureSignature(input);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (ms > worst.ms) worst = { ms, fragment };
+    }
+    console.log(
+      `# signatures: slowest repeated fragment ${JSON.stringify(worst.fragment)}: ${worst.ms.toFixed(2)} ms`,
+    );
+    // The line cap bounds a quadratic rule to ~20 ms here; a cubic one takes seconds.
+    assert.ok(worst.ms < 200, `${worst.fragment}: ${worst.ms} ms`);
   });
 });
