@@ -69,14 +69,14 @@ const RULES: readonly Rule[] = [
   [/\d{4}-\d\d-\d\d[t ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:z|[+-]\d\d:?\d\d)?/g, '<time>'],
   [/\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d/g, '<time>'],
   [/\b\d\d:\d\d:\d\d(?:\.\d+)?\b/g, '<time>'],
-  // Kubernetes names with a generated suffix (runs, pods, snapshots), on
-  // their own: inside a path or an image reference they are the path's business.
+  // Kubernetes names with a generated suffix (runs, pods, snapshots), on their own: inside
+  // a path or an image reference they are the path's business.
   [
     new RegExp(`(?<![\\w./-])[a-z0-9][a-z0-9.-]*-${RANDOM}(?:-[a-z0-9-]+)?(?![\\w/-])`, 'g'),
     '<name>',
   ],
   [/(?<![\w.-])(?:\d+(?:\.\d+)?(?:h|ms|µs|us|ns|m|s)){1,4}(?![\w-])/g, '<duration>'],
-  // Identities: digests, UUIDs, request ids, long hex (commit, layer, truncated names).
+  // Identities: IPs, digests, then (after URLs) UUIDs, request ids, commits and layers.
   [/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g, '<ip>'],
   [/\bsha(?:256|512|1):[0-9a-f]{7,128}/g, '<digest>'],
   // URLs and image references keep their host: quay.io failing is not registry.redhat.io

@@ -69,7 +69,10 @@ interface Candidate {
   step?: string;
 }
 
-/** Both: group 1 the task, group 2 the step (a release's only), group 3 the detail. */
+/**
+ * The operator's and a release's failed-task lines: group 1 the task, group 2 the step (a
+ * release names it; empty in the operator's), group 3 the detail.
+ */
 const TASK_FAILED = /^task (\S+) failed \(taskrun \S+\)()(?::\s*(.*))?$/i;
 const RELEASE_TASK = /^failed task: (\S+)(?: \(step (\S+)\))?(?::\s*(.*))?$/i;
 const NEVER_STARTED = /^the pipeline never started:\s*(.*)$/i;
