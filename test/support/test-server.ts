@@ -7,7 +7,7 @@
 import { after, before } from 'node:test';
 import type { AccessControl } from '../../src/auth/access.js';
 import { resolveServeConfig, type ServeConfig } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type NotifyOptions, type RunningServer } from '../../src/server.js';
 import { createScratchDatabase } from './scratch-database.js';
 
 export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -41,6 +41,10 @@ export interface TestServerOptions {
   port?: number;
   /** The built dashboard to serve at `/` (default: dist/web when built). */
   webRoot?: string;
+  /** The notification dispatcher's timings and `muted` (src/notify/dispatcher.ts). */
+  notify?: NotifyOptions;
+  /** pino's output, to assert what is logged; default: nothing logged. */
+  logStream?: NodeJS.WritableStream;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -54,9 +58,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     { KITE_PRUNE_INTERVAL: '1h', KITE_AUTH_MODE: 'none', ...options.env },
   );
   const server = await startServer(config, {
-    logger: false,
+    ...(options.logStream ? { logStream: options.logStream } : { logger: false }),
     ...(options.access ? { access: options.access } : {}),
     ...(options.webRoot ? { webRoot: options.webRoot } : {}),
+    ...(options.notify ? { notify: options.notify } : {}),
   });
   let stopped = false;
   return {
