@@ -39,6 +39,8 @@ export interface TestServerOptions {
   database?: TestDatabase;
   /** Default: any free port. */
   port?: number;
+  /** The embedded database's folder, for a test that restarts on it; default: in memory. */
+  dataDir?: string;
   /** The built dashboard to serve at `/` (default: dist/web when built). */
   webRoot?: string;
   /** The notification dispatcher's timings and `muted` (src/notify/dispatcher.ts). */
@@ -52,7 +54,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const config = resolveServeConfig(
     {
       port: String(options.port ?? 0),
-      dataDir: 'memory://',
+      dataDir: options.dataDir ?? 'memory://',
       ...(database.url ? { databaseUrl: database.url } : {}),
     },
     { KITE_PRUNE_INTERVAL: '1h', KITE_AUTH_MODE: 'none', ...options.env },
