@@ -176,8 +176,8 @@ export function checkSpec(spec: SubscriptionSpec): StoredSpec {
     throw new InputError('groupInterval must be at least 1s', { field: 'groupInterval' });
   }
   const repeat = spec.repeatInterval ?? null;
-  if (repeat !== null && durationMs(repeat) < 60_000) {
-    throw new InputError('repeatInterval must be at least 1m (or null: off)', {
+  if (repeat !== null && durationMs(repeat) < 10_000) {
+    throw new InputError('repeatInterval must be at least 10s (or null: off)', {
       field: 'repeatInterval',
     });
   }

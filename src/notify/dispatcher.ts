@@ -59,6 +59,7 @@ export interface Dispatcher {
 
 const BATCH = 200;
 const PRUNE_EVERY_MS = 3_600_000;
+const FLUSHES_AT_ONCE = 8;
 
 export async function startDispatcher(options: DispatcherOptions): Promise<Dispatcher> {
   const { queue, log } = options;
@@ -110,11 +111,16 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Dispa
   const work = async () => {
     while ((await queue.route(BATCH)) === BATCH && !stopped);
     const groups = await queue.dueGroups(BATCH);
-    for (const group of groups) {
-      if (stopped) return;
-      const ids = [...new Set(group.pending.map((p) => p.issueId))];
-      const muted = options.muted && ids.length > 0 ? await options.muted(ids) : new Map();
-      await queue.flush(group, planFlush(group.pending, muted), { holdRecheckMs });
+    // One question to the silences for every group due now, then the flushes, a few at
+    // a time (each is its own transaction; the embedded database runs them in turn).
+    const ids = [...new Set(groups.flatMap((g) => g.pending.map((p) => p.issueId)))];
+    const muted = options.muted && ids.length > 0 ? await options.muted(ids) : new Map();
+    for (let at = 0; at < groups.length && !stopped; at += FLUSHES_AT_ONCE) {
+      await Promise.all(
+        groups
+          .slice(at, at + FLUSHES_AT_ONCE)
+          .map((group) => queue.flush(group, planFlush(group.pending, muted), { holdRecheckMs })),
+      );
     }
     const claim = randomUUID();
     for (;;) {

@@ -107,16 +107,30 @@ export function createNotificationQueue(db: Database): NotificationQueue {
          ORDER BY least(g.flush_at, g.repeat_at) LIMIT $1`,
         [limit],
       );
+      if (groups.rows.length === 0) return [];
+      // Every due group's pending transitions in one statement, with their issues (a
+      // namespace and a subscription name hold no "/", so the joined key is unambiguous).
+      const keys = JSON.stringify(
+        groups.rows.map((g) => ({ n: g.namespace, s: g.subscription, k: g.group_key })),
+      );
+      const pending = await db.query<PendingRow & { group: string }>(
+        `SELECT p.id::text, p.issue_id, p.transition, p.severity, p.previous_severity,
+                to_json(p.at) #>> '{}' AS at, ${ISSUE_FIELDS},
+                p.namespace || '/' || p.subscription || '/' || p.group_key AS group
+         FROM jsonb_to_recordset($1::jsonb) AS due(n text, s text, k text)
+         JOIN notification_pending p ON p.namespace = due.n AND p.subscription = due.s AND p.group_key = due.k
+         LEFT JOIN issues i ON i.id = p.issue_id
+         ORDER BY p.id`,
+        [keys],
+      );
+      const byGroup = new Map<string, PendingTransition[]>();
+      for (const row of pending.rows) {
+        const list = byGroup.get(row.group) ?? [];
+        byGroup.set(row.group, [...list, toPending(row)]);
+      }
       return Promise.all(
         groups.rows.map(async (g) => {
           const key = [g.namespace, g.subscription, g.group_key];
-          const pending = await db.query<PendingRow>(
-            `SELECT p.id::text, p.issue_id, p.transition, p.severity, p.previous_severity,
-                    to_json(p.at) #>> '{}' AS at, ${ISSUE_FIELDS}
-             FROM notification_pending p LEFT JOIN issues i ON i.id = p.issue_id
-             WHERE p.namespace = $1 AND p.subscription = $2 AND p.group_key = $3 ORDER BY p.id`,
-            key,
-          );
           const open = g.repeat_due
             ? await db.query<PendingRow>(
                 `SELECT o.issue_id, ${ISSUE_FIELDS}, to_json(now()) #>> '{}' AS at
@@ -131,7 +145,7 @@ export function createNotificationQueue(db: Database): NotificationQueue {
             subscription: g.subscription,
             groupKey: g.group_key,
             spec: g.spec,
-            pending: pending.rows.map(toPending),
+            pending: byGroup.get(key.join('/')) ?? [],
             stillOpen: open.rows.flatMap((row) => {
               const issue = issueOf(row);
               const still = { issueId: row.issue_id, transition: 'still-open' as const };
@@ -380,7 +394,8 @@ async function flush(
       silence,
     ]);
   }
-  const told = [...items, ...group.stillOpen];
+  const fresh = new Set(items.map((item) => item.issueId));
+  const told = [...items, ...group.stillOpen.filter((item) => !fresh.has(item.issueId))];
   if (told.length > 0) {
     const message: NotificationMessage = {
       namespace: group.namespace,
@@ -394,22 +409,9 @@ async function flush(
       [...key, JSON.stringify(group.spec.receivers), JSON.stringify(message)],
     );
   }
-  const opened = items.filter((i) => i.transition !== 'resolved').map((i) => i.issueId);
-  const resolved = items.filter((i) => i.transition === 'resolved').map((i) => i.issueId);
-  if (opened.length > 0) {
-    await tx.query(
-      `INSERT INTO notification_group_open (namespace, subscription, group_key, issue_id)
-       SELECT $1, $2, $3, unnest($4::uuid[]) ON CONFLICT DO NOTHING`,
-      [...key, opened],
-    );
-  }
-  await tx.query(
-    `DELETE FROM notification_group_open WHERE namespace = $1 AND subscription = $2
-       AND group_key = $3 AND (issue_id = ANY($4::uuid[])
-         OR NOT EXISTS (SELECT 1 FROM issues i WHERE i.id = issue_id AND i.state = 'ACTIVE'))`,
-    [...key, resolved],
-  );
   const repeat = group.spec.repeatInterval === null ? null : durationMs(group.spec.repeatInterval);
+  // What the group has announced open matters only to repeat_interval.
+  if (repeat !== null) await rememberOpen(tx, key, items);
   await tx.query(
     `UPDATE notification_groups g SET
        last_sent_at = CASE WHEN $4 THEN now() ELSE g.last_sent_at END,
@@ -429,6 +431,25 @@ async function flush(
     [...key, told.length > 0, timing.holdRecheckMs, durationMs(group.spec.groupInterval), repeat],
   );
   return true;
+}
+
+/** The group's open set: what it announced open and has not announced resolved. */
+async function rememberOpen(tx: Queryable, key: string[], items: MessageItem[]): Promise<void> {
+  const opened = items.filter((i) => i.transition !== 'resolved').map((i) => i.issueId);
+  const resolved = items.filter((i) => i.transition === 'resolved').map((i) => i.issueId);
+  if (opened.length > 0) {
+    await tx.query(
+      `INSERT INTO notification_group_open (namespace, subscription, group_key, issue_id)
+       SELECT $1, $2, $3, unnest($4::uuid[]) ON CONFLICT DO NOTHING`,
+      [...key, opened],
+    );
+  }
+  await tx.query(
+    `DELETE FROM notification_group_open WHERE namespace = $1 AND subscription = $2
+       AND group_key = $3 AND (issue_id = ANY($4::uuid[])
+         OR NOT EXISTS (SELECT 1 FROM issues i WHERE i.id = issue_id AND i.state = 'ACTIVE'))`,
+    [...key, resolved],
+  );
 }
 
 const ISSUE_FIELDS = `i.title, i.description, i.severity AS issue_severity, i.state, i.issue_type,

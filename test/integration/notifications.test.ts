@@ -132,6 +132,30 @@ describe('notifications', () => {
     assert.equal(messages[1]!.json.issues[0].previousSeverity, 'major');
   });
 
+  it('repeat_interval tells what is still open again, until it is resolved', async () => {
+    const ns = namespace();
+    await subscribe(ns, {
+      receivers: [webhook()],
+      groupWait: '1s',
+      groupInterval: '1s',
+      repeatInterval: '10s',
+    });
+    const id = await report(ns, 'lasting');
+    const brief = await report(ns, 'brief');
+    await messagesOf(ns, 1);
+    assert.equal((await api.post(`/api/v1/issues/${brief}/resolve`)).status, 200);
+    await messagesOf(ns, 2);
+    await messagesOf(ns, 3, 15_000);
+    assert.equal((await api.post(`/api/v1/issues/${id}/resolve`)).status, 200);
+    await messagesOf(ns, 4);
+    await settle(11_000);
+    assert.deepEqual(
+      mine(ns).map((m) => m.json.issues.map((i: any) => i.transition).join(',')),
+      ['opened,opened', 'resolved', 'still-open', 'resolved'],
+    );
+    assert.equal(mine(ns)[2]!.json.issues[0].issueId, id);
+  });
+
   it('a repeated report of an open issue sends nothing', async () => {
     const ns = namespace();
     await subscribe(ns, { receivers: [webhook()], groupWait: '0s', groupInterval: '1s' });

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 
 export interface Received {
+  /** When it arrived (Date.now()). */
+  at: number;
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
@@ -42,7 +44,7 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
       } catch {
         json = undefined;
       }
-      received.push({ path: req.url ?? '', headers: req.headers, body, json });
+      received.push({ at: Date.now(), path: req.url ?? '', headers: req.headers, body, json });
       res.statusCode = answers.shift() ?? 200;
       res.end('ok');
     });
