@@ -174,10 +174,16 @@ export async function notifyPhase(rounds: number, seconds: number): Promise<void
     for (let i = 0; i < 7; i++) await put(kite.url, `notify-on-${i}`, { receivers: [hook] });
     const latencies = [];
     const ratios = { on: [] as number[], off: [] as number[] };
+    // Latency first: an ingest round leaves thousands of transitions to route and group
+    // (group_wait 30s), which a latency round after it would wait behind.
     for (let round = 0; round < rounds; round += 1) {
       latencies.push(await latency(kite.url, receiver, round));
-      ratios.off.push(await ingest(kite.url, 'notify-off', seconds));
-      ratios.on.push(await ingest(kite.url, 'notify-on', seconds));
+    }
+    // Interleaved, alternating which goes first, so drift on the machine hits both alike.
+    for (let round = 0; round < rounds; round += 1) {
+      const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
+      for (const mode of order)
+        ratios[mode].push(await ingest(kite.url, `notify-${mode}`, seconds));
     }
     console.log(
       `\n### Notifications (${rounds} rounds; latency at ${RATE} changes/s for ${LATENCY_SECONDS}s, ingest ${seconds}s each)\n`,

@@ -46,8 +46,14 @@ export interface NotificationMessage {
   subscription: string;
   /** `namespace=team-a,application=storefront`: the values the group shares. */
   group: string;
+  /** At most MESSAGE_ITEMS, in the order of their changes. */
   items: MessageItem[];
+  /** How many more the group's flush had (a burst of thousands stays one readable message). */
+  omitted: number;
 }
+
+/** The most issues one message details. */
+export const MESSAGE_ITEMS = 50;
 
 export interface FlushPlan {
   /** What the message tells, each with the pending id it comes from. */
@@ -142,7 +148,8 @@ export function headline(message: NotificationMessage): string {
     .split(',')
     .filter((part) => !part.startsWith('namespace='))
     .join(', ');
-  return `${parts.join(', ')} in ${message.namespace}${scope ? ` (${scope})` : ''}`;
+  const more = message.omitted > 0 ? `, and ${message.omitted} more` : '';
+  return `${parts.join(', ')}${more} in ${message.namespace}${scope ? ` (${scope})` : ''}`;
 }
 
 export function words(transition: MessageTransition): string {

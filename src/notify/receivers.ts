@@ -146,6 +146,7 @@ function data(out: Outgoing, dashboardUrl: string) {
     subscription: message.subscription,
     group: message.group,
     summary: headline(message),
+    omitted: message.omitted,
     issues: message.items.map((item) => ({ ...item, url: issueUrl(dashboardUrl, item) })),
   };
 }

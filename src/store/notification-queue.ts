@@ -8,6 +8,7 @@
  */
 import type { Severity } from '../domain/issue.js';
 import {
+  MESSAGE_ITEMS,
   messageItem,
   type FlushPlan,
   type MessageItem,
@@ -401,7 +402,8 @@ async function flush(
       namespace: group.namespace,
       subscription: group.subscription,
       group: group.groupKey,
-      items: told,
+      items: told.slice(0, MESSAGE_ITEMS),
+      omitted: Math.max(0, told.length - MESSAGE_ITEMS),
     };
     await tx.query(
       `INSERT INTO notification_deliveries (namespace, subscription, group_key, receiver, message)

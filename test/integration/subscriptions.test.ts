@@ -178,6 +178,21 @@ describe('the subscriptions API', () => {
     assert.deepEqual((await as('reader').get(path())).body, { items: [] });
   });
 
+  it('the OpenAPI document describes the routes from the schemas that validate them', async () => {
+    const doc = (await api.get('/api/v1/openapi.json')).body;
+    const named = doc.paths['/api/v1/namespaces/{namespace}/subscriptions/{name}'];
+    assert.deepEqual(Object.keys(named).sort(), ['delete', 'get', 'put']);
+    const body = named.put.requestBody.content['application/json'].schema;
+    assert.deepEqual(body.required, ['receivers']);
+    assert.deepEqual(body.properties.receivers.items.properties.type.enum, [
+      'slack',
+      'webhook',
+      'email',
+    ]);
+    assert.ok(doc.paths['/api/v1/namespaces/{namespace}/subscriptions'].get);
+    assert.ok(doc.paths['/api/v1/namespaces/{namespace}/notifications'].get);
+  });
+
   it("a receiver's Secret is used only when labelled kite.konflux-ci.dev/receiver=true", async () => {
     const hook = `${receiver.url}/services/secret-path-77`;
     const secret = (name: string, labelled: boolean) =>
