@@ -59,7 +59,6 @@ export interface Dispatcher {
 
 const BATCH = 200;
 const PRUNE_EVERY_MS = 3_600_000;
-const FLUSHES_AT_ONCE = 8;
 
 export async function startDispatcher(options: DispatcherOptions): Promise<Dispatcher> {
   const { queue, log } = options;
@@ -75,15 +74,15 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Dispa
   let timer: NodeJS.Timeout | undefined;
   let prunedAt = Date.now();
 
-  const deliver = async (delivery: ClaimedDelivery) => {
+  /** Sends one delivery; resolves to it when sent (recorded with the others), else records the failure. */
+  const deliver = async (delivery: ClaimedDelivery): Promise<ClaimedDelivery[]> => {
     const type = delivery.receiver.type;
     try {
       await send(
         { id: delivery.id, receiver: delivery.receiver, message: delivery.message },
         options.receivers,
       );
-      await queue.sent(delivery);
-      options.metrics?.sent(type, delivery.message);
+      return [delivery];
     } catch (error) {
       const failure =
         error instanceof DeliveryError ? error : new DeliveryError('delivery failed', true);
@@ -105,28 +104,32 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Dispa
         },
         dead ? 'notification dead' : 'notification delivery will be retried',
       );
+      return [];
     }
   };
 
   const work = async () => {
     while ((await queue.route(BATCH)) === BATCH && !stopped);
     const groups = await queue.dueGroups(BATCH);
-    // One question to the silences for every group due now, then the flushes, a few at
-    // a time (each is its own transaction; the embedded database runs them in turn).
+    // One question to the silences for every group due now, then every flush in one
+    // transaction: one commit per tick, not one per group.
     const ids = [...new Set(groups.flatMap((g) => g.pending.map((p) => p.issueId)))];
     const muted = options.muted && ids.length > 0 ? await options.muted(ids) : new Map();
-    for (let at = 0; at < groups.length && !stopped; at += FLUSHES_AT_ONCE) {
-      await Promise.all(
-        groups
-          .slice(at, at + FLUSHES_AT_ONCE)
-          .map((group) => queue.flush(group, planFlush(group.pending, muted), { holdRecheckMs })),
+    if (groups.length > 0 && !stopped) {
+      await queue.flush(
+        groups.map((group) => ({ group, plan: planFlush(group.pending, muted) })),
+        { holdRecheckMs },
       );
     }
     const claim = randomUUID();
     for (;;) {
       if (stopped) return;
       const deliveries = await queue.claim(16, leaseMs, claim);
-      await Promise.all(deliveries.map(deliver));
+      const sent = (await Promise.all(deliveries.map(deliver))).flat();
+      await queue.sent(sent);
+      for (const delivery of sent) {
+        options.metrics?.sent(delivery.receiver.type, delivery.message);
+      }
       if (deliveries.length < 16) break;
     }
     if (options.sentRetentionMs !== undefined && Date.now() - prunedAt > PRUNE_EVERY_MS) {

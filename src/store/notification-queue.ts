@@ -64,10 +64,14 @@ export interface NotificationQueue {
   /** Routes up to `limit` outbox rows into their groups; resolves to how many were read. */
   route(limit: number): Promise<number>;
   dueGroups(limit: number): Promise<DueGroup[]>;
-  /** Commits a flush; false when another replica flushed the group first. */
-  flush(group: DueGroup, plan: FlushPlan, options: FlushTiming): Promise<boolean>;
+  /**
+   * Commits the flushes of several groups in one transaction (one commit for a tick's
+   * groups); a group another replica is flushing is skipped. Resolves to how many were done.
+   */
+  flush(flushes: { group: DueGroup; plan: FlushPlan }[], options: FlushTiming): Promise<number>;
   claim(limit: number, leaseMs: number, claim: string): Promise<ClaimedDelivery[]>;
-  sent(delivery: ClaimedDelivery): Promise<void>;
+  /** Records deliveries sent, in one statement (only those this claim still holds). */
+  sent(deliveries: ClaimedDelivery[]): Promise<void>;
   failed(delivery: ClaimedDelivery, error: string, retryInMs: number | 'dead'): Promise<void>;
   list(
     namespace: string,
@@ -159,7 +163,14 @@ export function createNotificationQueue(db: Database): NotificationQueue {
       );
     },
 
-    flush: (group, plan, timing) => db.transaction((tx) => flush(tx, group, plan, timing)),
+    flush: (flushes, timing) =>
+      db.transaction(async (tx) => {
+        let done = 0;
+        for (const { group, plan } of flushes) {
+          if (await flush(tx, group, plan, timing)) done += 1;
+        }
+        return done;
+      }),
 
     async claim(limit, leaseMs, claim) {
       const result = await db.query<ClaimedDelivery>(
@@ -176,12 +187,14 @@ export function createNotificationQueue(db: Database): NotificationQueue {
       return result.rows;
     },
 
-    async sent(delivery) {
+    async sent(deliveries) {
+      if (deliveries.length === 0) return;
       await db.query(
-        `UPDATE notification_deliveries
+        `UPDATE notification_deliveries d
          SET state = 'sent', sent_at = now(), claim = NULL, claimed_until = NULL, last_error = NULL
-         WHERE id = $1 AND claim = $2`,
-        [delivery.id, delivery.claim],
+         FROM jsonb_to_recordset($1::jsonb) AS s(id uuid, claim uuid)
+         WHERE d.id = s.id AND d.claim = s.claim`,
+        [JSON.stringify(deliveries.map(({ id, claim }) => ({ id, claim })))],
       );
     },
 
@@ -379,7 +392,7 @@ async function flush(
     `SELECT 1 FROM notification_groups
      WHERE namespace = $1 AND subscription = $2 AND group_key = $3
        AND (flush_at <= now() OR repeat_at <= now())
-     FOR UPDATE SKIP LOCKED`,
+     FOR NO KEY UPDATE SKIP LOCKED`,
     key,
   );
   if (locked.rows.length === 0) return false;
