@@ -59,23 +59,28 @@ export default tseslint.config(
   },
   // The layers of src/, lowest first (docs/decisions/0023-layers.md). A folder imports
   // only from the folders below it; cli/, server.ts and config.ts wire everything.
-  layer('src/domain', ['store', 'kube', 'logs', 'auth', 'webhooks', 'operator', 'api'], {
+  layer('src/domain', ['store', 'kube', 'logs', 'auth', 'webhooks', 'notify', 'operator', 'api'], {
     group: ['node:*', 'pg', '@electric-sql/*', 'fastify', '@kubernetes/*', '../*'],
     message: 'src/domain is pure: no I/O imports, nothing from outside src/domain.',
   }),
-  layer('src/store', ['kube', 'logs', 'auth', 'webhooks', 'operator', 'api']),
-  layer('src/kube', ['store', 'logs', 'auth', 'webhooks', 'operator', 'api']),
+  layer('src/store', ['kube', 'logs', 'auth', 'webhooks', 'notify', 'operator', 'api']),
+  layer('src/kube', ['store', 'logs', 'auth', 'webhooks', 'notify', 'operator', 'api']),
   layer('src/logs', ['webhooks', 'operator', 'api']),
   layer('src/auth', ['webhooks', 'operator', 'api']),
   layer('src/webhooks', ['logs', 'auth', 'operator', 'api']),
+  // The notification dispatcher: a service over the store, run by server.ts.
+  layer('src/notify', ['logs', 'auth', 'webhooks', 'operator', 'api']),
   // The operator is a separate process that reaches the server over HTTP: never its
   // database, and of the HTTP layer only the types of what it sends.
-  layer('src/operator', ['store', 'auth', 'webhooks', 'api'], undefined, ['api']),
+  layer('src/operator', ['store', 'auth', 'webhooks', 'notify', 'api'], undefined, ['api']),
   // The API client runs in other processes (CLI, MCP server, tests): the server's schemas
   // as types only, nothing that would load the server.
-  layer('src/client', ['store', 'kube', 'logs', 'auth', 'webhooks', 'operator', 'api'], undefined, [
-    'api',
-  ]),
+  layer(
+    'src/client',
+    ['store', 'kube', 'logs', 'auth', 'webhooks', 'notify', 'operator', 'api'],
+    undefined,
+    ['api'],
+  ),
   {
     // Route modules are Fastify plugins, async by contract (docs/architecture.md); most
     // only declare routes and have nothing to await.

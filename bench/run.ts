@@ -27,6 +27,8 @@
  *    (bench/embedded-phase.ts).
  * 10. The CLI: start-up and `kite issues list` against `node -e 0` and a bare fetch
  *    (bench/cli-phase.ts).
+ * 11. Notifications: latency from an issue change to its receiver at 50 changes/s, and
+ *    ingest with subscriptions as a ratio to without (bench/notify-phase.ts). Target ≥ 0.9.
  *
  * Each measurement is repeated (KITE_BENCH_ROUNDS, default 3) and the median is quoted.
  */
@@ -39,6 +41,7 @@ import { scalePhase } from './scale-phase.js';
 import { embeddedPhase } from './embedded-phase.js';
 import { cliPhase } from './cli-phase.js';
 import { dashboardPhase } from './dashboard-phase.js';
+import { notifyPhase } from './notify-phase.js';
 import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -64,7 +67,7 @@ const NAMESPACES = 1000;
 const PHASES = new Set(
   (
     process.env.KITE_BENCH_PHASES ??
-    'ingest,queries,auth,operator,logs,sse,scale,embedded,cli,dashboard'
+    'ingest,queries,auth,operator,logs,sse,scale,embedded,cli,dashboard,notify'
   ).split(','),
 );
 
@@ -335,6 +338,7 @@ async function main(): Promise<void> {
     if (PHASES.has('embedded')) await embeddedPhase();
     if (PHASES.has('cli')) await cliPhase(kite.url, ROUNDS);
     if (PHASES.has('dashboard')) await dashboardPhase();
+    if (PHASES.has('notify')) await notifyPhase(ROUNDS, SECONDS);
   } finally {
     rss.stop();
     console.log(`server peak RSS: ${fmt(rss.peakMiB())} MiB (target < 200 MB)`);

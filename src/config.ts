@@ -103,6 +103,15 @@ export interface ServeConfig {
   /** Requests per caller per window on the expensive routes (lists, log reads); 0: off. */
   rateLimit: number;
   rateLimitWindowMs: number;
+  /** Whether this replica runs the notification dispatcher (docs/notifications.md). */
+  notifications: boolean;
+  /** SMTP server of e-mail receivers (`smtp://` or `smtps://`, credentials included). */
+  smtpUrl: string | undefined;
+  smtpFrom: string;
+  /** Where file references of receivers' secrets are read. */
+  receiverSecretsDir: string | undefined;
+  /** Base URL of the dashboard for links in messages; default: KITE_PUBLIC_URL, else this server's. */
+  dashboardUrl: string | undefined;
 }
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean | undefined>>;
@@ -224,6 +233,11 @@ export const SERVE_SETTINGS: Readonly<Record<keyof ServeConfig, Setting>> = {
   kubeApiTimeoutMs: { env: 'KITE_KUBE_API_TIMEOUT', default: '10s' },
   rateLimit: { env: 'KITE_RATE_LIMIT', default: '1200' },
   rateLimitWindowMs: { env: 'KITE_RATE_LIMIT_WINDOW', default: '1m' },
+  notifications: { env: 'KITE_NOTIFICATIONS', default: 'true' },
+  smtpUrl: { env: 'KITE_SMTP_URL' },
+  smtpFrom: { env: 'KITE_SMTP_FROM', default: 'KITE <kite@localhost>' },
+  receiverSecretsDir: { env: 'KITE_RECEIVER_SECRETS_DIR' },
+  dashboardUrl: { env: 'KITE_DASHBOARD_URL' },
 };
 
 export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
@@ -312,12 +326,25 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
       1_000_000,
     ),
     rateLimitWindowMs: duration('rate limit window', text('rateLimitWindowMs')),
+    notifications: boolean('notifications', text('notifications')),
+    smtpUrl: smtpUrl(pick('smtpUrl') || undefined),
+    smtpFrom: text('smtpFrom'),
+    receiverSecretsDir: pick('receiverSecretsDir') || undefined,
+    dashboardUrl: publicUrl(SERVE_SETTINGS.dashboardUrl.env, pick('dashboardUrl')),
   };
 }
 
 function boolean(name: keyof ServeConfig, text: string): boolean {
   if (text === 'true' || text === 'false') return text === 'true';
   throw new InputError(`${SERVE_SETTINGS[name].env} must be true or false, got "${text}"`);
+}
+
+/** Never echoed in the error: the URL may carry a password. */
+function smtpUrl(text: string | undefined): string | undefined {
+  if (text !== undefined && !/^smtps?:\/\/[^\s]+$/i.test(text)) {
+    throw new InputError(`${SERVE_SETTINGS.smtpUrl.env} must be an smtp:// or smtps:// URL`);
+  }
+  return text;
 }
 
 function authMode(text: string): ServeConfig['authMode'] {

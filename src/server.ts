@@ -25,13 +25,33 @@ import { scheduleEmbeddedUpkeep } from './store/embedded-upkeep.js';
 import { createIssueStore } from './store/issue-store.js';
 import { migrate } from './store/migrations.js';
 import { loadWebhooks } from './webhooks/webhook-registry.js';
+import { createTransport } from 'nodemailer';
+import type { Registry } from 'prom-client';
+import { startDispatcher, type Dispatcher, type DispatcherOptions } from './notify/dispatcher.js';
+import { createNotificationMetrics, type NotificationMetrics } from './notify/metrics.js';
+import { createSecretResolver } from './notify/secrets.js';
+import { createNotificationQueue } from './store/notification-queue.js';
+import { createSubscriptionStore } from './store/subscription-store.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   db: Database;
   url: string;
+  /** The notification dispatcher, unless KITE_NOTIFICATIONS=false. */
+  notifications: Dispatcher | undefined;
   close(): Promise<void>;
 }
+
+/** What tests and the lead's wiring may set on the dispatcher (the silences' `muted`). */
+export type NotifyOptions = Partial<
+  Pick<
+    DispatcherOptions,
+    'muted' | 'pollMs' | 'holdRecheckMs' | 'maxAttempts' | 'backoffMs' | 'leaseMs'
+  >
+>;
+
+/** How long one delivery attempt may take. */
+const DELIVERY_TIMEOUT_MS = 10_000;
 
 /** How often the embedded database is checked for vacuuming and analyzing, as autovacuum does. */
 const EMBEDDED_UPKEEP_INTERVAL_MS = 60_000;
@@ -60,6 +80,9 @@ export async function startServer(
     /** The built dashboard; default: dist/web of this checkout. */
     webRoot?: string;
     env?: Readonly<Record<string, string | undefined>>;
+    notify?: NotifyOptions;
+    /** Where the log goes instead of stdout (tests assert on it). */
+    logStream?: NodeJS.WritableStream;
   } = {},
 ): Promise<RunningServer> {
   const chosen = options.access
@@ -92,6 +115,8 @@ export async function startServer(
   const cluster = 'kubeConfig' in chosen ? chosen.kubeConfig : undefined;
   let warn = (_message: string) => undefined as void;
   const feed = await startChangeFeed(db, () => warn('ignored a malformed change notification'));
+  const queue = createNotificationQueue(db);
+  let notificationMetrics: NotificationMetrics | undefined;
   const app = await buildApp({
     db,
     store,
@@ -142,7 +167,22 @@ export async function startServer(
       bufferBytes: config.eventStreamBufferBytes,
     },
     dashboard: { root: options.webRoot ?? builtDashboard(), anonymous: chosen.mode === 'none' },
-    logger: options.logger === false ? false : { level: config.logLevel },
+    notifications: {
+      subscriptions: createSubscriptionStore(db),
+      queue,
+      metrics: config.notifications
+        ? (registry: Registry) => {
+            notificationMetrics = createNotificationMetrics(registry, queue);
+          }
+        : undefined,
+    },
+    logger:
+      options.logger === false
+        ? false
+        : {
+            level: config.logLevel,
+            ...(options.logStream ? { stream: options.logStream } : {}),
+          },
   });
   warn = (message) => app.log.warn(message);
   app.log.info(
@@ -168,11 +208,36 @@ export async function startServer(
   });
   const stopUpkeep = scheduleEmbeddedUpkeep(db, EMBEDDED_UPKEEP_INTERVAL_MS, app.log);
   const url = await app.listen({ host: config.host, port: config.port });
+  const notifications = config.notifications
+    ? await startDispatcher({
+        db,
+        queue,
+        log: app.log.child({ component: 'notifications' }),
+        metrics: notificationMetrics,
+        sentRetentionMs: config.retentionMs,
+        receivers: {
+          secrets: createSecretResolver({
+            dir: config.receiverSecretsDir,
+            kubeConfig: cluster,
+            timeoutMs: config.kubeApiTimeoutMs,
+          }),
+          dashboardUrl: config.dashboardUrl ?? config.publicUrl ?? url,
+          mail: config.smtpUrl
+            ? { transport: createTransport(config.smtpUrl), from: config.smtpFrom }
+            : undefined,
+          timeoutMs: DELIVERY_TIMEOUT_MS,
+        },
+        ...options.notify,
+      })
+    : undefined;
   return {
     app,
     db,
     url,
+    notifications,
     async close() {
+      // First: the sends under way finish (or give up) while the database is still open.
+      await notifications?.stop();
       stopPruning();
       await stopUpkeep();
       await app.close();

@@ -20,11 +20,14 @@ import Fastify, {
 } from 'fastify';
 import swagger from '@fastify/swagger';
 import { pino } from 'pino';
+import type { Registry } from 'prom-client';
 import type { AccessControl } from '../auth/access.js';
 import type { Settings } from '../domain/webhook-engine.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import type { Database } from '../store/database.js';
 import type { IssueStore } from '../store/issue-store.js';
+import type { NotificationQueue } from '../store/notification-queue.js';
+import type { SubscriptionStore } from '../store/subscription-store.js';
 import type { RegisteredWebhook } from '../webhooks/webhook-registry.js';
 import { installErrorHandling } from './error-handler.js';
 import { installValidation } from './validation.js';
@@ -37,8 +40,10 @@ import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { healthRoutes, type VersionInfo } from './routes/health.js';
 import { issueRoutes } from './routes/issues.js';
 import { namespaceRoutes } from './routes/namespaces.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { operationRoutes } from './routes/operations.js';
 import { overviewRoutes } from './routes/overview.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { webAppRoutes, type WebAppOptions } from './web-app.js';
 
@@ -71,8 +76,14 @@ export interface AppDeps {
   eventStreams: EventStreamOptions;
   /** The dashboard served at `/` (src/api/web-app.ts); absent: none. */
   dashboard?: Omit<WebAppOptions, 'publicUrl'>;
-  /** pino options, or false to log nothing (tests). */
-  logger: { level: string } | false;
+  /** Subscriptions and deliveries (docs/notifications.md); `metrics` adds the dispatcher's. */
+  notifications: {
+    subscriptions: SubscriptionStore;
+    queue: NotificationQueue;
+    metrics?: (registry: Registry) => void;
+  };
+  /** pino options, or false to log nothing (tests); `stream`: where to (default: stdout). */
+  logger: { level: string; stream?: NodeJS.WritableStream } | false;
 }
 
 /** How long a connection may take to send a request, and stay open without one. */
@@ -119,7 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // Lines written while a write is under way go out together in the next one, instead
       // of one blocking write per line (docs/decisions/0037-http-cpu-per-answer.md);
       // pino flushes what is left when the process exits.
-      stream: pino.destination({ dest: 1, sync: false }),
+      stream: deps.logger.stream ?? pino.destination({ dest: 1, sync: false }),
     },
     bodyLimit: deps.bodyLimitBytes,
     requestTimeout: deps.timeouts.requestMs,
@@ -169,6 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installEmptyQueryValues(app);
   const metrics = createApiMetrics(deps.db);
   instrumentRequests(app, metrics.registry);
+  deps.notifications.metrics?.(metrics.registry);
   const guard = createGuard(deps.access, deps.store);
   await installRateLimit(app, guard, deps.rateLimit);
 
@@ -202,6 +214,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     streams: { ...deps.eventStreams, onTooSlow: () => metrics.slowStreamsDropped.inc() },
   });
   await app.register(overviewRoutes, { store: deps.store, guard });
+  await app.register(subscriptionRoutes, {
+    subscriptions: deps.notifications.subscriptions,
+    guard,
+  });
+  await app.register(notificationRoutes, { queue: deps.notifications.queue, guard });
   await app.register(namespaceRoutes, { guard, withIssues: () => deps.store.namespaces() });
   await app.register(healthRoutes, {
     db: deps.db,

@@ -6,6 +6,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { ISSUE_TYPES, SEVERITIES, STATES } from '../domain/issue.js';
 import { ISSUE_SORTS } from '../domain/issue-sort.js';
 import { StringEnum } from '../domain/string-enum.js';
+import { SUBSCRIPTION_PATTERN_MEANINGS } from '../domain/subscription.js';
 import {
   HTTP_URL_PATTERN,
   LabelsSchema,
@@ -42,6 +43,7 @@ export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
   [VISIBLE_TEXT_PATTERN]: 'must contain visible text',
   [LINK_URL_PATTERN]: 'must be an http(s) URL or a path starting with "/"',
   [HTTP_URL_PATTERN]: 'must be an http(s) URL',
+  ...SUBSCRIPTION_PATTERN_MEANINGS,
 };
 
 const Timestamp = Type.String({ format: 'date-time' });

@@ -25,6 +25,9 @@ import type {
   Overview,
   Page,
   PageQuery,
+  Subscription,
+  SubscriptionList,
+  SubscriptionSpec,
   WebhookReportAnswer,
   WebhookResolveAnswer,
   WebhookSkipAnswer,
@@ -130,6 +133,53 @@ export class KiteClient {
     return this.http.json({
       method: 'DELETE',
       path: `api/v1/issues/${path(id, 'related', relatedId)}`,
+      ...options,
+    });
+  }
+
+  // Notification subscriptions (docs/notifications.md)
+
+  /** A namespace's subscriptions; `source` keeps those of one origin (`api`, `configmap/<name>`). */
+  listSubscriptions(
+    namespace: string,
+    query: { source?: string } = {},
+    options: CallOptions = {},
+  ): Promise<SubscriptionList> {
+    return this.http.json({
+      method: 'GET',
+      path: `api/v1/namespaces/${path(namespace, 'subscriptions')}`,
+      query,
+      ...options,
+    });
+  }
+
+  getSubscription(namespace: string, name: string, options: CallOptions = {}) {
+    return this.http.json<Subscription>({
+      method: 'GET',
+      path: `api/v1/namespaces/${path(namespace, 'subscriptions', name)}`,
+      ...options,
+    });
+  }
+
+  /** Creates or replaces the subscription `name` (the manage permission). */
+  putSubscription(
+    namespace: string,
+    name: string,
+    spec: SubscriptionSpec,
+    options: CallOptions = {},
+  ): Promise<Subscription> {
+    return this.http.json({
+      method: 'PUT',
+      path: `api/v1/namespaces/${path(namespace, 'subscriptions', name)}`,
+      json: spec,
+      ...options,
+    });
+  }
+
+  deleteSubscription(namespace: string, name: string, options: CallOptions = {}): Promise<void> {
+    return this.http.json({
+      method: 'DELETE',
+      path: `api/v1/namespaces/${path(namespace, 'subscriptions', name)}`,
       ...options,
     });
   }

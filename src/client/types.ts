@@ -8,6 +8,11 @@ import type { IssueChange } from '../domain/issue.js';
 import type { RunInputSchema, RunSchema } from '../api/routes/mintmaker.js';
 import type { NamespaceAccessSchema, NamespacesSchema } from '../api/routes/namespaces.js';
 import type { OverviewSchema } from '../api/routes/overview.js';
+import type {
+  SubscriptionListSchema,
+  SubscriptionSchema,
+  SubscriptionSpecSchema,
+} from '../api/routes/subscriptions.js';
 import type { ReportAnswer, ResolveAnswer, SkipAnswer } from '../api/routes/webhooks.js';
 import type {
   CountQuerySchema,
@@ -37,6 +42,9 @@ export type MintmakerRunInput = Static<typeof RunInputSchema>;
 export type WebhookReportAnswer = Static<typeof ReportAnswer>;
 export type WebhookResolveAnswer = Static<typeof ResolveAnswer>;
 export type WebhookSkipAnswer = Static<typeof SkipAnswer>;
+export type Subscription = Static<typeof SubscriptionSchema>;
+export type SubscriptionSpec = Static<typeof SubscriptionSpecSchema>;
+export type SubscriptionList = Static<typeof SubscriptionListSchema>;
 
 export interface Page<T> {
   data: T[];

@@ -66,6 +66,7 @@ export const RESOURCES: readonly DoubleResource[] = [
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' },
   { group: '', version: 'v1', plural: 'pods', kind: 'Pod' },
   { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' },
+  { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' },
 ];
 
 export interface ObjectMeta {

@@ -7,7 +7,7 @@
 import { after, before } from 'node:test';
 import type { AccessControl } from '../../src/auth/access.js';
 import { resolveServeConfig, type ServeConfig } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type NotifyOptions, type RunningServer } from '../../src/server.js';
 import { createScratchDatabase } from './scratch-database.js';
 
 export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -39,8 +39,14 @@ export interface TestServerOptions {
   database?: TestDatabase;
   /** Default: any free port. */
   port?: number;
+  /** The embedded database's folder, for a test that restarts on it; default: in memory. */
+  dataDir?: string;
   /** The built dashboard to serve at `/` (default: dist/web when built). */
   webRoot?: string;
+  /** The notification dispatcher's timings and `muted` (src/notify/dispatcher.ts). */
+  notify?: NotifyOptions;
+  /** pino's output, to assert what is logged; default: nothing logged. */
+  logStream?: NodeJS.WritableStream;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -48,15 +54,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const config = resolveServeConfig(
     {
       port: String(options.port ?? 0),
-      dataDir: 'memory://',
+      dataDir: options.dataDir ?? 'memory://',
       ...(database.url ? { databaseUrl: database.url } : {}),
     },
     { KITE_PRUNE_INTERVAL: '1h', KITE_AUTH_MODE: 'none', ...options.env },
   );
   const server = await startServer(config, {
-    logger: false,
+    ...(options.logStream ? { logStream: options.logStream } : { logger: false }),
     ...(options.access ? { access: options.access } : {}),
     ...(options.webRoot ? { webRoot: options.webRoot } : {}),
+    ...(options.notify ? { notify: options.notify } : {}),
   });
   let stopped = false;
   return {
