@@ -22,7 +22,9 @@ import { startChangeFeed } from './store/change-feed.js';
 import { openDatabase, type Database } from './store/database.js';
 import { prepareEmbedded } from './store/embedded-prepare.js';
 import { scheduleEmbeddedUpkeep } from './store/embedded-upkeep.js';
+import { createAcknowledgementStore } from './store/acknowledgements.js';
 import { createIssueStore } from './store/issue-store.js';
+import { createSilenceStore } from './store/silence-store.js';
 import { migrate } from './store/migrations.js';
 import { loadWebhooks } from './webhooks/webhook-registry.js';
 
@@ -88,6 +90,8 @@ export async function startServer(
   const store = createIssueStore(db, {
     ingest: { windowMs: config.ingestBatchWindowMs, maxItems: config.ingestBatchMax },
   });
+  // Also what mutes notifications: `silences.mutedBy` (docs/silences.md).
+  const silences = createSilenceStore(db);
   const archive = createLogArchive(db);
   const cluster = 'kubeConfig' in chosen ? chosen.kubeConfig : undefined;
   let warn = (_message: string) => undefined as void;
@@ -95,6 +99,8 @@ export async function startServer(
   const app = await buildApp({
     db,
     store,
+    silences,
+    acknowledgements: createAcknowledgementStore(db),
     feed,
     access: chosen.access,
     webhooks,

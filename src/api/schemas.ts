@@ -100,6 +100,16 @@ const DueAtInput = Type.String({
   description: 'RFC 3339: when the issue becomes due (a task bundle expiry)',
 });
 
+export const AcknowledgementSchema = Type.Object(
+  {
+    by: Type.String(),
+    at: Timestamp,
+    note: Type.Optional(Type.String()),
+    until: Type.Optional(Timestamp),
+  },
+  { description: 'present while the issue is acknowledged (docs/silences.md)' },
+);
+
 export const IssueSchema = Type.Object({
   id: Uuid,
   title: Type.String(),
@@ -138,6 +148,13 @@ export const IssueSchema = Type.Object({
     description: 'when the issue becomes due (a task-update: its bundle expires); null: never',
   }),
   migration: Type.Union([MigrationSchema, Type.Null()]),
+  silencedBy: Type.Optional(
+    Type.String({
+      format: 'uuid',
+      description: 'the active silence that mutes its notifications (docs/silences.md)',
+    }),
+  ),
+  acknowledgement: Type.Optional(AcknowledgementSchema),
 });
 
 const LinkInputSchema = Type.Object({
@@ -305,6 +322,17 @@ export const CountsSchema = Type.Object({
   bySeverity: countsOf(SEVERITIES),
   byType: countsOf(ISSUE_TYPES),
   byState: countsOf(STATES),
+});
+
+/** `/issues/counts`: the counts plus how many of them are silenced, apart. */
+export const IssueCountsSchema = Type.Object({
+  ...CountsSchema.properties,
+  silenced: Type.Integer({
+    description: 'of `total`, the issues an active silence matches (docs/silences.md)',
+  }),
+  silencedIsEstimate: Type.Optional(
+    Type.Literal(true, { description: 'present when `silenced` stopped counting at 10,000' }),
+  ),
 });
 
 export const EventSchema = Type.Object({

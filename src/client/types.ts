@@ -13,6 +13,7 @@ import type {
   CountQuerySchema,
   CountsSchema,
   EventSchema,
+  IssueCountsSchema,
   IssueCreateSchema,
   IssueSchema,
   IssueUpdateSchema,
@@ -26,7 +27,10 @@ export type IssueUpdate = Static<typeof IssueUpdateSchema>;
 /** Every list filter; `limit` and `offset` default on the server (50, 0). */
 export type IssueListQuery = Partial<Static<typeof ListQuerySchema>>;
 export type IssueCountQuery = Static<typeof CountQuerySchema>;
-export type IssueCounts = Static<typeof CountsSchema>;
+/** Counts by severity, type and state (the overview's). */
+export type Counts = Static<typeof CountsSchema>;
+/** `/issues/counts`: the counts and how many of them are silenced. */
+export type IssueCounts = Static<typeof IssueCountsSchema>;
 export type IssueEvent = Static<typeof EventSchema>;
 export type Message = Static<typeof MessageSchema>;
 export type Namespaces = Static<typeof NamespacesSchema>;

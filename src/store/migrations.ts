@@ -16,6 +16,7 @@ import {
 import { ISSUE_COUNTS_SCHEMA } from './schema-counts.js';
 import { EVENT_RESUME_SCHEMA } from './schema-events.js';
 import { SEARCH_WORDS_SCHEMA } from './schema-search.js';
+import { SILENCES_SCHEMA } from './schema-silences.js';
 import { TASK_UPDATES_SCHEMA } from './schema-tasks.js';
 
 interface Migration {
@@ -36,6 +37,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: 'resumable live events', sql: EVENT_RESUME_SCHEMA },
   { version: 10, name: 'search by words', sql: SEARCH_WORDS_SCHEMA },
   { version: 11, name: 'task updates: due dates and migrations', sql: TASK_UPDATES_SCHEMA },
+  { version: 13, name: 'silences and acknowledgements', sql: SILENCES_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */

@@ -11,13 +11,14 @@ import { parseLabelSelector } from '../../domain/label-selector.js';
 import { decodeCursor, encodeCursor } from '../../domain/page-cursor.js';
 import type { IssueFilter } from '../../store/issue-filter.js';
 import type { IssueStore } from '../../store/issue-store.js';
+import type { SilenceStore } from '../../store/silence-store.js';
 import type { Guard } from '../guard.js';
 import {
   CountQuerySchema,
-  CountsSchema,
   ErrorSchema,
   EventSchema,
   IdParams,
+  IssueCountsSchema,
   IssueCreateSchema,
   IssueSchema,
   IssueUpdateSchema,
@@ -43,15 +44,17 @@ const tags = ['issues'];
 
 export interface IssueRouteOptions {
   store: IssueStore;
+  /** Marks answered issues with the silence that mutes them; counts silenced issues. */
+  silences: SilenceStore;
   guard: Guard;
 }
 
 export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
   app,
-  { store, guard },
+  { store, silences, guard },
 ) => {
   const view = async (request: Parameters<Guard['caller']>[0], issue: Issue) =>
-    (await guard.viewIssues(request, [issue]))[0] ?? issue;
+    (await silences.mark(await guard.viewIssues(request, [issue])))[0] ?? issue;
 
   const filterOf = async (
     request: Parameters<Guard['caller']>[0],
@@ -99,7 +102,8 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
         });
       const filter = await filterOf(request, query);
       const page = await store.list(filter, { limit, offset, sort, ...(after ? { after } : {}) });
-      const data = await guard.viewIssues(request, page.data);
+      // One lookup for the whole page: which active silence matches each issue.
+      const data = await silences.mark(await guard.viewIssues(request, page.data));
       return { ...page, data, next: page.next ? encodeCursor(page.next, sort) : null };
     },
   );
@@ -109,12 +113,19 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
     {
       schema: {
         tags,
-        summary: 'Counts by severity, type and state in one call',
+        summary: 'Counts by severity, type and state in one call, and how many are silenced',
         querystring: CountQuerySchema,
-        response: { 200: CountsSchema, ...errors },
+        response: { 200: IssueCountsSchema, ...errors },
       },
     },
-    async (request) => store.count(await filterOf(request, request.query)),
+    async (request) => {
+      const filter = await filterOf(request, request.query);
+      const [counts, { silenced, estimate }] = await Promise.all([
+        store.count(filter),
+        silences.countSilenced(filter),
+      ]);
+      return { ...counts, silenced, ...(estimate ? { silencedIsEstimate: true as const } : {}) };
+    },
   );
 
   app.post(
