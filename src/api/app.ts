@@ -32,6 +32,7 @@ import { installErrorHandling } from './error-handler.js';
 import { installValidation } from './validation.js';
 import { installEmptyQueryValues } from './empty-query.js';
 import { createGuard } from './guard.js';
+import { issueViewer } from './issue-view.js';
 import type { ReadinessCheck } from './readiness.js';
 import { installRateLimit, type RateLimitSettings } from './rate-limit.js';
 import { createApiMetrics, instrumentRequests } from './metrics.js';
@@ -185,8 +186,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(silenceRoutes, { silences: deps.silences, guard });
   await app.register(acknowledgementRoutes, {
     acknowledgements: deps.acknowledgements,
-    silences: deps.silences,
     guard,
+    view: issueViewer(guard, deps.silences),
   });
   await app.register(webhookRoutes, {
     store: withMintmakerTies(deps.store, app.log),

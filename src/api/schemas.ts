@@ -325,7 +325,7 @@ export const CountsSchema = Type.Object({
 });
 
 /** `/issues/counts`: the counts plus how many of them are silenced, apart. */
-export const IssueCountsSchema = Type.Object({
+export const CountsAnswerSchema = Type.Object({
   ...CountsSchema.properties,
   silenced: Type.Integer({
     description: 'of `total`, the issues an active silence matches (docs/silences.md)',
@@ -345,3 +345,12 @@ export const EventSchema = Type.Object({
 });
 
 export const MessageSchema = Type.Object({ message: Type.String() });
+
+/** The failures a route about one issue or a list of issues may answer with. */
+export const ISSUE_ROUTE_ERRORS = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  503: ErrorSchema,
+};

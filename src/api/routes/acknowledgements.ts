@@ -9,9 +9,10 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { Issue } from '../../domain/issue.js';
 import { checkUntil } from '../../domain/silence.js';
 import type { AcknowledgementStore } from '../../store/acknowledgements.js';
-import type { SilenceStore } from '../../store/silence-store.js';
+import type { FastifyRequest } from 'fastify';
 import type { Guard } from '../guard.js';
-import { ErrorSchema, IdParams, IssueSchema } from '../schemas.js';
+import type { IssueViewer } from '../issue-view.js';
+import { IdParams, ISSUE_ROUTE_ERRORS, IssueSchema } from '../schemas.js';
 
 export const AcknowledgeSchema = Type.Object(
   {
@@ -26,30 +27,22 @@ export const AcknowledgeSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const errors = {
-  400: ErrorSchema,
-  401: ErrorSchema,
-  403: ErrorSchema,
-  404: ErrorSchema,
-  503: ErrorSchema,
-};
-const tags = ['issues'];
-
 export interface AcknowledgementRouteOptions {
   acknowledgements: AcknowledgementStore;
-  silences: SilenceStore;
   guard: Guard;
+  view: IssueViewer;
 }
+
+const tags = ['issues'];
 
 export const acknowledgementRoutes: FastifyPluginAsyncTypebox<AcknowledgementRouteOptions> = async (
   app,
-  { acknowledgements, silences, guard },
+  { acknowledgements, guard, view },
 ) => {
-  const view = async (request: Parameters<Guard['caller']>[0], issue: Issue | undefined) => {
+  const answer = async (request: FastifyRequest, issue: Issue | undefined) => {
     // Deleted between the permission check and the write.
     if (issue === undefined) throw new NotFoundError('Issue not found');
-    const [viewed] = await silences.mark(await guard.viewIssues(request, [issue]));
-    return viewed ?? issue;
+    return (await view(request, [issue]))[0] ?? issue;
   };
 
   app.post(
@@ -60,7 +53,7 @@ export const acknowledgementRoutes: FastifyPluginAsyncTypebox<AcknowledgementRou
         summary: 'Acknowledge an issue (replacing an earlier acknowledgement)',
         params: IdParams,
         body: AcknowledgeSchema,
-        response: { 200: IssueSchema, ...errors },
+        response: { 200: IssueSchema, ...ISSUE_ROUTE_ERRORS },
       },
     },
     async (request) => {
@@ -70,7 +63,7 @@ export const acknowledgementRoutes: FastifyPluginAsyncTypebox<AcknowledgementRou
       await guard.requireIssue(request, id, 'manage');
       const who = await guard.caller(request);
       const details = { ...(note ? { note } : {}), ...(until ? { until } : {}) };
-      return view(request, await acknowledgements.acknowledge(id, who.name, details));
+      return answer(request, await acknowledgements.acknowledge(id, who.name, details));
     },
   );
 
@@ -81,14 +74,14 @@ export const acknowledgementRoutes: FastifyPluginAsyncTypebox<AcknowledgementRou
         tags,
         summary: "Take back an issue's acknowledgement",
         params: IdParams,
-        response: { 200: IssueSchema, ...errors },
+        response: { 200: IssueSchema, ...ISSUE_ROUTE_ERRORS },
       },
     },
     async (request) => {
       const { id } = request.params;
       await guard.requireIssue(request, id, 'manage');
       const who = await guard.caller(request);
-      return view(request, await acknowledgements.unacknowledge(id, who.name));
+      return answer(request, await acknowledgements.unacknowledge(id, who.name));
     },
   );
 };

@@ -13,12 +13,14 @@ import type { IssueFilter } from '../../store/issue-filter.js';
 import type { IssueStore } from '../../store/issue-store.js';
 import type { SilenceStore } from '../../store/silence-store.js';
 import type { Guard } from '../guard.js';
+import { issueViewer } from '../issue-view.js';
 import {
   CountQuerySchema,
+  CountsAnswerSchema,
   ErrorSchema,
   EventSchema,
   IdParams,
-  IssueCountsSchema,
+  ISSUE_ROUTE_ERRORS,
   IssueCreateSchema,
   IssueSchema,
   IssueUpdateSchema,
@@ -33,13 +35,7 @@ import {
   type CountQuery,
 } from '../schemas.js';
 
-const errors = {
-  400: ErrorSchema,
-  401: ErrorSchema,
-  403: ErrorSchema,
-  404: ErrorSchema,
-  503: ErrorSchema,
-};
+const errors = ISSUE_ROUTE_ERRORS;
 const tags = ['issues'];
 
 export interface IssueRouteOptions {
@@ -53,8 +49,9 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
   app,
   { store, silences, guard },
 ) => {
+  const viewAll = issueViewer(guard, silences);
   const view = async (request: Parameters<Guard['caller']>[0], issue: Issue) =>
-    (await silences.mark(await guard.viewIssues(request, [issue])))[0] ?? issue;
+    (await viewAll(request, [issue]))[0] ?? issue;
 
   const filterOf = async (
     request: Parameters<Guard['caller']>[0],
@@ -102,8 +99,7 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
         });
       const filter = await filterOf(request, query);
       const page = await store.list(filter, { limit, offset, sort, ...(after ? { after } : {}) });
-      // One lookup for the whole page: which active silence matches each issue.
-      const data = await silences.mark(await guard.viewIssues(request, page.data));
+      const data = await viewAll(request, page.data);
       return { ...page, data, next: page.next ? encodeCursor(page.next, sort) : null };
     },
   );
@@ -115,7 +111,7 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
         tags,
         summary: 'Counts by severity, type and state in one call, and how many are silenced',
         querystring: CountQuerySchema,
-        response: { 200: IssueCountsSchema, ...errors },
+        response: { 200: CountsAnswerSchema, ...errors },
       },
     },
     async (request) => {
