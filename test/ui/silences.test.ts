@@ -1,8 +1,10 @@
 /**
- * Silences and acknowledgements on an issue's page (docs/dashboard.md): "Silenced" and
+ * Silences and acknowledgements on the dashboard (docs/dashboard.md): "Silenced" and
  * "Acknowledged by …" shown to every reader, in the list too; the Acknowledge button only
  * to a caller the API says may manage the namespace; acknowledging shows on the page and
- * its timeline, withdrawing takes it away. Kubernetes authentication (the test double).
+ * its timeline, withdrawing takes it away. The Silences view lists a namespace's
+ * silences; managers create and expire them there. Kubernetes authentication (the test
+ * double).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -73,12 +75,17 @@ onStart(async () => {
   );
 });
 
-async function openIssue(token: string, id: string): Promise<Page> {
+async function signIn(token: string): Promise<Page> {
   const page = await browser.newPage();
   await page.goto(server.url);
   await page.getByLabel('Bearer token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('overview-counts').waitFor();
+  return page;
+}
+
+async function openIssue(token: string, id: string): Promise<Page> {
+  const page = await signIn(token);
   await page.goto(new URL(`issues/${id}`, server.url).href);
   await page
     .locator('[data-testid=issue-actions][data-access=success]')
@@ -113,6 +120,34 @@ describe('silences and acknowledgements on the dashboard', () => {
     await page.getByRole('button', { name: 'Withdraw acknowledgement' }).click();
     await label.waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Acknowledge' }).waitFor();
+    await page.close();
+  });
+
+  it('lists silences to a reader, without the form or Expire', async () => {
+    const page = await signIn('token-reader');
+    await page.goto(new URL('silences?namespace=team-a', server.url).href);
+    await page.getByTestId('silences-table').getByText('resourceName=quiet').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Silence' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Expire' }).count(), 0);
+    await page.close();
+  });
+
+  it('lets a manager create a silence, its comment shown as text, and expire it', async () => {
+    const page = await signIn('token-manager');
+    await page.goto(new URL('silences?namespace=team-a', server.url).href);
+    await page.getByLabel('Matchers').fill('severity=critical, label:app=web');
+    await page.getByLabel('Comment').fill('<b>deploy</b> window');
+    await page.getByRole('button', { name: 'Silence' }).click();
+    const row = page.locator('[data-silence-id]').filter({ hasText: 'label:app=web' });
+    await row.getByText('<b>deploy</b> window', { exact: true }).waitFor();
+    assert.match(await row.innerText(), /active/);
+    await assertAccessible(page, 'the Silences view with its form');
+    await row.getByRole('button', { name: 'Expire' }).click();
+    await row.getByText('expired', { exact: true }).waitFor();
+    await page.getByLabel('Matchers').fill('colour=red');
+    await page.getByLabel('Comment').fill('x');
+    await page.getByRole('button', { name: 'Silence' }).click();
+    await page.getByTestId('error-state').filter({ hasText: 'Could not create' }).waitFor();
     await page.close();
   });
 });
