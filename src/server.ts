@@ -22,7 +22,9 @@ import { startChangeFeed } from './store/change-feed.js';
 import { openDatabase, type Database } from './store/database.js';
 import { prepareEmbedded } from './store/embedded-prepare.js';
 import { scheduleEmbeddedUpkeep } from './store/embedded-upkeep.js';
+import { createAcknowledgementStore } from './store/acknowledgements.js';
 import { createIssueStore } from './store/issue-store.js';
+import { createSilenceStore } from './store/silence-store.js';
 import { migrate } from './store/migrations.js';
 import { loadWebhooks } from './webhooks/webhook-registry.js';
 import { createTransport } from 'nodemailer';
@@ -42,7 +44,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** What tests and the lead's wiring may set on the dispatcher (the silences' `muted`). */
+/** What tests may set on the dispatcher (its timings; `muted` in place of the silences'). */
 export type NotifyOptions = Partial<
   Pick<
     DispatcherOptions,
@@ -111,6 +113,8 @@ export async function startServer(
   const store = createIssueStore(db, {
     ingest: { windowMs: config.ingestBatchWindowMs, maxItems: config.ingestBatchMax },
   });
+  // Also what mutes notifications: `silences.mutedBy` (docs/silences.md).
+  const silences = createSilenceStore(db);
   const archive = createLogArchive(db);
   const cluster = 'kubeConfig' in chosen ? chosen.kubeConfig : undefined;
   let warn = (_message: string) => undefined as void;
@@ -120,6 +124,8 @@ export async function startServer(
   const app = await buildApp({
     db,
     store,
+    silences,
+    acknowledgements: createAcknowledgementStore(db),
     feed,
     access: chosen.access,
     webhooks,
@@ -227,6 +233,8 @@ export async function startServer(
             : undefined,
           timeoutMs: DELIVERY_TIMEOUT_MS,
         },
+        // A silenced issue's transitions are held until its silence ends (docs/silences.md).
+        muted: silences.mutedBy,
         ...options.notify,
       })
     : undefined;

@@ -28,17 +28,22 @@ import type { Database } from '../store/database.js';
 import type { IssueStore } from '../store/issue-store.js';
 import type { NotificationQueue } from '../store/notification-queue.js';
 import type { SubscriptionStore } from '../store/subscription-store.js';
+import type { AcknowledgementStore } from '../store/acknowledgements.js';
+import type { SilenceStore } from '../store/silence-store.js';
 import type { RegisteredWebhook } from '../webhooks/webhook-registry.js';
 import { installErrorHandling } from './error-handler.js';
 import { installValidation } from './validation.js';
 import { installEmptyQueryValues } from './empty-query.js';
 import { createGuard } from './guard.js';
+import { issueViewer } from './issue-view.js';
 import type { ReadinessCheck } from './readiness.js';
 import { installRateLimit, type RateLimitSettings } from './rate-limit.js';
 import { createApiMetrics, instrumentRequests } from './metrics.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { healthRoutes, type VersionInfo } from './routes/health.js';
+import { acknowledgementRoutes } from './routes/acknowledgements.js';
 import { issueRoutes } from './routes/issues.js';
+import { silenceRoutes } from './routes/silences.js';
 import { namespaceRoutes } from './routes/namespaces.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { operationRoutes } from './routes/operations.js';
@@ -50,6 +55,8 @@ import { webAppRoutes, type WebAppOptions } from './web-app.js';
 export interface AppDeps {
   db: Database;
   store: IssueStore;
+  silences: SilenceStore;
+  acknowledgements: AcknowledgementStore;
   feed: ChangeFeed;
   access: AccessControl;
   webhooks: RegisteredWebhook[];
@@ -187,7 +194,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Each route module is a plugin: a child of this instance, so it inherits everything
   // installed above (error handler, validation, empty-query hook, rate limit, metrics,
   // swagger's route collection), which is why those come first.
-  await app.register(issueRoutes, { store: deps.store, guard });
+  await app.register(issueRoutes, { store: deps.store, silences: deps.silences, guard });
+  await app.register(silenceRoutes, { silences: deps.silences, guard });
+  await app.register(acknowledgementRoutes, {
+    acknowledgements: deps.acknowledgements,
+    guard,
+    view: issueViewer(guard, deps.silences),
+  });
   await app.register(webhookRoutes, {
     store: withMintmakerTies(deps.store, app.log),
     enrich: createRunLinker({

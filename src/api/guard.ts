@@ -29,10 +29,14 @@ export interface Guard {
   requireIssue(request: FastifyRequest, id: string, verb: Verb): Promise<string>;
   /**
    * What the caller may do with issues in `namespace`, as `requireIssue` decides it:
-   * `write` (update, resolve, delete, relate) only where the caller may also read. Asks
-   * the access check only, never the store, so it tells nothing about what exists there.
+   * `write` (update, resolve, delete, relate) and `manage` (silences, acknowledgements)
+   * only where the caller may also read. Asks the access check only, never the store,
+   * so it tells nothing about what exists there.
    */
-  rights(request: FastifyRequest, namespace: string): Promise<{ read: boolean; write: boolean }>;
+  rights(
+    request: FastifyRequest,
+    namespace: string,
+  ): Promise<{ read: boolean; write: boolean; manage: boolean }>;
   /**
    * The issues as this caller may see them: a relation to an issue the caller may not
    * read is removed and only counted (`hiddenRelations`), so its id never shows.
@@ -91,7 +95,12 @@ export function createGuard(access: AccessControl, store: IssueStore): Guard {
       const who = await caller(request);
       // The order and the short cut of requireIssue: no read, no write.
       const read = await access.allowed(who, 'read', namespace);
-      return { read, write: read && (await access.allowed(who, 'write', namespace)) };
+      if (!read) return { read, write: false, manage: false };
+      const [write, manage] = await Promise.all([
+        access.allowed(who, 'write', namespace),
+        access.allowed(who, 'manage', namespace),
+      ]);
+      return { read, write, manage };
     },
     async viewIssues(request, issues) {
       const who = await caller(request);

@@ -102,6 +102,16 @@ const DueAtInput = Type.String({
   description: 'RFC 3339: when the issue becomes due (a task bundle expiry)',
 });
 
+export const AcknowledgementSchema = Type.Object(
+  {
+    by: Type.String(),
+    at: Timestamp,
+    note: Type.Optional(Type.String()),
+    until: Type.Optional(Timestamp),
+  },
+  { description: 'present while the issue is acknowledged (docs/silences.md)' },
+);
+
 export const IssueSchema = Type.Object({
   id: Uuid,
   title: Type.String(),
@@ -140,6 +150,13 @@ export const IssueSchema = Type.Object({
     description: 'when the issue becomes due (a task-update: its bundle expires); null: never',
   }),
   migration: Type.Union([MigrationSchema, Type.Null()]),
+  silencedBy: Type.Optional(
+    Type.String({
+      format: 'uuid',
+      description: 'the active silence that mutes its notifications (docs/silences.md)',
+    }),
+  ),
+  acknowledgement: Type.Optional(AcknowledgementSchema),
 });
 
 const LinkInputSchema = Type.Object({
@@ -309,6 +326,17 @@ export const CountsSchema = Type.Object({
   byState: countsOf(STATES),
 });
 
+/** `/issues/counts`: the counts plus how many of them are silenced, apart. */
+export const CountsAnswerSchema = Type.Object({
+  ...CountsSchema.properties,
+  silenced: Type.Integer({
+    description: 'of `total`, the issues an active silence matches (docs/silences.md)',
+  }),
+  silencedIsEstimate: Type.Optional(
+    Type.Literal(true, { description: 'present when `silenced` stopped counting at 10,000' }),
+  ),
+});
+
 export const EventSchema = Type.Object({
   id: Type.String(),
   issueId: Uuid,
@@ -319,3 +347,12 @@ export const EventSchema = Type.Object({
 });
 
 export const MessageSchema = Type.Object({ message: Type.String() });
+
+/** The failures a route about one issue or a list of issues may answer with. */
+export const ISSUE_ROUTE_ERRORS = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  503: ErrorSchema,
+};

@@ -1,6 +1,6 @@
 /**
  * The `kite` command tree and how it ends: the server commands (serve, migrate, operator)
- * and the client commands (issues, runs, logs, namespaces, report, completion). Client
+ * and the client commands (issues, runs, logs, namespaces, silence, report, completion). Client
  * commands load nothing of the server; a failure prints one line `<name>: <message>` and
  * exits 1 (error), 2 (usage) or 3 (not found or forbidden).
  */
@@ -11,6 +11,7 @@ import { addIssueCommands } from './commands/issues.js';
 import { addNamespaceCommand } from './commands/namespaces.js';
 import { addReportCommands } from './commands/report.js';
 import { addRunCommands } from './commands/runs.js';
+import { addSilenceCommands } from './commands/silences.js';
 import { EXIT, explain } from './failure.js';
 import { addServerCommands } from './server-commands.js';
 
@@ -26,6 +27,7 @@ export async function runKite(args: string[], name = 'kite'): Promise<void> {
   addIssueCommands(program);
   addRunCommands(program);
   addNamespaceCommand(program);
+  addSilenceCommands(program);
   addReportCommands(program);
   addCompletionCommands(program);
   addServerCommands(program);

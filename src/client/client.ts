@@ -9,6 +9,7 @@
 import { connectEvents, type EventStream } from './events.js';
 import { Http, type HttpOptions } from './http.js';
 import type {
+  Acknowledge,
   Issue,
   IssueCountQuery,
   IssueCounts,
@@ -28,6 +29,9 @@ import type {
   Subscription,
   SubscriptionList,
   SubscriptionSpec,
+  Silence,
+  SilenceCreate,
+  SilenceQuery,
   WebhookReportAnswer,
   WebhookResolveAnswer,
   WebhookSkipAnswer,
@@ -118,6 +122,41 @@ export class KiteClient {
       query: { ...page },
       ...options,
     });
+  }
+
+  /** Acknowledges an issue (replacing an earlier acknowledgement; docs/silences.md). */
+  acknowledgeIssue(id: string, ack: Acknowledge = {}, options: CallOptions = {}): Promise<Issue> {
+    const to = `api/v1/issues/${path(id)}/acknowledge`;
+    return this.http.json({ method: 'POST', path: to, json: ack, ...options });
+  }
+
+  unacknowledgeIssue(id: string, options: CallOptions = {}): Promise<Issue> {
+    const to = `api/v1/issues/${path(id)}/acknowledge`;
+    return this.http.json({ method: 'DELETE', path: to, ...options });
+  }
+
+  // Silences (docs/silences.md)
+
+  createSilence(namespace: string, silence: SilenceCreate, options: CallOptions = {}) {
+    const to = `api/v1/namespaces/${path(namespace, 'silences')}`;
+    return this.http.json<Silence>({ method: 'POST', path: to, json: silence, ...options });
+  }
+
+  /** A namespace's silences, or (namespace undefined) those of every readable namespace. */
+  listSilences(namespace: string | undefined, query: SilenceQuery = {}, options: CallOptions = {}) {
+    const to = namespace ? `api/v1/namespaces/${path(namespace, 'silences')}` : 'api/v1/silences';
+    return this.http.json<Page<Silence>>({ method: 'GET', path: to, query, ...options });
+  }
+
+  getSilence(namespace: string, id: string, options: CallOptions = {}) {
+    const to = `api/v1/namespaces/${path(namespace, 'silences', id)}`;
+    return this.http.json<Silence>({ method: 'GET', path: to, ...options });
+  }
+
+  /** Ends a silence now; it stays listed as expired. */
+  expireSilence(namespace: string, id: string, options: CallOptions = {}) {
+    const to = `api/v1/namespaces/${path(namespace, 'silences', id, 'expire')}`;
+    return this.http.json<Silence>({ method: 'POST', path: to, ...options });
   }
 
   relateIssues(id: string, relatedId: string, options: CallOptions = {}): Promise<Message> {

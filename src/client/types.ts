@@ -13,9 +13,16 @@ import type {
   SubscriptionSchema,
   SubscriptionSpecSchema,
 } from '../api/routes/subscriptions.js';
+import type { AcknowledgeSchema } from '../api/routes/acknowledgements.js';
+import type {
+  SilenceCreateSchema,
+  SilenceListQuery,
+  SilenceSchema,
+} from '../api/routes/silences.js';
 import type { ReportAnswer, ResolveAnswer, SkipAnswer } from '../api/routes/webhooks.js';
 import type {
   CountQuerySchema,
+  CountsAnswerSchema,
   CountsSchema,
   EventSchema,
   IssueCreateSchema,
@@ -31,12 +38,19 @@ export type IssueUpdate = Static<typeof IssueUpdateSchema>;
 /** Every list filter; `limit` and `offset` default on the server (50, 0). */
 export type IssueListQuery = Partial<Static<typeof ListQuerySchema>>;
 export type IssueCountQuery = Static<typeof CountQuerySchema>;
-export type IssueCounts = Static<typeof CountsSchema>;
+/** Counts by severity, type and state (the overview's). */
+export type Counts = Static<typeof CountsSchema>;
+/** `/issues/counts`: the counts and how many of them are silenced. */
+export type IssueCounts = Static<typeof CountsAnswerSchema>;
 export type IssueEvent = Static<typeof EventSchema>;
 export type Message = Static<typeof MessageSchema>;
 export type Namespaces = Static<typeof NamespacesSchema>;
 export type Overview = Static<typeof OverviewSchema>;
 export type NamespaceAccess = Static<typeof NamespaceAccessSchema>;
+export type Silence = Static<typeof SilenceSchema>;
+export type SilenceCreate = Static<typeof SilenceCreateSchema>;
+export type SilenceQuery = Partial<Static<typeof SilenceListQuery>>;
+export type Acknowledge = Static<typeof AcknowledgeSchema>;
 export type MintmakerRun = Static<typeof RunSchema>;
 export type MintmakerRunInput = Static<typeof RunInputSchema>;
 export type WebhookReportAnswer = Static<typeof ReportAnswer>;

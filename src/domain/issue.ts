@@ -139,9 +139,29 @@ export interface Issue {
   /** RFC 3339; null when the issue has no due date (every type but task-update, so far). */
   dueAt: string | null;
   migration: MigrationInfo | null;
+  /** The active silence that mutes the issue's notifications (docs/silences.md); absent: none. */
+  silencedBy?: string;
+  /** Present while the issue is acknowledged (absent once its `until` has passed). */
+  acknowledgement?: Acknowledgement;
 }
 
-export const EVENT_KINDS = ['created', 'reported', 'reopened', 'updated', 'resolved'] as const;
+/** Who acknowledged an issue, when, and optionally why and until when (docs/silences.md). */
+export interface Acknowledgement {
+  by: string;
+  at: string;
+  note?: string;
+  until?: string;
+}
+
+export const EVENT_KINDS = [
+  'created',
+  'reported',
+  'reopened',
+  'updated',
+  'resolved',
+  'acknowledged',
+  'unacknowledged',
+] as const;
 export type IssueEventKind = (typeof EVENT_KINDS)[number];
 
 /** One entry of an issue's timeline. */

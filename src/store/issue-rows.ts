@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type {
+  Acknowledgement,
   Issue,
   IssueState,
   IssueType,
@@ -58,6 +59,7 @@ export interface IssueRow {
   updated_at: string;
   due_at: string | null;
   migration: MigrationInfo | null;
+  acknowledgement: Acknowledgement | null;
   related_from: StoredRelation[] | null;
   related_to: StoredRelation[] | null;
 }
@@ -86,6 +88,11 @@ const relations = (alias: string, column: 'source_id' | 'target_id', source: str
 const rfc3339 = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+/** The acknowledgement while it holds: one whose `until` has passed reads as none. */
+const acknowledgement = (alias: string) =>
+  `CASE WHEN (${alias}.acknowledgement ->> 'until')::timestamptz <= now() THEN NULL
+    ELSE ${alias}.acknowledgement END`;
+
 /**
  * Columns of an issue row plus its relations, for a FROM item named `alias`. Relations
  * come from `relationSource`: the table itself, or a CTE holding just the relations of
@@ -98,7 +105,7 @@ export function issueColumns(alias: string, relationSource = 'issue_relations'):
     ${rfc3339(`${alias}.detected_at`)} AS detected_at, ${rfc3339(`${alias}.last_seen_at`)} AS last_seen_at,
     ${rfc3339(`${alias}.resolved_at`)} AS resolved_at, ${rfc3339(`${alias}.created_at`)} AS created_at,
     ${rfc3339(`${alias}.updated_at`)} AS updated_at, ${rfc3339(`${alias}.due_at`)} AS due_at,
-    ${alias}.migration,
+    ${alias}.migration, ${acknowledgement(alias)} AS acknowledgement,
     ${relations(alias, 'source_id', relationSource)} AS related_from,
     ${relations(alias, 'target_id', relationSource)} AS related_to`;
 }
@@ -136,6 +143,7 @@ export function toIssue(row: IssueRow): Issue {
     labels: row.labels,
     dueAt: row.due_at,
     migration: row.migration,
+    ...(row.acknowledgement ? { acknowledgement: row.acknowledgement } : {}),
   };
 }
 

@@ -17,6 +17,7 @@ import { ISSUE_COUNTS_SCHEMA } from './schema-counts.js';
 import { EVENT_RESUME_SCHEMA } from './schema-events.js';
 import { NOTIFICATIONS_SCHEMA } from './schema-notifications.js';
 import { SEARCH_WORDS_SCHEMA } from './schema-search.js';
+import { SILENCES_SCHEMA } from './schema-silences.js';
 import { TASK_UPDATES_SCHEMA } from './schema-tasks.js';
 
 interface Migration {
@@ -38,6 +39,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: 'search by words', sql: SEARCH_WORDS_SCHEMA },
   { version: 11, name: 'task updates: due dates and migrations', sql: TASK_UPDATES_SCHEMA },
   { version: 12, name: 'notifications: subscriptions and outbox', sql: NOTIFICATIONS_SCHEMA },
+  { version: 13, name: 'silences and acknowledgements', sql: SILENCES_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */

@@ -8,7 +8,7 @@
  * not touch a row twice, and PostgreSQL folds identical notifications within one
  * transaction, so two changes of one issue in one commit would reach live streams as one.
  */
-import type { IssueReport } from '../domain/issue.js';
+import { SEVERITIES, type IssueReport } from '../domain/issue.js';
 import type { Queryable } from './database.js';
 import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
 import type { Issue } from '../domain/issue.js';
@@ -67,8 +67,18 @@ function conflictUpdate(newer: string, linksGiven: string): [string, string][] {
     ['due_at', `CASE WHEN ${newer} THEN EXCLUDED.due_at ELSE cur.due_at END`],
     ['migration', `CASE WHEN ${newer} THEN EXCLUDED.migration ELSE cur.migration END`],
     ['severity_was', 'cur.severity'],
+    [
+      'acknowledgement',
+      `CASE WHEN ${newer} AND ((cur.state = 'RESOLVED' AND EXCLUDED.state = 'ACTIVE')
+        OR ${rank('EXCLUDED.severity')} > ${rank('cur.severity')})
+      THEN NULL ELSE cur.acknowledgement END`,
+    ],
   ];
 }
+
+/** A severity's rank, higher is worse, so that a raise clears an acknowledgement. */
+const rank = (severity: string) =>
+  `array_position(ARRAY[${SEVERITIES.map((s) => `'${s}'`).join(', ')}], ${severity})`;
 
 const IDENTITY = 'namespace, scope_type, scope_name, scope_namespace, issue_type';
 const INSERTED = `namespace, issue_type, scope_type, scope_name, scope_namespace, title, description,
@@ -90,7 +100,8 @@ const eventSummary = (row: string, summary: string) =>
  * one more occurrence and records which of "reported", "reopened" or "resolved" happened
  * in `last_event`, read from the locked row itself. A report at least as recent as the
  * observation that decided the state refreshes the text and sets the state (reopening a
- * resolved issue: a regression); an older one is only counted. A run already recorded
+ * resolved issue: a regression, which also clears an acknowledgement, as a raise of
+ * severity does); an older one is only counted. A run already recorded
  * on the issue ($14) changes nothing: the WHERE skips the update and no row comes back.
  */
 export const REPORT_UPSERT = `

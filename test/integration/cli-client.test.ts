@@ -350,19 +350,22 @@ describe('shell completion', () => {
         .split('\n')
         .filter(Boolean)
         .map((l) => l.split('\t')[0]),
-      ['list', 'get', 'resolve', 'events', 'counts', 'watch'],
+      ['list', 'get', 'resolve', 'ack', 'unack', 'events', 'counts', 'watch'],
     );
     const namespaces = await kite(['__complete', 'issues', 'list', '-n', '']);
     assert.equal(namespaces.stdout, 'team-a\n');
-    const issueIds = await kite(['__complete', 'issues', 'get', '']);
-    assert.deepEqual(
-      issueIds.stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => l.split('\t')[0])
-        .sort(),
-      [ids.a1, ids.a2].sort(),
-    );
+    for (const command of ['get', 'ack']) {
+      const issueIds = await kite(['__complete', 'issues', command, '']);
+      assert.deepEqual(
+        issueIds.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('\t')[0])
+          .sort(),
+        [ids.a1, ids.a2].sort(),
+        command,
+      );
+    }
   });
 });
 

@@ -201,6 +201,7 @@ describe('several namespaces and counts', () => {
       bySeverity: { info: 0, minor: 1, major: 1, critical: 2 },
       byType: { build: 1, test: 0, release: 0, dependency: 0, pipeline: 3, 'task-update': 0 },
       byState: { ACTIVE: 3, RESOLVED: 1 },
+      silenced: 0,
     });
   });
 

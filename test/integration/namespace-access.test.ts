@@ -64,9 +64,9 @@ describe('in kubernetes mode', () => {
 
   it('answers read and write exactly as the issue routes decide them, resolving included', async () => {
     const cases = [
-      { user: 'reader', answer: { read: true, write: false }, resolve: 403 },
-      { user: 'writer', answer: { read: true, write: true }, resolve: 200 },
-      { user: 'blind-writer', answer: { read: false, write: false }, resolve: 404 },
+      { user: 'reader', answer: { read: true, write: false, manage: false }, resolve: 403 },
+      { user: 'writer', answer: { read: true, write: true, manage: true }, resolve: 200 },
+      { user: 'blind-writer', answer: { read: false, write: false, manage: false }, resolve: 404 },
     ];
     for (const { user, answer, resolve } of cases) {
       const asked = await access('team-a', `token-${user}`);
@@ -91,7 +91,7 @@ describe('in kubernetes mode', () => {
         body: { ...answer.body, namespace: '…' },
         reviews: kube.calls.subjectAccessReviews - before,
       });
-      assert.deepEqual(answer.body, { namespace, read: false, write: false });
+      assert.deepEqual(answer.body, { namespace, read: false, write: false, manage: false });
     }
     // The same answer and the same work (one review) whether there are issues or not.
     assert.deepEqual(answers[0], answers[1]);
@@ -129,16 +129,16 @@ describe('in kubernetes mode', () => {
       kube.down = false;
     }
     const back = await access('team-a', 'token-late');
-    assert.deepEqual(back.body, { namespace: 'team-a', read: true, write: true });
+    assert.deepEqual(back.body, { namespace: 'team-a', read: true, write: true, manage: true });
   });
 
   it('answers for the user a proxy may impersonate, and 403 to a proxy that may not', async () => {
     const asUser = { 'impersonate-user': 'reader' };
     const a = await access('team-a', 'token-proxy', asUser);
     assert.equal(a.status, 200);
-    assert.deepEqual(a.body, { namespace: 'team-a', read: true, write: false });
+    assert.deepEqual(a.body, { namespace: 'team-a', read: true, write: false, manage: false });
     const b = await access('team-b', 'token-proxy', asUser);
-    assert.deepEqual(b.body, { namespace: 'team-b', read: false, write: false });
+    assert.deepEqual(b.body, { namespace: 'team-b', read: false, write: false, manage: false });
     const rogue = await access('team-a', 'token-rogue', asUser);
     assert.equal(rogue.status, 403);
     assert.equal(rogue.body.error, 'rogue may not impersonate users "reader"');
@@ -151,7 +151,7 @@ describe('in auth mode none (development)', () => {
   it('answers that the anonymous caller may read and write, as the routes let it', async () => {
     const answer = await api.get('/api/v1/namespaces/team-a/access');
     assert.equal(answer.status, 200);
-    assert.deepEqual(answer.body, { namespace: 'team-a', read: true, write: true });
+    assert.deepEqual(answer.body, { namespace: 'team-a', read: true, write: true, manage: true });
     const id = await seed(server, 'team-a', 'anonymous');
     assert.equal((await api.post(`/api/v1/issues/${id}/resolve`)).status, 200);
   });

@@ -63,6 +63,7 @@ const DECLARATION_PAIRS = new Set([
   'cli/server-commands.ts ~ cli/server-commands.ts',
   'api/routes/health.ts ~ api/routes/health.ts',
   'client/types.ts ~ client/types.ts',
+  'store/migrations.ts ~ store/migrations.ts',
 ]);
 
 describe('repeated code', () => {

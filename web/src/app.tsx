@@ -29,6 +29,7 @@ import { IssuesList } from './views/issues-list.js';
 import { Overview } from './views/overview.js';
 import { RunLogs } from './views/run-logs.js';
 import { Runs } from './views/runs.js';
+import { Silences } from './views/silences.js';
 
 /** The views by path; MintMaker runs and their log viewer get their own views here later. */
 function View({ path }: { path: string }) {
@@ -37,6 +38,7 @@ function View({ path }: { path: string }) {
   const issue = match('issues/:id', path);
   if (issue) return <IssueDetail id={issue.id!} />;
   if (path === 'runs') return <Runs />;
+  if (path === 'silences') return <Silences />;
   const run = match('runs/:run', path) ?? match('runs/:run/logs', path);
   if (run) return <RunLogs run={run.run!} />;
   return (
@@ -50,6 +52,7 @@ const NAV = [
   { to: '', label: 'Overview', active: (path: string) => path === '' },
   { to: 'issues', label: 'Issues', active: (path: string) => path.startsWith('issues') },
   { to: 'runs', label: 'MintMaker runs', active: (path: string) => path.startsWith('runs') },
+  { to: 'silences', label: 'Silences', active: (path: string) => path === 'silences' },
 ];
 
 function LiveIndicator() {

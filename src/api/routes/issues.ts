@@ -11,13 +11,16 @@ import { parseLabelSelector } from '../../domain/label-selector.js';
 import { decodeCursor, encodeCursor } from '../../domain/page-cursor.js';
 import type { IssueFilter } from '../../store/issue-filter.js';
 import type { IssueStore } from '../../store/issue-store.js';
+import type { SilenceStore } from '../../store/silence-store.js';
 import type { Guard } from '../guard.js';
+import { issueViewer } from '../issue-view.js';
 import {
   CountQuerySchema,
-  CountsSchema,
+  CountsAnswerSchema,
   ErrorSchema,
   EventSchema,
   IdParams,
+  ISSUE_ROUTE_ERRORS,
   IssueCreateSchema,
   IssueSchema,
   IssueUpdateSchema,
@@ -32,26 +35,23 @@ import {
   type CountQuery,
 } from '../schemas.js';
 
-const errors = {
-  400: ErrorSchema,
-  401: ErrorSchema,
-  403: ErrorSchema,
-  404: ErrorSchema,
-  503: ErrorSchema,
-};
+const errors = ISSUE_ROUTE_ERRORS;
 const tags = ['issues'];
 
 export interface IssueRouteOptions {
   store: IssueStore;
+  /** Marks answered issues with the silence that mutes them; counts silenced issues. */
+  silences: SilenceStore;
   guard: Guard;
 }
 
 export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
   app,
-  { store, guard },
+  { store, silences, guard },
 ) => {
+  const viewAll = issueViewer(guard, silences);
   const view = async (request: Parameters<Guard['caller']>[0], issue: Issue) =>
-    (await guard.viewIssues(request, [issue]))[0] ?? issue;
+    (await viewAll(request, [issue]))[0] ?? issue;
 
   const filterOf = async (
     request: Parameters<Guard['caller']>[0],
@@ -99,7 +99,7 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
         });
       const filter = await filterOf(request, query);
       const page = await store.list(filter, { limit, offset, sort, ...(after ? { after } : {}) });
-      const data = await guard.viewIssues(request, page.data);
+      const data = await viewAll(request, page.data);
       return { ...page, data, next: page.next ? encodeCursor(page.next, sort) : null };
     },
   );
@@ -109,12 +109,19 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
     {
       schema: {
         tags,
-        summary: 'Counts by severity, type and state in one call',
+        summary: 'Counts by severity, type and state in one call, and how many are silenced',
         querystring: CountQuerySchema,
-        response: { 200: CountsSchema, ...errors },
+        response: { 200: CountsAnswerSchema, ...errors },
       },
     },
-    async (request) => store.count(await filterOf(request, request.query)),
+    async (request) => {
+      const filter = await filterOf(request, request.query);
+      const [counts, { silenced, estimate }] = await Promise.all([
+        store.count(filter),
+        silences.countSilenced(filter),
+      ]);
+      return { ...counts, silenced, ...(estimate ? { silencedIsEstimate: true as const } : {}) };
+    },
   );
 
   app.post(

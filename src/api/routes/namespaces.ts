@@ -20,6 +20,8 @@ export const NamespaceAccessSchema = Type.Object({
   read: Type.Boolean(),
   /** May change issues there (update, resolve, delete, relate); never without `read`. */
   write: Type.Boolean(),
+  /** May manage silences and acknowledgements there; never without `read`. */
+  manage: Type.Boolean(),
 });
 
 export interface NamespaceRouteOptions {

@@ -2,7 +2,7 @@
  * Shell completion: `kite completion bash|zsh|fish` prints a script that asks
  * `kite __complete <words…>` for the candidates of the word being typed: subcommands and
  * flags from the command tree, fixed values (-o, --severity, --type, --state), and from
- * the server the namespaces (after -n) and issue ids (after `issues get|resolve|events`).
+ * the server the namespaces (after -n) and issue ids (after `issues get|resolve|ack|unack|events`).
  * Candidates print as `value<TAB>description`; errors print nothing.
  */
 import type { Command, Option } from 'commander';
@@ -20,7 +20,7 @@ const VALUES: Readonly<Record<string, readonly string[]>> = {
   '--status': ['Running', 'Succeeded', 'Failed'],
   '--format': ['raw', 'text'],
 };
-const ISSUE_ID_COMMANDS = new Set(['get', 'resolve', 'events']);
+const ISSUE_ID_COMMANDS = new Set(['get', 'resolve', 'ack', 'unack', 'events']);
 
 function scripts(name: string): Record<string, string> {
   const fn = `_${name.replace(/[^a-zA-Z0-9]/g, '_')}`;

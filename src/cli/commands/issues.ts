@@ -1,5 +1,5 @@
 /**
- * `kite issues list|get|resolve|events|counts|watch`: the issues of the namespaces the
+ * `kite issues list|get|resolve|ack|unack|events|counts|watch`: the issues of the namespaces the
  * caller may read, with kubectl's flags and output formats.
  */
 import { Option, type Command } from 'commander';
@@ -10,6 +10,7 @@ import { begin, withConnection, type ConnectionFlags, type Session } from '../co
 import { usageError } from '../failure.js';
 import { note, outputOption, print } from '../output.js';
 import { eventColumns, issueColumns, issueName, sortIssues } from './issue-columns.js';
+import { addAcknowledgeCommands } from './silences.js';
 import { openEvents, watchIssues, type WatchFilter } from './watch.js';
 
 interface FilterFlags {
@@ -123,6 +124,8 @@ export function addIssueCommands(program: Command): void {
     (kite, id) => kite.resolveIssue(id),
     'resolved',
   );
+
+  addAcknowledgeCommands(issues);
 
   issues
     .command('events')

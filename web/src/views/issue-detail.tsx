@@ -20,6 +20,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { Issue } from '../../../src/client/types.js';
 import { kite, queryClient } from '../api.js';
 import { DueDate, Migration } from '../components/due-date.js';
+import { MutingLabels } from '../components/muting.js';
 import { SafeLink } from '../components/safe-link.js';
 import { SeverityLabel, StateLabel } from '../components/severity.js';
 import { QueryState } from '../components/states.js';
@@ -42,6 +43,7 @@ function Facts({ issue }: { issue: Issue }) {
   if (issue.resolvedAt) facts.push(['Resolved', <Age at={issue.resolvedAt} />]);
   if (issue.dueAt) facts.push(['Due', <DueDate at={issue.dueAt} />]);
   if (issue.migration) facts.push(['Migration', <Migration migration={issue.migration} />]);
+  if (issue.acknowledgement?.note) facts.push(['Acknowledgement note', issue.acknowledgement.note]);
   return (
     <DescriptionList isHorizontal isCompact>
       {facts.map(([term, value]) => (
@@ -86,6 +88,7 @@ function IssueView({ issue }: { issue: Issue }) {
         >
           <SeverityLabel severity={issue.severity} />
           <StateLabel state={issue.state} />
+          <MutingLabels issue={issue} />
         </Flex>
         <Title headingLevel="h1" data-testid="issue-title">
           {issue.title}

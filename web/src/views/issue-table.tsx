@@ -1,10 +1,12 @@
 /**
  * A table of issues: severity, title (to the detail), where, what kind, how long ago;
- * when one of them has a due date or migration information (task updates), those too.
+ * when one of them has a due date or migration information (task updates), those too;
+ * "Silenced" and "Acknowledged by …" beside the title.
  */
 import { InnerScrollContainer, Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import type { Issue } from '../../../src/client/types.js';
 import { DueDate, Migration } from '../components/due-date.js';
+import { MutingLabels } from '../components/muting.js';
 import { SeverityLabel, StateLabel } from '../components/severity.js';
 import { ago, fullTime } from '../format.js';
 import { Link } from '../router.js';
@@ -53,7 +55,7 @@ export function IssueTable({
                 <SeverityLabel severity={issue.severity} />
               </Td>
               <Td dataLabel="Issue">
-                <Link to={`issues/${issue.id}`}>{issue.title}</Link>
+                <Link to={`issues/${issue.id}`}>{issue.title}</Link> <MutingLabels issue={issue} />
               </Td>
               <Td dataLabel="Namespace">{issue.namespace}</Td>
               <Td dataLabel="Scope">

@@ -12,6 +12,8 @@ const KIND_COLOR = {
   reopened: 'orange',
   updated: 'blue',
   resolved: 'green',
+  acknowledged: 'blue',
+  unacknowledged: 'grey',
 } as const;
 
 export function IssueTimeline({ id }: { id: string }) {

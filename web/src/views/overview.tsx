@@ -16,7 +16,7 @@ import {
 } from '@patternfly/react-core';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
-import type { IssueCounts, Overview as OverviewAnswer } from '../../../src/client/types.js';
+import type { Counts, Overview as OverviewAnswer } from '../../../src/client/types.js';
 import { kite, queryClient } from '../api.js';
 import { SeverityLabel } from '../components/severity.js';
 import { Empty, QueryState } from '../components/states.js';
@@ -67,8 +67,8 @@ function CountCards({
   all,
   changes,
 }: {
-  active: IssueCounts;
-  all: IssueCounts;
+  active: Counts;
+  all: Counts;
   changes: OverviewAnswer['changes'];
 }) {
   return (

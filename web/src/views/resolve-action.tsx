@@ -1,7 +1,8 @@
 /**
- * The "Resolve" action of an active issue: shown only when the API says the caller may
- * change issues in the issue's namespace (`GET …/namespaces/<ns>/access`, the checks the
- * resolve route makes). While that answer is pending or failed there is no button.
+ * The actions on an active issue: "Resolve", shown only when the API says the caller may
+ * change issues in the issue's namespace, and "Acknowledge" / "Withdraw acknowledgement"
+ * when it says the caller may manage there (`GET …/namespaces/<ns>/access`, the checks
+ * the routes make). While that answer is pending or failed there is no button.
  */
 import { Button, Flex, Stack } from '@patternfly/react-core';
 import { useMutation, useQuery } from '@tanstack/react-query';
@@ -24,6 +25,16 @@ export function ResolveAction({ issue }: { issue: Issue }) {
     // The rights may have changed since they were asked: ask again, the button follows.
     onError: () => void queryClient.invalidateQueries({ queryKey: ['access', namespace] }),
   });
+  const acknowledge = useMutation({
+    mutationFn: () =>
+      issue.acknowledgement ? kite.unacknowledgeIssue(id) : kite.acknowledgeIssue(id),
+    onSuccess: (changed) => {
+      queryClient.setQueryData(['issue', id], changed);
+      void queryClient.invalidateQueries({ queryKey: ['issue-events', id] });
+    },
+    onError: () => void queryClient.invalidateQueries({ queryKey: ['access', namespace] }),
+  });
+  const { write, manage } = access.data ?? {};
   return (
     <Stack
       hasGutter
@@ -38,20 +49,35 @@ export function ResolveAction({ issue }: { issue: Issue }) {
           retry={access.refetch}
         />
       ) : null}
-      {access.data?.write === true && (
+      {(write === true || manage === true) && (
         <Flex>
-          <Button
-            variant="primary"
-            onClick={() => resolve.mutate()}
-            isLoading={resolve.isPending}
-            isDisabled={resolve.isPending}
-          >
-            Resolve
-          </Button>
+          {write === true && (
+            <Button
+              variant="primary"
+              onClick={() => resolve.mutate()}
+              isLoading={resolve.isPending}
+              isDisabled={resolve.isPending}
+            >
+              Resolve
+            </Button>
+          )}
+          {manage === true && (
+            <Button
+              variant="secondary"
+              onClick={() => acknowledge.mutate()}
+              isLoading={acknowledge.isPending}
+              isDisabled={acknowledge.isPending}
+            >
+              {issue.acknowledgement ? 'Withdraw acknowledgement' : 'Acknowledge'}
+            </Button>
+          )}
         </Flex>
       )}
       {resolve.error ? (
         <ErrorState action="resolve" what="the issue" error={resolve.error} />
+      ) : null}
+      {acknowledge.error ? (
+        <ErrorState action="acknowledge" what="the issue" error={acknowledge.error} />
       ) : null}
     </Stack>
   );
