@@ -87,6 +87,7 @@ export async function startServer(
   }
   const store = createIssueStore(db, {
     ingest: { windowMs: config.ingestBatchWindowMs, maxItems: config.ingestBatchMax },
+    rootCause: { enabled: config.rootCauseGroups, windowMs: config.rootCauseWindowMs },
   });
   const archive = createLogArchive(db);
   const cluster = 'kubeConfig' in chosen ? chosen.kubeConfig : undefined;

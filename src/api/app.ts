@@ -25,6 +25,7 @@ import type { Settings } from '../domain/webhook-engine.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import type { Database } from '../store/database.js';
 import type { IssueStore } from '../store/issue-store.js';
+import { createGroupStore } from '../store/root-cause-groups.js';
 import type { RegisteredWebhook } from '../webhooks/webhook-registry.js';
 import { installErrorHandling } from './error-handler.js';
 import { installValidation } from './validation.js';
@@ -34,6 +35,7 @@ import type { ReadinessCheck } from './readiness.js';
 import { installRateLimit, type RateLimitSettings } from './rate-limit.js';
 import { createApiMetrics, instrumentRequests } from './metrics.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
+import { groupRoutes } from './routes/groups.js';
 import { healthRoutes, type VersionInfo } from './routes/health.js';
 import { issueRoutes } from './routes/issues.js';
 import { namespaceRoutes } from './routes/namespaces.js';
@@ -175,7 +177,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Each route module is a plugin: a child of this instance, so it inherits everything
   // installed above (error handler, validation, empty-query hook, rate limit, metrics,
   // swagger's route collection), which is why those come first.
-  await app.register(issueRoutes, { store: deps.store, guard });
+  const groups = createGroupStore(deps.db);
+  await app.register(issueRoutes, { store: deps.store, guard, groups });
+  await app.register(groupRoutes, { groups, guard });
   await app.register(webhookRoutes, {
     store: withMintmakerTies(deps.store, app.log),
     enrich: createRunLinker({

@@ -5,6 +5,8 @@
  */
 import type { Static } from 'typebox';
 import type { IssueChange } from '../domain/issue.js';
+import type { GroupChange } from '../domain/root-cause-group.js';
+import type { GroupListQuery, GroupPageSchema, GroupSchema } from '../api/group-schemas.js';
 import type { RunInputSchema, RunSchema } from '../api/routes/mintmaker.js';
 import type { NamespaceAccessSchema, NamespacesSchema } from '../api/routes/namespaces.js';
 import type { OverviewSchema } from '../api/routes/overview.js';
@@ -37,6 +39,11 @@ export type MintmakerRunInput = Static<typeof RunInputSchema>;
 export type WebhookReportAnswer = Static<typeof ReportAnswer>;
 export type WebhookResolveAnswer = Static<typeof ResolveAnswer>;
 export type WebhookSkipAnswer = Static<typeof SkipAnswer>;
+/** A root-cause group as the caller may see it (`members` on `getGroup` only). */
+export type Group = Static<typeof GroupSchema>;
+export type GroupPage = Static<typeof GroupPageSchema>;
+/** Every group filter; `limit` and `offset` default on the server (50, 0). */
+export type GroupQuery = Partial<Static<typeof GroupListQuery>>;
 
 export interface Page<T> {
   data: T[];
@@ -64,8 +71,9 @@ export interface PageQuery {
  */
 export type StreamEvent =
   | { type: IssueChange['type']; change: IssueChange; id?: string }
+  | { type: 'group'; group: GroupChange }
   | { type: 'dropped'; namespaces: string[]; remaining: string[] }
   | { type: 'reset'; reason: string }
   | { type: 'end'; reason: string };
 
-export type { IssueChange };
+export type { GroupChange, IssueChange };

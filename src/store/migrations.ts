@@ -15,6 +15,7 @@ import {
 } from './schema.js';
 import { ISSUE_COUNTS_SCHEMA } from './schema-counts.js';
 import { EVENT_RESUME_SCHEMA } from './schema-events.js';
+import { ROOT_CAUSE_GROUPS_SCHEMA } from './schema-groups.js';
 import { SEARCH_WORDS_SCHEMA } from './schema-search.js';
 import { TASK_UPDATES_SCHEMA } from './schema-tasks.js';
 
@@ -36,6 +37,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: 'resumable live events', sql: EVENT_RESUME_SCHEMA },
   { version: 10, name: 'search by words', sql: SEARCH_WORDS_SCHEMA },
   { version: 11, name: 'task updates: due dates and migrations', sql: TASK_UPDATES_SCHEMA },
+  { version: 14, name: 'failure signatures and root-cause groups', sql: ROOT_CAUSE_GROUPS_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */

@@ -12,6 +12,7 @@ import type { IssueReport } from '../domain/issue.js';
 import type { Queryable } from './database.js';
 import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
 import type { Issue } from '../domain/issue.js';
+import type { StoredSignature } from './stored-signature.js';
 
 /** `unchanged`: the report's run was already recorded on the issue; nothing was written. */
 export type ReportOutcome = 'created' | 'reported' | 'reopened' | 'resolved' | 'unchanged';
@@ -67,12 +68,27 @@ function conflictUpdate(newer: string, linksGiven: string): [string, string][] {
     ['due_at', `CASE WHEN ${newer} THEN EXCLUDED.due_at ELSE cur.due_at END`],
     ['migration', `CASE WHEN ${newer} THEN EXCLUDED.migration ELSE cur.migration END`],
     ['severity_was', 'cur.severity'],
+    // The signature of the latest failure report that set the text; a resolution has none
+    // and keeps the last one, so a regression is grouped by what failed before.
+    ...SIGNATURE_COLUMNS.map((column): [string, string] => [
+      column,
+      `CASE WHEN ${newer} AND EXCLUDED.signature_hash IS NOT NULL THEN EXCLUDED.${column} ELSE cur.${column} END`,
+    ]),
   ];
 }
 
+const SIGNATURE_COLUMNS = [
+  'signature_hash',
+  'signature_key',
+  'failure_class',
+  'cves',
+  'dependency',
+];
+
 const IDENTITY = 'namespace, scope_type, scope_name, scope_namespace, issue_type';
 const INSERTED = `namespace, issue_type, scope_type, scope_name, scope_namespace, title, description,
-                             severity, state, links, labels, resolved_at, state_at, due_at, migration`;
+                             severity, state, links, labels, resolved_at, state_at, due_at, migration,
+                             ${SIGNATURE_COLUMNS.join(', ')}`;
 
 /**
  * The text of a report's timeline event: its summary ($13 or the batch's), led by the
@@ -97,7 +113,8 @@ export const REPORT_UPSERT = `
 WITH up AS (
   INSERT INTO issues AS cur (${INSERTED})
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $12::jsonb, CASE WHEN $9 = 'RESOLVED' THEN now() END,
-          coalesce($15::timestamptz, now()), $16::timestamptz, $17::jsonb)
+          coalesce($15::timestamptz, now()), $16::timestamptz, $17::jsonb,
+          $18::text, $19::text, $20::text, $21::text[], $22::text)
   ON CONFLICT (${IDENTITY}) DO UPDATE SET
     ${conflictUpdate('($15::timestamptz IS NULL OR $15::timestamptz >= cur.state_at)', '$11')
       .map(([column, value]) => `${column} = ${value}`)
@@ -106,8 +123,8 @@ WITH up AS (
     OR NOT EXISTS (SELECT 1 FROM issue_events e WHERE e.issue_id = cur.id AND e.run_id = $14::text)
   RETURNING *
 ), event AS (
-  INSERT INTO issue_events (issue_id, kind, summary, run_id)
-  SELECT id, last_event, ${eventSummary('up', '$13::text')}, $14 FROM up
+  INSERT INTO issue_events (issue_id, kind, summary, run_id, signature_hash)
+  SELECT id, last_event, ${eventSummary('up', '$13::text')}, $14, $18::text FROM up
 )
 SELECT ${issueColumns('up')}, up.last_event FROM up`;
 
@@ -115,7 +132,8 @@ SELECT ${issueColumns('up')}, up.last_event FROM up`;
 const BATCH_FIELDS = `ord int, namespace text, issue_type text, scope_type text, scope_name text,
     scope_namespace text, title text, description text, severity text, state text, links text,
     links_given boolean, labels text, summary text, run_id text, occurred_at timestamptz,
-    due_at timestamptz, migration text`;
+    due_at timestamptz, migration text, signature_hash text, signature_key text,
+    failure_class text, cves text[], dependency text`;
 
 const conflictColumns = conflictUpdate('n.newer', 'n.links_given');
 
@@ -135,7 +153,7 @@ WITH batch AS MATERIALIZED (
   INSERT INTO issues AS cur (id, ${INSERTED})
   SELECT id, namespace, issue_type, scope_type, scope_name, scope_namespace, title, description,
          severity, state, links::jsonb, labels::jsonb, CASE WHEN state = 'RESOLVED' THEN now() END,
-         coalesce(occurred_at, now()), due_at, migration::jsonb
+         coalesce(occurred_at, now()), due_at, migration::jsonb, ${SIGNATURE_COLUMNS.join(', ')}
   FROM batch ORDER BY ${IDENTITY}
   ON CONFLICT (${IDENTITY}) DO UPDATE SET
     (${conflictColumns.map(([column]) => column).join(', ')}) = (
@@ -147,15 +165,23 @@ WITH batch AS MATERIALIZED (
     WHERE b.id = EXCLUDED.id AND e.issue_id = cur.id)
   RETURNING *
 ), done AS (
-  SELECT b.ord, b.summary, b.run_id, up.* FROM up JOIN batch b USING (${IDENTITY})
+  SELECT b.ord, b.summary, b.run_id, b.signature_hash AS reported_signature, up.*
+  FROM up JOIN batch b USING (${IDENTITY})
 ), event AS (
-  INSERT INTO issue_events (issue_id, kind, summary, run_id)
-  SELECT id, last_event, ${eventSummary('done', 'done.summary')}, run_id FROM done ORDER BY ord
+  INSERT INTO issue_events (issue_id, kind, summary, run_id, signature_hash)
+  SELECT id, last_event, ${eventSummary('done', 'done.summary')}, run_id, reported_signature
+  FROM done ORDER BY ord
 )
 SELECT done.ord, ${issueColumns('done')}, done.last_event FROM done`;
 
-/** The parameters of REPORT_UPSERT for one report (exported for the ingest benchmark's baseline). */
-export function reportParams(report: IssueReport): unknown[] {
+/**
+ * The parameters of REPORT_UPSERT for one report and its signature (exported for the
+ * ingest benchmark's baseline).
+ */
+export function reportParams(
+  report: IssueReport,
+  signature: StoredSignature | null = null,
+): unknown[] {
   const state = report.state ?? 'ACTIVE';
   return [
     report.namespace,
@@ -186,12 +212,21 @@ export function reportParams(report: IssueReport): unknown[] {
     report.occurredAt ?? null,
     report.dueAt ?? null,
     report.migration ? JSON.stringify(report.migration) : null,
+    signature?.hash ?? null,
+    signature?.key ?? null,
+    signature?.failureClass ?? null,
+    signature?.cves ?? null,
+    signature?.dependency ?? null,
   ];
 }
 
 /** The batch row of a report: exactly REPORT_UPSERT's parameters, named. */
-function batchRow(report: IssueReport, ord: number): Record<string, unknown> {
-  const p = reportParams(report);
+function batchRow(
+  report: IssueReport,
+  signature: StoredSignature | null,
+  ord: number,
+): Record<string, unknown> {
+  const p = reportParams(report, signature);
   return {
     ord,
     namespace: p[0],
@@ -211,6 +246,11 @@ function batchRow(report: IssueReport, ord: number): Record<string, unknown> {
     occurred_at: p[14],
     due_at: p[15],
     migration: p[16],
+    signature_hash: p[17],
+    signature_key: p[18],
+    failure_class: p[19],
+    cves: p[20],
+    dependency: p[21],
   };
 }
 
@@ -237,10 +277,14 @@ async function unchanged(db: Queryable, report: IssueReport): Promise<Reported> 
 }
 
 /** Writes one report in its own statement (and transaction). */
-export async function writeReport(db: Queryable, report: IssueReport): Promise<Reported> {
+export async function writeReport(
+  db: Queryable,
+  report: IssueReport,
+  signature: StoredSignature | null = null,
+): Promise<Reported> {
   const result = await db.query<IssueRow & { last_event: ReportOutcome }>(
     REPORT_UPSERT,
-    reportParams(report),
+    reportParams(report, signature),
     'kite_report',
   );
   const row = result.rows[0];
@@ -257,10 +301,11 @@ export async function writeReport(db: Queryable, report: IssueReport): Promise<R
 export async function writeReports(
   db: Queryable,
   reports: IssueReport[],
+  signatures: (StoredSignature | null)[] = [],
 ): Promise<Promise<Reported>[]> {
   const result = await db.query<IssueRow & { ord: number; last_event: ReportOutcome }>(
     REPORT_BATCH_UPSERT,
-    [JSON.stringify(reports.map(batchRow))],
+    [JSON.stringify(reports.map((report, ord) => batchRow(report, signatures[ord] ?? null, ord)))],
     'kite_report_batch',
   );
   const written = new Map(result.rows.map((row) => [row.ord, row]));

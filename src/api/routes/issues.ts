@@ -11,6 +11,7 @@ import { parseLabelSelector } from '../../domain/label-selector.js';
 import { decodeCursor, encodeCursor } from '../../domain/page-cursor.js';
 import type { IssueFilter } from '../../store/issue-filter.js';
 import type { IssueStore } from '../../store/issue-store.js';
+import type { GroupStore } from '../../store/root-cause-groups.js';
 import type { Guard } from '../guard.js';
 import {
   CountQuerySchema,
@@ -44,14 +45,26 @@ const tags = ['issues'];
 export interface IssueRouteOptions {
   store: IssueStore;
   guard: Guard;
+  /** Each answered issue shows its root-cause group: one lookup per answer, not per issue. */
+  groups: Pick<GroupStore, 'ofIssues'>;
 }
 
 export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
   app,
-  { store, guard },
+  { store, guard, groups },
 ) => {
+  const present = async (request: Parameters<Guard['caller']>[0], issues: Issue[]) => {
+    const [viewed, grouped] = await Promise.all([
+      guard.viewIssues(request, issues),
+      groups.ofIssues(issues.map((issue) => issue.id)),
+    ]);
+    return viewed.map((issue) => {
+      const group = grouped.get(issue.id);
+      return group ? { ...issue, group } : issue;
+    });
+  };
   const view = async (request: Parameters<Guard['caller']>[0], issue: Issue) =>
-    (await guard.viewIssues(request, [issue]))[0] ?? issue;
+    (await present(request, [issue]))[0] ?? issue;
 
   const filterOf = async (
     request: Parameters<Guard['caller']>[0],
@@ -99,7 +112,7 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
         });
       const filter = await filterOf(request, query);
       const page = await store.list(filter, { limit, offset, sort, ...(after ? { after } : {}) });
-      const data = await guard.viewIssues(request, page.data);
+      const data = await present(request, page.data);
       return { ...page, data, next: page.next ? encodeCursor(page.next, sort) : null };
     },
   );

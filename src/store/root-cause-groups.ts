@@ -1,0 +1,226 @@
+/**
+ * Reads of root-cause groups, as one caller may see them (docs/root-cause-groups.md): a
+ * group is shown when it has two members or more and the caller may read at least one
+ * of them; its members in other namespaces are only counted. Every text, name and
+ * timestamp of a group view comes from visible members; the size and progress count
+ * every member, as numbers only.
+ */
+import type { FailureClass } from '../domain/failure-signature.js';
+import type { IssueState, IssueType } from '../domain/issue.js';
+import type { Database } from './database.js';
+import { groupEdits, type GroupEdits } from './root-cause-edits.js';
+
+export type ReasonKind = 'signature' | 'cve' | 'dependency';
+
+/** One member as a reader of its namespace sees it, and why it is in the group. */
+export interface GroupMember {
+  issueId: string;
+  namespace: string;
+  component: string;
+  issueType: IssueType;
+  title: string;
+  state: IssueState;
+  signature: string | null;
+  failureClass: FailureClass | null;
+  reason: { kind: ReasonKind; value: string };
+  joinedAt: string;
+}
+
+export interface RootCauseGroup {
+  id: string;
+  state: IssueState;
+  /** Every member, seen or not. */
+  size: number;
+  recovered: number;
+  progress: string;
+  /** Of the visible members: */
+  namespaces: string[];
+  components: string[];
+  signatures: string[];
+  failureClasses: FailureClass[];
+  cves: string[];
+  dependencies: string[];
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+  hidden?: { count: number; message: string };
+  members?: GroupMember[];
+}
+
+export interface GroupFilter {
+  /** What the caller may read (undefined: every namespace). */
+  readable: string[] | undefined;
+  /** Only groups with a member in these (already checked readable) namespaces. */
+  namespaces?: string[] | undefined;
+  state?: IssueState | undefined;
+  cve?: string | undefined;
+  dependency?: string | undefined;
+  failureClass?: FailureClass | undefined;
+}
+
+export interface GroupStore extends GroupEdits {
+  list(
+    filter: GroupFilter,
+    page: { limit: number; offset: number },
+  ): Promise<{ data: RootCauseGroup[]; total: number }>;
+  /** The group with its visible members; undefined when unknown, hidden or a singleton. */
+  get(id: string, readable: string[] | undefined): Promise<RootCauseGroup | undefined>;
+  /** The shown group of each of these issues: `{id, size}` by issue id. */
+  ofIssues(issueIds: string[]): Promise<Map<string, { id: string; size: number }>>;
+}
+
+const WHERE = `g.size >= 2
+  AND ($1::text[] IS NULL OR g.namespaces && $1::text[])
+  AND ($2::text[] IS NULL OR g.namespaces && $2::text[])
+  AND ($3::text IS NULL OR g.state = $3::text)
+  AND (($4::text IS NULL AND $5::text IS NULL AND $6::text IS NULL) OR EXISTS (
+    SELECT 1 FROM root_cause_members m JOIN issues i ON i.id = m.issue_id
+    WHERE m.group_id = g.id AND ($1::text[] IS NULL OR m.namespace = ANY($1::text[]))
+      AND ($4::text IS NULL OR (i.cves IS NOT NULL AND i.cves @> ARRAY[$4::text]))
+      AND ($5::text IS NULL OR i.dependency = $5::text)
+      AND ($6::text IS NULL OR i.failure_class = $6::text)))`;
+
+const GROUP_COLUMNS = `g.id, g.state, g.size, g.active, g.first_seen_at, g.resolved_at`;
+
+const LIST = `SELECT ${GROUP_COLUMNS} FROM root_cause_groups g WHERE ${WHERE}
+  ORDER BY g.last_joined_at DESC, g.id LIMIT $7 OFFSET $8`;
+const COUNT = `SELECT count(*)::int AS total FROM root_cause_groups g WHERE ${WHERE}`;
+const GET = `SELECT ${GROUP_COLUMNS} FROM root_cause_groups g
+  WHERE g.id = $1 AND g.size >= 2 AND ($2::text[] IS NULL OR g.namespaces && $2::text[])`;
+
+const MEMBERS = `SELECT m.group_id, m.issue_id, m.namespace, m.reason_kind, m.reason, m.joined_at,
+    i.scope_name, i.issue_type, i.title, i.state, i.signature_key, i.failure_class, i.cves,
+    i.dependency, i.detected_at, i.last_seen_at
+  FROM root_cause_members m JOIN issues i ON i.id = m.issue_id
+  WHERE m.group_id = ANY($1::uuid[]) AND ($2::text[] IS NULL OR m.namespace = ANY($2::text[]))
+  ORDER BY m.namespace, i.scope_name, m.issue_id`;
+
+const OF_ISSUES = `SELECT m.issue_id, g.id, g.size FROM root_cause_members m
+  JOIN root_cause_groups g ON g.id = m.group_id
+  WHERE m.issue_id = ANY($1::uuid[]) AND g.size >= 2`;
+
+interface GroupRow {
+  id: string;
+  state: IssueState;
+  size: number;
+  active: number;
+  first_seen_at: Date;
+  resolved_at: Date | null;
+}
+
+interface MemberRow {
+  group_id: string;
+  issue_id: string;
+  namespace: string;
+  reason_kind: ReasonKind;
+  reason: string;
+  joined_at: Date;
+  scope_name: string;
+  issue_type: IssueType;
+  title: string;
+  state: IssueState;
+  signature_key: string | null;
+  failure_class: FailureClass | null;
+  cves: string[] | null;
+  dependency: string | null;
+  detected_at: Date;
+  last_seen_at: Date;
+}
+
+export function createGroupStore(db: Database): GroupStore {
+  const view = async (rows: GroupRow[], readable: string[] | undefined, withMembers: boolean) => {
+    if (rows.length === 0) return [];
+    const members = await db.query<MemberRow>(MEMBERS, [
+      rows.map((row) => row.id),
+      readable ?? null,
+    ]);
+    return rows.map((row) =>
+      toGroup(
+        row,
+        members.rows.filter((member) => member.group_id === row.id),
+        withMembers,
+      ),
+    );
+  };
+  return {
+    ...groupEdits(db),
+    async list(filter, page) {
+      const params = [
+        filter.readable ?? null,
+        filter.namespaces ?? null,
+        filter.state ?? null,
+        filter.cve?.toUpperCase() ?? null,
+        filter.dependency ?? null,
+        filter.failureClass ?? null,
+      ];
+      const [rows, count] = await Promise.all([
+        db.query<GroupRow>(LIST, [...params, page.limit, page.offset]),
+        db.query<{ total: number }>(COUNT, params),
+      ]);
+      return {
+        data: await view(rows.rows, filter.readable, false),
+        total: count.rows[0]?.total ?? 0,
+      };
+    },
+    async get(id, readable) {
+      const rows = await db.query<GroupRow>(GET, [id, readable ?? null]);
+      return (await view(rows.rows, readable, true))[0];
+    },
+    async ofIssues(issueIds) {
+      if (issueIds.length === 0) return new Map();
+      const rows = await db.query<{ issue_id: string; id: string; size: number }>(OF_ISSUES, [
+        issueIds,
+      ]);
+      return new Map(rows.rows.map((row) => [row.issue_id, { id: row.id, size: row.size }]));
+    },
+  };
+}
+
+const distinct = <T>(values: (T | null)[]): T[] =>
+  [...new Set(values.filter((value): value is T => value !== null))].sort();
+
+function toGroup(row: GroupRow, members: MemberRow[], withMembers: boolean): RootCauseGroup {
+  const recovered = row.size - row.active;
+  const hidden = row.size - members.length;
+  const times = (pick: (member: MemberRow) => Date) => members.map(pick).map((at) => at.getTime());
+  return {
+    id: row.id,
+    state: row.state,
+    size: row.size,
+    recovered,
+    progress: `${recovered} of ${row.size} recovered`,
+    namespaces: distinct(members.map((member) => member.namespace)),
+    components: distinct(members.map((member) => member.scope_name)),
+    signatures: distinct(members.map((member) => member.signature_key)),
+    failureClasses: distinct(members.map((member) => member.failure_class)),
+    cves: distinct(members.flatMap((member) => member.cves ?? [])),
+    dependencies: distinct(members.map((member) => member.dependency)),
+    firstSeenAt: new Date(Math.min(...times((member) => member.detected_at))).toISOString(),
+    lastSeenAt: new Date(Math.max(...times((member) => member.last_seen_at))).toISOString(),
+    resolvedAt: row.resolved_at?.toISOString() ?? null,
+    ...(hidden > 0
+      ? {
+          hidden: {
+            count: hidden,
+            message: `and ${hidden} more in namespaces you cannot see`,
+          },
+        }
+      : {}),
+    ...(withMembers ? { members: members.map(toMember) } : {}),
+  };
+}
+
+function toMember(row: MemberRow): GroupMember {
+  return {
+    issueId: row.issue_id,
+    namespace: row.namespace,
+    component: row.scope_name,
+    issueType: row.issue_type,
+    title: row.title,
+    state: row.state,
+    signature: row.signature_key,
+    failureClass: row.failure_class,
+    reason: { kind: row.reason_kind, value: row.reason },
+    joinedAt: row.joined_at.toISOString(),
+  };
+}
