@@ -27,6 +27,8 @@
  *    (bench/embedded-phase.ts).
  * 10. The CLI: start-up and `kite issues list` against `node -e 0` and a bare fetch
  *    (bench/cli-phase.ts).
+ * 11. Root-cause groups: ingest with grouping on as a ratio to off (target ≥ 0.8), and
+ *    group lookups at 1M issues (bench/groups-phase.ts).
  *
  * Each measurement is repeated (KITE_BENCH_ROUNDS, default 3) and the median is quoted.
  */
@@ -39,6 +41,7 @@ import { scalePhase } from './scale-phase.js';
 import { embeddedPhase } from './embedded-phase.js';
 import { cliPhase } from './cli-phase.js';
 import { dashboardPhase } from './dashboard-phase.js';
+import { groupsPhase } from './groups-phase.js';
 import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -64,7 +67,7 @@ const NAMESPACES = 1000;
 const PHASES = new Set(
   (
     process.env.KITE_BENCH_PHASES ??
-    'ingest,queries,auth,operator,logs,sse,scale,embedded,cli,dashboard'
+    'ingest,queries,auth,operator,logs,sse,scale,embedded,cli,dashboard,groups'
   ).split(','),
 );
 
@@ -335,6 +338,7 @@ async function main(): Promise<void> {
     if (PHASES.has('embedded')) await embeddedPhase();
     if (PHASES.has('cli')) await cliPhase(kite.url, ROUNDS);
     if (PHASES.has('dashboard')) await dashboardPhase();
+    if (PHASES.has('groups')) await groupsPhase(ROUNDS, SECONDS);
   } finally {
     rss.stop();
     console.log(`server peak RSS: ${fmt(rss.peakMiB())} MiB (target < 200 MB)`);

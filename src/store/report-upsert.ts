@@ -12,7 +12,7 @@ import type { IssueReport } from '../domain/issue.js';
 import type { Queryable } from './database.js';
 import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
 import type { Issue } from '../domain/issue.js';
-import type { StoredSignature } from './stored-signature.js';
+import { groupKeys, type StoredSignature } from './stored-signature.js';
 
 /** `unchanged`: the report's run was already recorded on the issue; nothing was written. */
 export type ReportOutcome = 'created' | 'reported' | 'reopened' | 'resolved' | 'unchanged';
@@ -133,7 +133,7 @@ const BATCH_FIELDS = `ord int, namespace text, issue_type text, scope_type text,
     scope_namespace text, title text, description text, severity text, state text, links text,
     links_given boolean, labels text, summary text, run_id text, occurred_at timestamptz,
     due_at timestamptz, migration text, signature_hash text, signature_key text,
-    failure_class text, cves text[], dependency text`;
+    failure_class text, cves text[], dependency text, group_keys text[]`;
 
 const conflictColumns = conflictUpdate('n.newer', 'n.links_given');
 
@@ -144,9 +144,13 @@ const conflictColumns = conflictUpdate('n.newer', 'n.links_given');
  * Rows are inserted in identity order, the order of the unique index, so two groups (or
  * a group and a scope's resolution) lock shared rows in the same order. Each returned
  * row carries the `ord` of its report; a report whose run was already recorded returns
- * no row, as above.
+ * no row, as above. `more` adds steps over `done` (the written rows with their report's
+ * fields) and columns to the answer: root-cause groups join in the same statement
+ * (src/store/root-cause-join.ts).
  */
-export const REPORT_BATCH_UPSERT = `
+export const batchUpsert = (
+  more: { steps: string; columns: string } = { steps: '', columns: '' },
+) => `
 WITH batch AS MATERIALIZED (
   SELECT gen_random_uuid() AS id, b.* FROM jsonb_to_recordset($1::jsonb) AS b(${BATCH_FIELDS})
 ), up AS (
@@ -165,14 +169,16 @@ WITH batch AS MATERIALIZED (
     WHERE b.id = EXCLUDED.id AND e.issue_id = cur.id)
   RETURNING *
 ), done AS (
-  SELECT b.ord, b.summary, b.run_id, b.signature_hash AS reported_signature, up.*
+  SELECT b.ord, b.summary, b.run_id, b.signature_hash AS reported_signature, b.group_keys, up.*
   FROM up JOIN batch b USING (${IDENTITY})
 ), event AS (
   INSERT INTO issue_events (issue_id, kind, summary, run_id, signature_hash)
   SELECT id, last_event, ${eventSummary('done', 'done.summary')}, run_id, reported_signature
   FROM done ORDER BY ord
-)
-SELECT done.ord, ${issueColumns('done')}, done.last_event FROM done`;
+)${more.steps}
+SELECT done.ord, ${issueColumns('done')}, done.last_event${more.columns} FROM done`;
+
+export const REPORT_BATCH_UPSERT = batchUpsert();
 
 /**
  * The parameters of REPORT_UPSERT for one report and its signature (exported for the
@@ -215,7 +221,7 @@ export function reportParams(
     signature?.hash ?? null,
     signature?.key ?? null,
     signature?.failureClass ?? null,
-    signature?.cves ?? null,
+    signature?.cves.length ? signature.cves : null,
     signature?.dependency ?? null,
   ];
 }
@@ -251,6 +257,7 @@ function batchRow(
     failure_class: p[19],
     cves: p[20],
     dependency: p[21],
+    group_keys: signature ? groupKeys(signature) : null,
   };
 }
 
@@ -301,20 +308,35 @@ export async function writeReport(
 export async function writeReports(
   db: Queryable,
   reports: IssueReport[],
-  signatures: (StoredSignature | null)[] = [],
 ): Promise<Promise<Reported>[]> {
-  const result = await db.query<IssueRow & { ord: number; last_event: ReportOutcome }>(
-    REPORT_BATCH_UPSERT,
-    [JSON.stringify(reports.map((report, ord) => batchRow(report, signatures[ord] ?? null, ord)))],
-    'kite_report_batch',
+  return (
+    await writeBatch(db, reports, [], { sql: REPORT_BATCH_UPSERT, name: 'kite_report_batch' })
+  ).answers;
+}
+
+/** writeReports with signatures and a statement from `batchUpsert`; also its rows. */
+export async function writeBatch<Row>(
+  db: Queryable,
+  reports: IssueReport[],
+  signatures: (StoredSignature | null)[],
+  statement: { sql: string; name: string; params?: unknown[] },
+): Promise<{ answers: Promise<Reported>[]; rows: (IssueRow & Row & { ord: number })[] }> {
+  const result = await db.query<IssueRow & Row & { ord: number; last_event: ReportOutcome }>(
+    statement.sql,
+    [
+      JSON.stringify(reports.map((report, ord) => batchRow(report, signatures[ord] ?? null, ord))),
+      ...(statement.params ?? []),
+    ],
+    statement.name,
   );
   const written = new Map(result.rows.map((row) => [row.ord, row]));
-  return reports.map((report, ord) => {
+  const answers = reports.map((report, ord) => {
     const row = written.get(ord);
     return row
       ? Promise.resolve({ issue: toIssue(row), outcome: row.last_event })
       : unchanged(db, report);
   });
+  return { answers, rows: result.rows };
 }
 
 function summarize(description: string): string {

@@ -1,21 +1,28 @@
 /**
- * Finding root-cause groups as reports arrive, in the report's own transaction
- * (docs/decisions/0058-groups-in-the-report-transaction.md): a failure report takes an
- * advisory lock per group key it carries (in one order), writes the issue, then either
- * joins the group it shares a key with (if that group's last join is within the window
- * and the issue was never split from it), or forms a group with one active, ungrouped
- * issue that shares a key and was seen within the window. An issue already in a group
- * stays there; a state change reaches the group through the triggers of migration 14.
+ * Finding root-cause groups as reports arrive (docs/decisions/0058-groups-in-the-report-transaction.md).
+ * A failure report joins, in its own upsert statement, the group it shares a key with
+ * (signature, then CVEs, then dependency) if that group's last join is within the window
+ * and the issue was never split from it. A report that found none then tries, in a short
+ * transaction right after, to form a group with one active, ungrouped issue that shares a
+ * key and was seen within the window (JOIN_GROUP, which also joins a group formed
+ * meanwhile). An issue already in a group stays there; a state change reaches the group
+ * through the triggers of migration 14.
  *
- * The locks make "find a peer, then form a group" safe under concurrent reports of one
- * cause (on several connections or replicas): two of them never both see no group, nor
- * both claim the same peer. They are taken before the upsert, so every writer takes
- * advisory locks before row locks, in key order.
+ * Forming takes a transaction-scoped advisory lock per key first (in lock-id order), so
+ * concurrent reports of one cause (on several connections or replicas) never both form a
+ * group nor both claim the same peer: the second waits, then sees the first's group.
  */
 import type { IssueReport } from '../domain/issue.js';
 import type { Database, Queryable } from './database.js';
 import type { GroupWriter } from './group-commit.js';
-import { identityKey, writeReport, writeReports, type Reported } from './report-upsert.js';
+import {
+  batchUpsert,
+  identityKey,
+  writeBatch,
+  writeReport,
+  writeReports,
+  type Reported,
+} from './report-upsert.js';
 import { groupKeys, storedSignature, type StoredSignature } from './stored-signature.js';
 
 export interface RootCauseOptions {
@@ -84,84 +91,115 @@ WITH since AS (
   UNION ALL
   SELECT peer.id, formed.id, peer.namespace, true, split_part(peer.key, ':', 1), ${MEMBER_REASON('peer.key')}
   FROM peer, formed
-), touched AS (
-  UPDATE root_cause_groups SET last_joined_at = now() WHERE id IN (SELECT group_id FROM joinable)
 )
 SELECT (SELECT group_id FROM target) AS group_id`;
 
-async function lockKeys(tx: Queryable, signatures: (StoredSignature | null)[]): Promise<void> {
-  const keys = signatures.flatMap((signature) => (signature ? groupKeys(signature) : []));
+async function lockKeys(tx: Queryable, signatures: StoredSignature[]): Promise<void> {
+  const keys = signatures.flatMap(groupKeys);
   await tx.query(LOCK_KEYS, [keys], 'kite_group_locks');
 }
 
-async function joinGroup(
-  tx: Queryable,
-  reported: Reported,
-  signature: StoredSignature,
-  windowMs: number,
-) {
-  if (reported.outcome === 'unchanged' || reported.issue.state !== 'ACTIVE') return;
-  await tx.query(
-    JOIN_GROUP,
-    [
-      reported.issue.id,
-      reported.issue.namespace,
-      signature.hash,
-      signature.cves,
-      signature.key,
-      signature.dependency,
-      groupKeys(signature),
-      windowMs / 1000,
-    ],
-    'kite_group_join',
-  );
+/**
+ * The batch upsert that also joins groups: each written issue that is active, carries
+ * group keys and is in no group joins the existing group JOIN_GROUP would find for it, in
+ * the same statement. `forming` marks those that found none: only they take JOIN_GROUP
+ * afterwards (in steady state, few). $2: the window in seconds.
+ */
+export const GROUPED_BATCH_UPSERT = batchUpsert({
+  steps: `, cand AS (
+  SELECT done.ord, done.id AS issue_id, done.namespace, done.signature_key, j.group_id, j.key
+  FROM done CROSS JOIN LATERAL (
+    SELECT g.id AS group_id, k.key FROM root_cause_keys k JOIN root_cause_groups g ON g.id = k.group_id
+    WHERE k.key = ANY(done.group_keys)
+      AND g.last_joined_at >= now() - make_interval(secs => $2::double precision)
+      AND NOT EXISTS (SELECT 1 FROM root_cause_splits s WHERE s.group_id = g.id AND s.issue_id = done.id)
+    ORDER BY array_position(done.group_keys, k.key), g.last_joined_at DESC, g.id LIMIT 1
+  ) j
+  WHERE done.state = 'ACTIVE'
+    AND NOT EXISTS (SELECT 1 FROM root_cause_members m WHERE m.issue_id = done.id)
+), joined AS (
+  INSERT INTO root_cause_members (issue_id, group_id, namespace, active, reason_kind, reason)
+  SELECT issue_id, group_id, namespace, true, split_part(key, ':', 1),
+    CASE WHEN split_part(key, ':', 1) = 'signature' THEN signature_key
+         ELSE substr(key, strpos(key, ':') + 1) END
+  FROM cand ORDER BY group_id, issue_id
+)`,
+  columns: `,
+  (done.state = 'ACTIVE' AND done.group_keys IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM cand c WHERE c.ord = done.ord)
+   AND NOT EXISTS (SELECT 1 FROM root_cause_members m WHERE m.issue_id = done.id)) AS forming`,
+});
+
+interface Forming {
+  reported: Reported;
+  signature: StoredSignature;
 }
 
 /**
- * The group-commit writer of reports: without grouping (or for reports without a
- * signature) exactly the one-statement upserts; otherwise each group of reports in one
- * transaction: locks, the upsert, the joins.
+ * Forms groups for written reports that joined none, in one short transaction under the
+ * locks of their keys. If it fails, the reports stay written and ungrouped: the next
+ * report of the cause (any issue) forms the group, since an active ungrouped issue is
+ * exactly what JOIN_GROUP looks for as a peer.
+ */
+async function formGroups(db: Database, forming: Forming[], windowMs: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    await lockKeys(
+      tx,
+      forming.map(({ signature }) => signature),
+    );
+    for (const { reported, signature } of forming) {
+      await tx.query(
+        JOIN_GROUP,
+        [
+          reported.issue.id,
+          reported.issue.namespace,
+          signature.hash,
+          signature.cves,
+          signature.key,
+          signature.dependency,
+          groupKeys(signature),
+          windowMs / 1000,
+        ],
+        'kite_group_join',
+      );
+    }
+  });
+}
+
+/**
+ * The group-commit writer of reports: without grouping exactly the one-statement
+ * upserts; with it, the grouped batch upsert (one statement, also for one report), then
+ * forming groups for the reports that joined none.
  */
 export function reportWriter(
   db: Database,
   options: RootCauseOptions,
 ): GroupWriter<IssueReport, Reported> {
-  const signaturesOf = (reports: IssueReport[]) =>
-    reports.map((report) => (options.enabled ? storedSignature(report) : null));
+  const grouped = async (reports: IssueReport[]) => {
+    const signatures = reports.map(storedSignature);
+    const { answers, rows } = await writeBatch<{ forming: boolean }>(db, reports, signatures, {
+      sql: GROUPED_BATCH_UPSERT,
+      name: 'kite_report_batch_grouped',
+      params: [options.windowMs / 1000],
+    });
+    const forming: Forming[] = [];
+    for (const row of rows) {
+      const signature = signatures[row.ord];
+      const answer = answers[row.ord];
+      if (row.forming && signature && answer) forming.push({ reported: await answer, signature });
+    }
+    // Deliberately not failing the reports: they are written (see formGroups).
+    if (forming.length > 0) await formGroups(db, forming, options.windowMs).catch(() => undefined);
+    return answers;
+  };
   return {
     key: identityKey,
     async one(report) {
-      const [signature] = signaturesOf([report]);
-      if (!signature) return writeReport(db, report);
-      return db.transaction(async (tx) => {
-        await lockKeys(tx, [signature]);
-        const reported = await writeReport(tx, report, signature);
-        await joinGroup(tx, reported, signature, options.windowMs);
-        return reported;
-      });
+      if (!options.enabled) return writeReport(db, report);
+      const [answer] = await grouped([report]);
+      if (!answer) throw new Error('a grouped report had no answer');
+      return answer;
     },
-    async many(reports) {
-      const signatures = signaturesOf(reports);
-      if (signatures.every((signature) => signature === null)) return writeReports(db, reports);
-      const settled = await db.transaction(async (tx) => {
-        await lockKeys(tx, signatures);
-        // Every answer settles inside the transaction: its connection is gone after it.
-        const answers = await Promise.allSettled(await writeReports(tx, reports, signatures));
-        for (const [ord, answer] of answers.entries()) {
-          const signature = signatures[ord];
-          if (answer.status === 'fulfilled' && signature) {
-            await joinGroup(tx, answer.value, signature, options.windowMs);
-          }
-        }
-        return answers;
-      });
-      return settled.map((answer) =>
-        answer.status === 'fulfilled'
-          ? Promise.resolve(answer.value)
-          : // The reason is what the lookup threw, passed on as it is.
-            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-            Promise.reject(answer.reason),
-      );
-    },
+    many: (reports) => (options.enabled ? grouped(reports) : writeReports(db, reports)),
   };
 }

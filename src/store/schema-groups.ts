@@ -44,9 +44,9 @@ CREATE TABLE root_cause_groups (
   updated_at timestamptz NOT NULL DEFAULT now()
 )
 -- statement
-CREATE INDEX root_cause_groups_shown ON root_cause_groups (last_joined_at DESC, id) WHERE size >= 2
--- statement
-CREATE INDEX root_cause_groups_namespaces ON root_cause_groups USING gin (namespaces) WHERE size >= 2
+-- No index names a column a join changes (size, active, state, last_joined_at), so those
+-- updates stay HOT; groups are few next to issues, and a page of them is sorted.
+CREATE INDEX root_cause_groups_namespaces ON root_cause_groups USING gin (namespaces)
 -- statement
 CREATE TABLE root_cause_keys (
   key text NOT NULL,
@@ -100,20 +100,75 @@ BEGIN
 END
 $$
 -- statement
-CREATE FUNCTION kite_root_cause_member_change() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION kite_root_cause_add(gid uuid, n integer, a integer, ns text[]) RETURNS void
+LANGUAGE sql AS $$
+  UPDATE root_cause_groups SET
+    size = size + n,
+    active = active + a,
+    state = CASE WHEN active + a > 0 THEN 'ACTIVE' ELSE 'RESOLVED' END,
+    resolved_at = CASE WHEN active + a > 0 THEN NULL ELSE coalesce(resolved_at, now()) END,
+    namespaces = CASE WHEN ns <@ namespaces THEN namespaces
+                 ELSE ARRAY(SELECT DISTINCT x FROM unnest(namespaces || ns) AS x ORDER BY 1) END,
+    last_joined_at = CASE WHEN n > 0 THEN now() ELSE last_joined_at END,
+    updated_at = now()
+  WHERE id = gid
+$$
+-- statement
+CREATE FUNCTION kite_root_cause_members_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
 BEGIN
-  IF TG_OP <> 'INSERT' THEN
-    PERFORM kite_root_cause_recount(OLD.group_id);
-  END IF;
-  IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.group_id <> OLD.group_id) THEN
-    PERFORM kite_root_cause_recount(NEW.group_id);
+  -- Once per statement, groups locked in id order (so concurrent writers lock them alike).
+  -- Joins and recoveries add to the counts; a member leaving or moving recounts its
+  -- groups from their members (splits and merges are rare).
+  IF TG_OP = 'INSERT' THEN
+    PERFORM 1 FROM root_cause_groups WHERE id IN (SELECT group_id FROM added) ORDER BY id FOR UPDATE;
+    UPDATE root_cause_groups g SET
+      size = g.size + a.n,
+      active = g.active + a.a,
+      state = CASE WHEN g.active + a.a > 0 THEN 'ACTIVE' ELSE 'RESOLVED' END,
+      resolved_at = CASE WHEN g.active + a.a > 0 THEN NULL ELSE coalesce(g.resolved_at, now()) END,
+      namespaces = CASE WHEN a.ns <@ g.namespaces THEN g.namespaces
+                   ELSE ARRAY(SELECT DISTINCT x FROM unnest(g.namespaces || a.ns) AS x ORDER BY 1) END,
+      last_joined_at = now(),
+      updated_at = now()
+    FROM (SELECT group_id, count(*)::int AS n, count(*) FILTER (WHERE active)::int AS a,
+                 array_agg(DISTINCT namespace) AS ns
+          FROM added GROUP BY group_id) a
+    WHERE g.id = a.group_id;
+  ELSIF TG_OP = 'DELETE' THEN
+    FOR r IN SELECT DISTINCT group_id FROM removed ORDER BY 1 LOOP
+      PERFORM kite_root_cause_recount(r.group_id);
+    END LOOP;
+  ELSE
+    FOR r IN SELECT group_id FROM (
+               SELECT o.group_id FROM removed o JOIN added n USING (issue_id) WHERE o.group_id <> n.group_id
+               UNION SELECT n.group_id FROM removed o JOIN added n USING (issue_id) WHERE o.group_id <> n.group_id
+             ) moved ORDER BY 1 LOOP
+      PERFORM kite_root_cause_recount(r.group_id);
+    END LOOP;
+    FOR r IN SELECT n.group_id, sum(n.active::int - o.active::int)::int AS d
+             FROM removed o JOIN added n USING (issue_id)
+             WHERE o.group_id = n.group_id AND o.active <> n.active
+             GROUP BY n.group_id ORDER BY 1 LOOP
+      PERFORM kite_root_cause_add(r.group_id, 0, r.d, '{}');
+    END LOOP;
   END IF;
   RETURN NULL;
 END
 $$
 -- statement
-CREATE TRIGGER root_cause_members_recount AFTER INSERT OR UPDATE OR DELETE ON root_cause_members
-  FOR EACH ROW EXECUTE FUNCTION kite_root_cause_member_change()
+CREATE TRIGGER root_cause_members_added AFTER INSERT ON root_cause_members
+  REFERENCING NEW TABLE AS added
+  FOR EACH STATEMENT EXECUTE FUNCTION kite_root_cause_members_changed()
+-- statement
+CREATE TRIGGER root_cause_members_removed AFTER DELETE ON root_cause_members
+  REFERENCING OLD TABLE AS removed
+  FOR EACH STATEMENT EXECUTE FUNCTION kite_root_cause_members_changed()
+-- statement
+CREATE TRIGGER root_cause_members_moved AFTER UPDATE ON root_cause_members
+  REFERENCING OLD TABLE AS removed NEW TABLE AS added
+  FOR EACH STATEMENT EXECUTE FUNCTION kite_root_cause_members_changed()
 -- statement
 CREATE FUNCTION kite_root_cause_issue_state() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
