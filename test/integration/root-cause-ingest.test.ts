@@ -63,6 +63,15 @@ describe('grouping as reports arrive', () => {
       ],
     );
     assert.deepEqual(detail.cves, ['CVE-2024-35195']);
+    const byCve = async (cve: string) => (await api.get(`/api/v1/groups?cve=${cve}`)).body;
+    assert.deepEqual(
+      (await byCve('cve-2024-35195')).data.map((g: { id: string }) => g.id),
+      [detail.id],
+    );
+    assert.equal((await byCve('CVE-2000-0001')).total, 0);
+    const bad = await api.get('/api/v1/groups?cve=nope');
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error, /cve must be a CVE id/);
   });
 
   it('a group takes no members after its window; later failures of the cause start another', async () => {
