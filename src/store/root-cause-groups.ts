@@ -96,10 +96,12 @@ const COUNT = `SELECT count(*)::int AS total FROM root_cause_groups g WHERE ${WH
 const GET = `SELECT ${GROUP_COLUMNS} FROM root_cause_groups g
   WHERE g.id = $1 AND g.size >= 2 AND ($2::text[] IS NULL OR g.namespaces && $2::text[])`;
 
+/** Each member's issue by primary key (LIMIT 1 keeps the planner from a whole-table join). */
 const MEMBERS = `SELECT m.group_id, m.issue_id, m.namespace, m.reason_kind, m.reason, m.joined_at,
     i.scope_name, i.issue_type, i.title, i.state, i.signature_key, i.failure_class, i.cves,
     i.dependency, i.detected_at, i.last_seen_at
-  FROM root_cause_members m JOIN issues i ON i.id = m.issue_id
+  FROM root_cause_members m CROSS JOIN LATERAL (
+    SELECT * FROM issues WHERE issues.id = m.issue_id LIMIT 1) i
   WHERE m.group_id = ANY($1::uuid[]) AND ($2::text[] IS NULL OR m.namespace = ANY($2::text[]))
   ORDER BY m.namespace, i.scope_name, m.issue_id`;
 
