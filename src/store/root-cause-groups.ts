@@ -70,15 +70,18 @@ export interface GroupStore extends GroupEdits {
 }
 
 /**
- * The filters of a group list. A filter on the members' text looks each member up by
- * primary key (the LATERAL): joined as a set, the planner scanned the whole issues index
- * once per query (50 s at 1M issues, bench/groups-phase.ts).
+ * The filters of a group list: on the group ($1 readable, $2 namespaces, $3 state), and,
+ * only when one is given, on the visible members' text ($4 CVE, $5 dependency, $6 class).
+ * That one looks each member up by primary key (the LATERAL): joined as a set, the
+ * planner scanned the whole issues index once per query (50 s at 1M issues,
+ * bench/groups-phase.ts); left in the statement with null values, it still cost a plain
+ * page tens of milliseconds.
  */
-const WHERE = `g.size >= 2
+const ON_GROUP = `g.size >= 2
   AND ($1::text[] IS NULL OR g.namespaces && $1::text[])
   AND ($2::text[] IS NULL OR g.namespaces && $2::text[])
-  AND ($3::text IS NULL OR g.state = $3::text)
-  AND (($4::text IS NULL AND $5::text IS NULL AND $6::text IS NULL) OR EXISTS (
+  AND ($3::text IS NULL OR g.state = $3::text)`;
+const ON_MEMBERS = `${ON_GROUP} AND EXISTS (
     SELECT 1 FROM root_cause_members m
     CROSS JOIN LATERAL (
       SELECT 1 FROM issues i WHERE i.id = m.issue_id
@@ -86,13 +89,17 @@ const WHERE = `g.size >= 2
         AND ($5::text IS NULL OR i.dependency = $5::text)
         AND ($6::text IS NULL OR i.failure_class = $6::text)
       LIMIT 1) i
-    WHERE m.group_id = g.id AND ($1::text[] IS NULL OR m.namespace = ANY($1::text[]))))`;
+    WHERE m.group_id = g.id AND ($1::text[] IS NULL OR m.namespace = ANY($1::text[])))`;
 
 const GROUP_COLUMNS = `g.id, g.state, g.size, g.active, g.first_seen_at, g.resolved_at`;
 
-const LIST = `SELECT ${GROUP_COLUMNS} FROM root_cause_groups g WHERE ${WHERE}
-  ORDER BY g.last_joined_at DESC, g.id LIMIT $7 OFFSET $8`;
-const COUNT = `SELECT count(*)::int AS total FROM root_cause_groups g WHERE ${WHERE}`;
+const listOf = (where: string, params: number) => ({
+  list: `SELECT ${GROUP_COLUMNS} FROM root_cause_groups g WHERE ${where}
+  ORDER BY g.last_joined_at DESC, g.id LIMIT $${params + 1} OFFSET $${params + 2}`,
+  count: `SELECT count(*)::int AS total FROM root_cause_groups g WHERE ${where}`,
+});
+const BY_GROUP = listOf(ON_GROUP, 3);
+const BY_MEMBERS = listOf(ON_MEMBERS, 6);
 const GET = `SELECT ${GROUP_COLUMNS} FROM root_cause_groups g
   WHERE g.id = $1 AND g.size >= 2 AND ($2::text[] IS NULL OR g.namespaces && $2::text[])`;
 
@@ -144,28 +151,29 @@ export function createGroupStore(db: Database): GroupStore {
       rows.map((row) => row.id),
       readable ?? null,
     ]);
-    return rows.map((row) =>
-      toGroup(
-        row,
-        members.rows.filter((member) => member.group_id === row.id),
-        withMembers,
-      ),
-    );
+    const byGroup = new Map<string, MemberRow[]>();
+    for (const member of members.rows) {
+      const list = byGroup.get(member.group_id);
+      if (list) list.push(member);
+      else byGroup.set(member.group_id, [member]);
+    }
+    return rows.map((row) => toGroup(row, byGroup.get(row.id) ?? [], withMembers));
   };
   return {
     ...groupEdits(db),
     async list(filter, page) {
-      const params = [
-        filter.readable ?? null,
-        filter.namespaces ?? null,
-        filter.state ?? null,
+      const onGroup = [filter.readable ?? null, filter.namespaces ?? null, filter.state ?? null];
+      const onMembers = [
         filter.cve?.toUpperCase() ?? null,
         filter.dependency ?? null,
         filter.failureClass ?? null,
       ];
+      const byMembers = onMembers.some((value) => value !== null);
+      const statements = byMembers ? BY_MEMBERS : BY_GROUP;
+      const params = byMembers ? [...onGroup, ...onMembers] : onGroup;
       const [rows, count] = await Promise.all([
-        db.query<GroupRow>(LIST, [...params, page.limit, page.offset]),
-        db.query<{ total: number }>(COUNT, params),
+        db.query<GroupRow>(statements.list, [...params, page.limit, page.offset]),
+        db.query<{ total: number }>(statements.count, params),
       ]);
       return {
         data: await view(rows.rows, filter.readable, false),
