@@ -29,6 +29,8 @@
  *    (bench/cli-phase.ts).
  * 11. Notifications: latency from an issue change to its receiver at 50 changes/s, and
  *    ingest with subscriptions as a ratio to without (bench/notify-phase.ts). Target ≥ 0.9.
+ * 12. Root-cause groups: ingest with grouping on as a ratio to off (target ≥ 0.8), and
+ *    group lookups at 1M issues (bench/groups-phase.ts).
  *
  * Each measurement is repeated (KITE_BENCH_ROUNDS, default 3) and the median is quoted.
  */
@@ -42,6 +44,7 @@ import { embeddedPhase } from './embedded-phase.js';
 import { cliPhase } from './cli-phase.js';
 import { dashboardPhase } from './dashboard-phase.js';
 import { notifyPhase } from './notify-phase.js';
+import { groupsPhase } from './groups-phase.js';
 import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -67,7 +70,7 @@ const NAMESPACES = 1000;
 const PHASES = new Set(
   (
     process.env.KITE_BENCH_PHASES ??
-    'ingest,queries,auth,operator,logs,sse,scale,embedded,cli,dashboard,notify'
+    'ingest,queries,auth,operator,logs,sse,scale,embedded,cli,dashboard,notify,groups'
   ).split(','),
 );
 
@@ -339,6 +342,7 @@ async function main(): Promise<void> {
     if (PHASES.has('cli')) await cliPhase(kite.url, ROUNDS);
     if (PHASES.has('dashboard')) await dashboardPhase();
     if (PHASES.has('notify')) await notifyPhase(ROUNDS, SECONDS);
+    if (PHASES.has('groups')) await groupsPhase(ROUNDS, SECONDS);
   } finally {
     rss.stop();
     console.log(`server peak RSS: ${fmt(rss.peakMiB())} MiB (target < 200 MB)`);

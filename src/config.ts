@@ -29,6 +29,12 @@ export interface ServeConfig {
    */
   ingestBatchWindowMs: number;
   ingestBatchMax: number;
+  /**
+   * Whether failure reports get a signature and join root-cause groups, and how long after
+   * its last join a group takes new members (docs/root-cause-groups.md).
+   */
+  rootCauseGroups: boolean;
+  rootCauseWindowMs: number;
   bodyLimitBytes: number;
   webhooksFile: string | undefined;
   /** Resolved issues and timeline events older than this are pruned. */
@@ -159,6 +165,8 @@ export const SERVE_SETTINGS: Readonly<Record<keyof ServeConfig, Setting>> = {
   databasePoolSize: { env: 'KITE_DATABASE_POOL_SIZE', default: '10' },
   ingestBatchWindowMs: { env: 'KITE_INGEST_BATCH_WINDOW', default: '0' },
   ingestBatchMax: { env: 'KITE_INGEST_BATCH_MAX', default: '64' },
+  rootCauseGroups: { env: 'KITE_ROOT_CAUSE_GROUPS', default: 'on' },
+  rootCauseWindowMs: { env: 'KITE_ROOT_CAUSE_WINDOW', default: '24h' },
   bodyLimitBytes: {
     env: 'KITE_BODY_LIMIT',
     default: '1Mi',
@@ -275,6 +283,8 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     databasePoolSize: integer('databasePoolSize', text('databasePoolSize'), 1, 1000),
     ingestBatchWindowMs: batchWindow(text('ingestBatchWindowMs')),
     ingestBatchMax: integer('ingestBatchMax', text('ingestBatchMax'), 1, 1000),
+    rootCauseGroups: onOff('rootCauseGroups', text('rootCauseGroups')),
+    rootCauseWindowMs: duration('root-cause window', text('rootCauseWindowMs')),
     bodyLimitBytes: byteSize(text('bodyLimitBytes'), 'body limit'),
     webhooksFile: pick('webhooksFile'),
     retentionMs: duration('retention', text('retentionMs')),
@@ -345,6 +355,11 @@ function smtpUrl(text: string | undefined): string | undefined {
     throw new InputError(`${SERVE_SETTINGS.smtpUrl.env} must be an smtp:// or smtps:// URL`);
   }
   return text;
+}
+
+function onOff(name: keyof ServeConfig, text: string): boolean {
+  if (text === 'on' || text === 'off') return text === 'on';
+  throw new InputError(`${SERVE_SETTINGS[name].env} must be on or off, got "${text}"`);
 }
 
 function authMode(text: string): ServeConfig['authMode'] {

@@ -112,6 +112,7 @@ export async function startServer(
   }
   const store = createIssueStore(db, {
     ingest: { windowMs: config.ingestBatchWindowMs, maxItems: config.ingestBatchMax },
+    rootCause: { enabled: config.rootCauseGroups, windowMs: config.rootCauseWindowMs },
   });
   // Also what mutes notifications: `silences.mutedBy` (docs/silences.md).
   const silences = createSilenceStore(db);
@@ -234,7 +235,7 @@ export async function startServer(
           timeoutMs: DELIVERY_TIMEOUT_MS,
         },
         // A silenced issue's transitions are held until its silence ends (docs/silences.md).
-        muted: silences.mutedBy,
+        muted: (issueIds) => silences.mutedBy(issueIds),
         ...options.notify,
       })
     : undefined;

@@ -30,6 +30,7 @@ import type { NotificationQueue } from '../store/notification-queue.js';
 import type { SubscriptionStore } from '../store/subscription-store.js';
 import type { AcknowledgementStore } from '../store/acknowledgements.js';
 import type { SilenceStore } from '../store/silence-store.js';
+import { createGroupStore } from '../store/root-cause-groups.js';
 import type { RegisteredWebhook } from '../webhooks/webhook-registry.js';
 import { installErrorHandling } from './error-handler.js';
 import { installValidation } from './validation.js';
@@ -40,6 +41,7 @@ import type { ReadinessCheck } from './readiness.js';
 import { installRateLimit, type RateLimitSettings } from './rate-limit.js';
 import { createApiMetrics, instrumentRequests } from './metrics.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
+import { groupRoutes } from './routes/groups.js';
 import { healthRoutes, type VersionInfo } from './routes/health.js';
 import { acknowledgementRoutes } from './routes/acknowledgements.js';
 import { issueRoutes } from './routes/issues.js';
@@ -194,13 +196,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Each route module is a plugin: a child of this instance, so it inherits everything
   // installed above (error handler, validation, empty-query hook, rate limit, metrics,
   // swagger's route collection), which is why those come first.
-  await app.register(issueRoutes, { store: deps.store, silences: deps.silences, guard });
+  const groups = createGroupStore(deps.db);
+  await app.register(issueRoutes, { store: deps.store, silences: deps.silences, guard, groups });
   await app.register(silenceRoutes, { silences: deps.silences, guard });
   await app.register(acknowledgementRoutes, {
     acknowledgements: deps.acknowledgements,
     guard,
-    view: issueViewer(guard, deps.silences),
+    view: issueViewer(guard, deps.silences, groups),
   });
+  await app.register(groupRoutes, { groups, guard });
   await app.register(webhookRoutes, {
     store: withMintmakerTies(deps.store, app.log),
     enrich: createRunLinker({

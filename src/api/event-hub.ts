@@ -11,6 +11,7 @@
  * one write per tick, not a copy and a promise per change
  * (docs/decisions/0038-shared-tick-batches.md).
  */
+import type { GroupChange } from '../domain/root-cause-group.js';
 import type { ChangeFeed, FeedEvent } from '../store/change-feed.js';
 
 /** How long changes are gathered before they go out: the latency added to an event. */
@@ -119,6 +120,17 @@ export function eventHub(feed: ChangeFeed): EventHub {
     gathered.push({ namespace: change.namespace, frame: sseFrame(change.type, change), eventId });
     timer ??= setTimeout(flush, FLUSH_MS);
   };
+  // A group change is a frame of its namespace like any other, without an event id: live
+  // only, and a reader of several of the group's namespaces gets one frame per namespace.
+  const onGroupChange = (change: GroupChange) => {
+    if (clusterWide.size === 0 && !byNamespace.has(change.namespace)) return;
+    gathered.push({
+      namespace: change.namespace,
+      frame: sseFrame('group', change),
+      eventId: undefined,
+    });
+    timer ??= setTimeout(flush, FLUSH_MS);
+  };
 
   function flush() {
     timer = undefined;
@@ -143,7 +155,14 @@ export function eventHub(feed: ChangeFeed): EventHub {
         }
       // The feed itself skips parsing while nobody listens, so the hub only listens when needed.
       count += 1;
-      unsubscribeFeed ??= feed.subscribe(onChange);
+      if (!unsubscribeFeed) {
+        const stopChanges = feed.subscribe(onChange);
+        const stopGroups = feed.subscribeGroups(onGroupChange);
+        unsubscribeFeed = () => {
+          stopChanges();
+          stopGroups();
+        };
+      }
       let gone = false;
       return () => {
         if (gone) return;

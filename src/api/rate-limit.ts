@@ -23,6 +23,7 @@ const EXPENSIVE = new Set([
   'GET /api/v1/issues',
   'GET /api/v1/issues/counts',
   'GET /api/v1/issues/:id/events',
+  'GET /api/v1/groups',
   'GET /api/v1/namespaces',
   'GET /api/v1/mintmaker/runs',
   'GET /api/v1/mintmaker/runs/:run/logs',

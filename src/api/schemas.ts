@@ -34,6 +34,9 @@ export const VISIBLE_TEXT_PATTERN = '\\S';
  */
 export const LINK_URL_PATTERN = '^([Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+|/(?![/\\\\]))[^\\s]*$';
 
+/** A CVE id (any case; stored upper case). */
+export const CVE_PATTERN = '^[Cc][Vv][Ee]-[0-9]{4}-[0-9]{4,}$';
+
 /** What a pattern means, for error messages (src/api/error-handler.ts). */
 export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
   [NAMESPACE_PATTERN]:
@@ -44,10 +47,11 @@ export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
   [LINK_URL_PATTERN]: 'must be an http(s) URL or a path starting with "/"',
   [HTTP_URL_PATTERN]: 'must be an http(s) URL',
   ...SUBSCRIPTION_PATTERN_MEANINGS,
+  [CVE_PATTERN]: 'must be a CVE id such as CVE-2024-3094',
 };
 
-const Timestamp = Type.String({ format: 'date-time' });
-const Uuid = Type.String({ format: 'uuid' });
+export const Timestamp = Type.String({ format: 'date-time' });
+export const Uuid = Type.String({ format: 'uuid' });
 const Name = Type.String({ minLength: 1, maxLength: 1024 });
 
 export const ErrorSchema = Type.Object({
@@ -145,6 +149,15 @@ export const IssueSchema = Type.Object({
   updatedAt: Timestamp,
   occurrences: Type.Integer({ description: 'how many times the problem was reported' }),
   lastSeenAt: Timestamp,
+  group: Type.Optional(
+    Type.Object(
+      { id: Uuid, size: Type.Integer() },
+      {
+        description:
+          'the root-cause group the issue is in (docs/root-cause-groups.md): `size` counts every member, seen or not',
+      },
+    ),
+  ),
   labels: Type.Record(Type.String(), Type.String()),
   dueAt: Type.Union([Timestamp, Type.Null()], {
     description: 'when the issue becomes due (a task-update: its bundle expires); null: never',
@@ -212,7 +225,7 @@ export const IssueUpdateSchema = Type.Object({
   ),
 });
 
-const NamespacesQuery = Type.Optional(
+export const NamespacesQuery = Type.Optional(
   Type.Array(NamespaceName(), {
     maxItems: 500,
     description: 'repeat to query several namespaces; omit for all namespaces the caller may read',

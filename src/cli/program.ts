@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { versionInfo } from '../version.js';
 import { addCompletionCommands } from './commands/completion.js';
+import { addGroupCommands } from './commands/groups.js';
 import { addIssueCommands } from './commands/issues.js';
 import { addNamespaceCommand } from './commands/namespaces.js';
 import { addReportCommands } from './commands/report.js';
@@ -25,6 +26,7 @@ export async function runKite(args: string[], name = 'kite'): Promise<void> {
     // A leaf's help lists the connection flags its group takes (-n, --context…).
     .configureHelp({ showGlobalOptions: true });
   addIssueCommands(program);
+  addGroupCommands(program);
   addRunCommands(program);
   addNamespaceCommand(program);
   addSilenceCommands(program);

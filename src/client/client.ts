@@ -10,6 +10,9 @@ import { connectEvents, type EventStream } from './events.js';
 import { Http, type HttpOptions } from './http.js';
 import type {
   Acknowledge,
+  Group,
+  GroupPage,
+  GroupQuery,
   Issue,
   IssueCountQuery,
   IssueCounts,
@@ -219,6 +222,37 @@ export class KiteClient {
     return this.http.json({
       method: 'DELETE',
       path: `api/v1/namespaces/${path(namespace, 'subscriptions', name)}`,
+      ...options,
+    });
+  }
+
+  // Root-cause groups (docs/root-cause-groups.md)
+
+  listGroups(query: GroupQuery = {}, options: CallOptions = {}): Promise<GroupPage> {
+    return this.http.json({ method: 'GET', path: 'api/v1/groups', query, ...options });
+  }
+
+  /** The group with the members the caller may read; the others only counted (`hidden`). */
+  getGroup(id: string, options: CallOptions = {}): Promise<Group> {
+    return this.http.json({ method: 'GET', path: `api/v1/groups/${path(id)}`, ...options });
+  }
+
+  /** Takes a wrong member out; its later reports do not bring it back. */
+  splitGroup(id: string, issueId: string, options: CallOptions = {}): Promise<void> {
+    return this.http.json({
+      method: 'POST',
+      path: `api/v1/groups/${path(id, 'split')}`,
+      json: { issueId },
+      ...options,
+    });
+  }
+
+  /** Merges group `otherId` into `id`; later reports of either cause join `id`. */
+  mergeGroups(id: string, otherId: string, options: CallOptions = {}): Promise<void> {
+    return this.http.json({
+      method: 'POST',
+      path: `api/v1/groups/${path(id, 'merge')}`,
+      json: { groupId: otherId },
       ...options,
     });
   }

@@ -5,7 +5,7 @@
 import { KiteTransportError } from './errors.js';
 import { abortAfter, type Http } from './http.js';
 import { readServerSentEvents } from './sse.js';
-import type { IssueChange, StreamEvent } from './types.js';
+import type { GroupChange, IssueChange, StreamEvent } from './types.js';
 
 /** An open event stream: iterate it; `close()` (or breaking out of the loop) ends it. */
 export interface EventStream extends AsyncIterable<StreamEvent> {
@@ -87,7 +87,14 @@ export async function connectEvents(
         if (message.id !== undefined) position = message.id;
         if (!('event' in message)) continue;
         const data = JSON.parse(message.data) as Record<string, unknown>;
-        if (message.event === 'dropped' || message.event === 'end' || message.event === 'reset') {
+        if (message.event === 'group') {
+          // A group change carries no event id: it is live only, never replayed.
+          yield { type: 'group', group: data as unknown as GroupChange };
+        } else if (
+          message.event === 'dropped' ||
+          message.event === 'end' ||
+          message.event === 'reset'
+        ) {
           yield { type: message.event, ...data } as StreamEvent;
           if (message.event === 'end') return;
         } else {

@@ -5,6 +5,8 @@
  */
 import type { Static } from 'typebox';
 import type { IssueChange } from '../domain/issue.js';
+import type { GroupChange } from '../domain/root-cause-group.js';
+import type { GroupListQuery, GroupPageSchema, GroupSchema } from '../api/group-schemas.js';
 import type { RunInputSchema, RunSchema } from '../api/routes/mintmaker.js';
 import type { NamespaceAccessSchema, NamespacesSchema } from '../api/routes/namespaces.js';
 import type { OverviewSchema } from '../api/routes/overview.js';
@@ -59,6 +61,11 @@ export type WebhookSkipAnswer = Static<typeof SkipAnswer>;
 export type Subscription = Static<typeof SubscriptionSchema>;
 export type SubscriptionSpec = Static<typeof SubscriptionSpecSchema>;
 export type SubscriptionList = Static<typeof SubscriptionListSchema>;
+/** A root-cause group as the caller may see it (`members` on `getGroup` only). */
+export type Group = Static<typeof GroupSchema>;
+export type GroupPage = Static<typeof GroupPageSchema>;
+/** Every group filter; `limit` and `offset` default on the server (50, 0). */
+export type GroupQuery = Partial<Static<typeof GroupListQuery>>;
 
 export interface Page<T> {
   data: T[];
@@ -86,8 +93,9 @@ export interface PageQuery {
  */
 export type StreamEvent =
   | { type: IssueChange['type']; change: IssueChange; id?: string }
+  | { type: 'group'; group: GroupChange }
   | { type: 'dropped'; namespaces: string[]; remaining: string[] }
   | { type: 'reset'; reason: string }
   | { type: 'end'; reason: string };
 
-export type { IssueChange };
+export type { GroupChange, IssueChange };

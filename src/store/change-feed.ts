@@ -10,8 +10,10 @@
  * (docs/decisions/0026-event-fan-out.md).
  */
 import type { IssueChange } from '../domain/issue.js';
+import type { GroupChange } from '../domain/root-cause-group.js';
 import type { Database } from './database.js';
 import { CHANGE_CHANNEL } from './schema.js';
+import { GROUP_CHANNEL } from './schema-groups.js';
 
 /** A change and its event id (a decimal integer; absent only from an older trigger). */
 export interface FeedEvent {
@@ -26,6 +28,8 @@ export type Missed =
 
 export interface ChangeFeed {
   subscribe(listener: (event: FeedEvent) => void): () => void;
+  /** Group changes, live only (they have no event id and are not replayed). */
+  subscribeGroups(listener: (change: GroupChange) => void): () => void;
   /**
    * The changes after event id `after` (none when it is absent) in the given namespaces
    * (all when absent), in id order, up to `head`: the newest id handed out when asked.
@@ -82,10 +86,24 @@ export async function startChangeFeed(
     }
     for (const listener of listeners) listener(event);
   });
+  const groupListeners = new Set<(change: GroupChange) => void>();
+  const stopGroups = await db.listen(GROUP_CHANNEL, (payload) => {
+    if (groupListeners.size === 0) return;
+    const change = parseGroupChange(payload);
+    if (!change) {
+      onBadPayload(payload);
+      return;
+    }
+    for (const listener of groupListeners) listener(change);
+  });
   return {
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    subscribeGroups(listener) {
+      groupListeners.add(listener);
+      return () => groupListeners.delete(listener);
     },
     async since(after, namespaces) {
       const bounds = await db.query<{ head: string; oldest: string | null }>(BOUNDS);
@@ -106,7 +124,9 @@ export async function startChangeFeed(
     },
     async close() {
       listeners.clear();
+      groupListeners.clear();
       await stop();
+      await stopGroups();
     },
   };
 }
@@ -146,4 +166,17 @@ function parsePayload(payload: string): FeedEvent | undefined {
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const { eventId, ...change } = parsed as IssueChange & { eventId?: unknown };
   return { eventId: typeof eventId === 'string' ? eventId : undefined, change };
+}
+
+function parseGroupChange(payload: string): GroupChange | undefined {
+  try {
+    const parsed: unknown = JSON.parse(payload);
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const change = parsed as Partial<GroupChange>;
+    return typeof change.id === 'string' && typeof change.namespace === 'string'
+      ? (parsed as GroupChange)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

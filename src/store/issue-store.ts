@@ -25,17 +25,19 @@ import { createIssueReads, type IssueReads } from './issue-reads.js';
 import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
 import { isUniqueViolation } from './pg-errors.js';
 import { createGroupCommit, type GroupCommitOptions } from './group-commit.js';
-import {
-  identityKey,
-  writeReport,
-  writeReports,
-  type Reported,
-  type ReportOutcome,
-} from './report-upsert.js';
+import type { Reported, ReportOutcome } from './report-upsert.js';
+import { reportWriter, type RootCauseOptions } from './root-cause-join.js';
 
 export type { ReportOutcome } from './report-upsert.js';
 export { REPORT_UPSERT, reportParams } from './report-upsert.js';
 export type { GroupCommitOptions } from './group-commit.js';
+export type { RootCauseOptions } from './root-cause-join.js';
+
+/**
+ * Without options, no grouping: `kite serve` turns it on from its settings
+ * (KITE_ROOT_CAUSE_GROUPS, on by default), tools and tests that build a store ask for it.
+ */
+const NO_GROUPING: RootCauseOptions = { enabled: false, windowMs: 0 };
 
 export interface IssuePatch {
   title?: string;
@@ -72,18 +74,15 @@ export interface IssueStore extends IssueReads {
 
 /**
  * Reports are group-committed (src/store/group-commit.ts); without options, a group
- * starts whenever a connection is free (one at a time on the embedded database).
+ * starts whenever a connection is free (one at a time on the embedded database). Failure
+ * reports join root-cause groups in their own transaction (src/store/root-cause-join.ts).
  */
 export function createIssueStore(
   db: Database,
-  options: { ingest?: Partial<GroupCommitOptions> } = {},
+  options: { ingest?: Partial<GroupCommitOptions>; rootCause?: RootCauseOptions } = {},
 ): IssueStore {
   const ingest = createGroupCommit<IssueReport, Reported>(
-    {
-      key: identityKey,
-      one: (report) => writeReport(db, report),
-      many: (reports) => writeReports(db, reports),
-    },
+    reportWriter(db, options.rootCause ?? NO_GROUPING),
     {
       windowMs: 0,
       maxItems: 64,

@@ -16,6 +16,7 @@ import {
 import { ISSUE_COUNTS_SCHEMA } from './schema-counts.js';
 import { EVENT_RESUME_SCHEMA } from './schema-events.js';
 import { NOTIFICATIONS_SCHEMA } from './schema-notifications.js';
+import { ROOT_CAUSE_GROUPS_SCHEMA } from './schema-groups.js';
 import { SEARCH_WORDS_SCHEMA } from './schema-search.js';
 import { SILENCES_SCHEMA } from './schema-silences.js';
 import { TASK_UPDATES_SCHEMA } from './schema-tasks.js';
@@ -40,6 +41,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: 'task updates: due dates and migrations', sql: TASK_UPDATES_SCHEMA },
   { version: 12, name: 'notifications: subscriptions and outbox', sql: NOTIFICATIONS_SCHEMA },
   { version: 13, name: 'silences and acknowledgements', sql: SILENCES_SCHEMA },
+  { version: 14, name: 'failure signatures and root-cause groups', sql: ROOT_CAUSE_GROUPS_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */

@@ -12,6 +12,7 @@ import { SEVERITIES, type IssueReport } from '../domain/issue.js';
 import type { Queryable } from './database.js';
 import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
 import type { Issue } from '../domain/issue.js';
+import { groupKeys, type StoredSignature } from './stored-signature.js';
 
 /** `unchanged`: the report's run was already recorded on the issue; nothing was written. */
 export type ReportOutcome = 'created' | 'reported' | 'reopened' | 'resolved' | 'unchanged';
@@ -73,6 +74,12 @@ function conflictUpdate(newer: string, linksGiven: string): [string, string][] {
         OR ${rank('EXCLUDED.severity')} > ${rank('cur.severity')})
       THEN NULL ELSE cur.acknowledgement END`,
     ],
+    // The signature of the latest failure report that set the text; a resolution has none
+    // and keeps the last one, so a regression is grouped by what failed before.
+    ...SIGNATURE_COLUMNS.map((column): [string, string] => [
+      column,
+      `CASE WHEN ${newer} AND EXCLUDED.signature_hash IS NOT NULL THEN EXCLUDED.${column} ELSE cur.${column} END`,
+    ]),
   ];
 }
 
@@ -80,9 +87,18 @@ function conflictUpdate(newer: string, linksGiven: string): [string, string][] {
 const rank = (severity: string) =>
   `array_position(ARRAY[${SEVERITIES.map((s) => `'${s}'`).join(', ')}], ${severity})`;
 
+const SIGNATURE_COLUMNS = [
+  'signature_hash',
+  'signature_key',
+  'failure_class',
+  'cves',
+  'dependency',
+];
+
 const IDENTITY = 'namespace, scope_type, scope_name, scope_namespace, issue_type';
 const INSERTED = `namespace, issue_type, scope_type, scope_name, scope_namespace, title, description,
-                             severity, state, links, labels, resolved_at, state_at, due_at, migration`;
+                             severity, state, links, labels, resolved_at, state_at, due_at, migration,
+                             ${SIGNATURE_COLUMNS.join(', ')}`;
 
 /**
  * The text of a report's timeline event: its summary ($13 or the batch's), led by the
@@ -108,7 +124,8 @@ export const REPORT_UPSERT = `
 WITH up AS (
   INSERT INTO issues AS cur (${INSERTED})
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $12::jsonb, CASE WHEN $9 = 'RESOLVED' THEN now() END,
-          coalesce($15::timestamptz, now()), $16::timestamptz, $17::jsonb)
+          coalesce($15::timestamptz, now()), $16::timestamptz, $17::jsonb,
+          $18::text, $19::text, $20::text, $21::text[], $22::text)
   ON CONFLICT (${IDENTITY}) DO UPDATE SET
     ${conflictUpdate('($15::timestamptz IS NULL OR $15::timestamptz >= cur.state_at)', '$11')
       .map(([column, value]) => `${column} = ${value}`)
@@ -117,8 +134,8 @@ WITH up AS (
     OR NOT EXISTS (SELECT 1 FROM issue_events e WHERE e.issue_id = cur.id AND e.run_id = $14::text)
   RETURNING *
 ), event AS (
-  INSERT INTO issue_events (issue_id, kind, summary, run_id)
-  SELECT id, last_event, ${eventSummary('up', '$13::text')}, $14 FROM up
+  INSERT INTO issue_events (issue_id, kind, summary, run_id, signature_hash)
+  SELECT id, last_event, ${eventSummary('up', '$13::text')}, $14, $18::text FROM up
 )
 SELECT ${issueColumns('up')}, up.last_event FROM up`;
 
@@ -126,7 +143,8 @@ SELECT ${issueColumns('up')}, up.last_event FROM up`;
 const BATCH_FIELDS = `ord int, namespace text, issue_type text, scope_type text, scope_name text,
     scope_namespace text, title text, description text, severity text, state text, links text,
     links_given boolean, labels text, summary text, run_id text, occurred_at timestamptz,
-    due_at timestamptz, migration text`;
+    due_at timestamptz, migration text, signature_hash text, signature_key text,
+    failure_class text, cves text[], dependency text, group_keys text[]`;
 
 const conflictColumns = conflictUpdate('n.newer', 'n.links_given');
 
@@ -137,16 +155,20 @@ const conflictColumns = conflictUpdate('n.newer', 'n.links_given');
  * Rows are inserted in identity order, the order of the unique index, so two groups (or
  * a group and a scope's resolution) lock shared rows in the same order. Each returned
  * row carries the `ord` of its report; a report whose run was already recorded returns
- * no row, as above.
+ * no row, as above. `more` adds steps over `done` (the written rows with their report's
+ * fields) and columns to the answer: root-cause groups join in the same statement
+ * (src/store/root-cause-join.ts).
  */
-export const REPORT_BATCH_UPSERT = `
+export const batchUpsert = (
+  more: { steps: string; columns: string } = { steps: '', columns: '' },
+) => `
 WITH batch AS MATERIALIZED (
   SELECT gen_random_uuid() AS id, b.* FROM jsonb_to_recordset($1::jsonb) AS b(${BATCH_FIELDS})
 ), up AS (
   INSERT INTO issues AS cur (id, ${INSERTED})
   SELECT id, namespace, issue_type, scope_type, scope_name, scope_namespace, title, description,
          severity, state, links::jsonb, labels::jsonb, CASE WHEN state = 'RESOLVED' THEN now() END,
-         coalesce(occurred_at, now()), due_at, migration::jsonb
+         coalesce(occurred_at, now()), due_at, migration::jsonb, ${SIGNATURE_COLUMNS.join(', ')}
   FROM batch ORDER BY ${IDENTITY}
   ON CONFLICT (${IDENTITY}) DO UPDATE SET
     (${conflictColumns.map(([column]) => column).join(', ')}) = (
@@ -158,15 +180,25 @@ WITH batch AS MATERIALIZED (
     WHERE b.id = EXCLUDED.id AND e.issue_id = cur.id)
   RETURNING *
 ), done AS (
-  SELECT b.ord, b.summary, b.run_id, up.* FROM up JOIN batch b USING (${IDENTITY})
+  SELECT b.ord, b.summary, b.run_id, b.signature_hash AS reported_signature, b.group_keys, up.*
+  FROM up JOIN batch b USING (${IDENTITY})
 ), event AS (
-  INSERT INTO issue_events (issue_id, kind, summary, run_id)
-  SELECT id, last_event, ${eventSummary('done', 'done.summary')}, run_id FROM done ORDER BY ord
-)
-SELECT done.ord, ${issueColumns('done')}, done.last_event FROM done`;
+  INSERT INTO issue_events (issue_id, kind, summary, run_id, signature_hash)
+  SELECT id, last_event, ${eventSummary('done', 'done.summary')}, run_id, reported_signature
+  FROM done ORDER BY ord
+)${more.steps}
+SELECT done.ord, ${issueColumns('done')}, done.last_event${more.columns} FROM done`;
 
-/** The parameters of REPORT_UPSERT for one report (exported for the ingest benchmark's baseline). */
-export function reportParams(report: IssueReport): unknown[] {
+export const REPORT_BATCH_UPSERT = batchUpsert();
+
+/**
+ * The parameters of REPORT_UPSERT for one report and its signature (exported for the
+ * ingest benchmark's baseline).
+ */
+export function reportParams(
+  report: IssueReport,
+  signature: StoredSignature | null = null,
+): unknown[] {
   const state = report.state ?? 'ACTIVE';
   return [
     report.namespace,
@@ -197,12 +229,21 @@ export function reportParams(report: IssueReport): unknown[] {
     report.occurredAt ?? null,
     report.dueAt ?? null,
     report.migration ? JSON.stringify(report.migration) : null,
+    signature?.hash ?? null,
+    signature?.key ?? null,
+    signature?.failureClass ?? null,
+    signature?.cves.length ? signature.cves : null,
+    signature?.dependency ?? null,
   ];
 }
 
 /** The batch row of a report: exactly REPORT_UPSERT's parameters, named. */
-function batchRow(report: IssueReport, ord: number): Record<string, unknown> {
-  const p = reportParams(report);
+function batchRow(
+  report: IssueReport,
+  signature: StoredSignature | null,
+  ord: number,
+): Record<string, unknown> {
+  const p = reportParams(report, signature);
   return {
     ord,
     namespace: p[0],
@@ -222,6 +263,12 @@ function batchRow(report: IssueReport, ord: number): Record<string, unknown> {
     occurred_at: p[14],
     due_at: p[15],
     migration: p[16],
+    signature_hash: p[17],
+    signature_key: p[18],
+    failure_class: p[19],
+    cves: p[20],
+    dependency: p[21],
+    group_keys: signature ? groupKeys(signature) : null,
   };
 }
 
@@ -248,10 +295,14 @@ async function unchanged(db: Queryable, report: IssueReport): Promise<Reported> 
 }
 
 /** Writes one report in its own statement (and transaction). */
-export async function writeReport(db: Queryable, report: IssueReport): Promise<Reported> {
+export async function writeReport(
+  db: Queryable,
+  report: IssueReport,
+  signature: StoredSignature | null = null,
+): Promise<Reported> {
   const result = await db.query<IssueRow & { last_event: ReportOutcome }>(
     REPORT_UPSERT,
-    reportParams(report),
+    reportParams(report, signature),
     'kite_report',
   );
   const row = result.rows[0];
@@ -269,18 +320,34 @@ export async function writeReports(
   db: Queryable,
   reports: IssueReport[],
 ): Promise<Promise<Reported>[]> {
-  const result = await db.query<IssueRow & { ord: number; last_event: ReportOutcome }>(
-    REPORT_BATCH_UPSERT,
-    [JSON.stringify(reports.map(batchRow))],
-    'kite_report_batch',
+  return (
+    await writeBatch(db, reports, [], { sql: REPORT_BATCH_UPSERT, name: 'kite_report_batch' })
+  ).answers;
+}
+
+/** writeReports with signatures and a statement from `batchUpsert`; also its rows. */
+export async function writeBatch<Row>(
+  db: Queryable,
+  reports: IssueReport[],
+  signatures: (StoredSignature | null)[],
+  statement: { sql: string; name: string; params?: unknown[] },
+): Promise<{ answers: Promise<Reported>[]; rows: (IssueRow & Row & { ord: number })[] }> {
+  const result = await db.query<IssueRow & Row & { ord: number; last_event: ReportOutcome }>(
+    statement.sql,
+    [
+      JSON.stringify(reports.map((report, ord) => batchRow(report, signatures[ord] ?? null, ord))),
+      ...(statement.params ?? []),
+    ],
+    statement.name,
   );
   const written = new Map(result.rows.map((row) => [row.ord, row]));
-  return reports.map((report, ord) => {
+  const answers = reports.map((report, ord) => {
     const row = written.get(ord);
     return row
       ? Promise.resolve({ issue: toIssue(row), outcome: row.last_event })
       : unchanged(db, report);
   });
+  return { answers, rows: result.rows };
 }
 
 function summarize(description: string): string {

@@ -57,7 +57,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       dataDir: options.dataDir ?? 'memory://',
       ...(database.url ? { databaseUrl: database.url } : {}),
     },
-    { KITE_PRUNE_INTERVAL: '1h', KITE_AUTH_MODE: 'none', ...options.env },
+    // Root-cause groups add `group` to issues that share a cause, and the tests of other
+    // rules seed many identical failures: off unless a test turns it on.
+    {
+      KITE_PRUNE_INTERVAL: '1h',
+      KITE_AUTH_MODE: 'none',
+      KITE_ROOT_CAUSE_GROUPS: 'off',
+      ...options.env,
+    },
   );
   const server = await startServer(config, {
     ...(options.logStream ? { logStream: options.logStream } : { logger: false }),

@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor } from '../../domain/page-cursor.js';
 import type { IssueFilter } from '../../store/issue-filter.js';
 import type { IssueStore } from '../../store/issue-store.js';
 import type { SilenceStore } from '../../store/silence-store.js';
+import type { GroupStore } from '../../store/root-cause-groups.js';
 import type { Guard } from '../guard.js';
 import { issueViewer } from '../issue-view.js';
 import {
@@ -43,13 +44,15 @@ export interface IssueRouteOptions {
   /** Marks answered issues with the silence that mutes them; counts silenced issues. */
   silences: SilenceStore;
   guard: Guard;
+  /** Each answered issue shows its root-cause group: one lookup per answer, not per issue. */
+  groups: Pick<GroupStore, 'ofIssues'>;
 }
 
 export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
   app,
-  { store, silences, guard },
+  { store, silences, guard, groups },
 ) => {
-  const viewAll = issueViewer(guard, silences);
+  const viewAll = issueViewer(guard, silences, groups);
   const view = async (request: Parameters<Guard['caller']>[0], issue: Issue) =>
     (await viewAll(request, [issue]))[0] ?? issue;
 
