@@ -6,6 +6,7 @@
 import type { Static } from 'typebox';
 import type { IssueChange } from '../domain/issue.js';
 import type { RunInputSchema, RunSchema } from '../api/routes/mintmaker.js';
+import type { DeliveryListSchema } from '../api/routes/notifications.js';
 import type { NamespaceAccessSchema, NamespacesSchema } from '../api/routes/namespaces.js';
 import type { OverviewSchema } from '../api/routes/overview.js';
 import type {
@@ -45,6 +46,13 @@ export type WebhookSkipAnswer = Static<typeof SkipAnswer>;
 export type Subscription = Static<typeof SubscriptionSchema>;
 export type SubscriptionSpec = Static<typeof SubscriptionSpecSchema>;
 export type SubscriptionList = Static<typeof SubscriptionListSchema>;
+export type DeliveryList = Static<typeof DeliveryListSchema>;
+export type Delivery = DeliveryList['items'][number];
+export type DeliveryQuery = {
+  state?: Delivery['state'];
+  /** 1 to 500; default 100. */
+  limit?: number;
+};
 
 export interface Page<T> {
   data: T[];

@@ -26,6 +26,7 @@ import { LiveProvider, useLive } from './live.js';
 import { Link, MAIN_ID, match, useLocation } from './router.js';
 import { IssueDetail } from './views/issue-detail.js';
 import { IssuesList } from './views/issues-list.js';
+import { Notifications } from './views/notifications.js';
 import { Overview } from './views/overview.js';
 import { RunLogs } from './views/run-logs.js';
 import { Runs } from './views/runs.js';
@@ -39,6 +40,7 @@ function View({ path }: { path: string }) {
   if (path === 'runs') return <Runs />;
   const run = match('runs/:run', path) ?? match('runs/:run/logs', path);
   if (run) return <RunLogs run={run.run!} />;
+  if (path === 'notifications') return <Notifications />;
   return (
     <PageSection>
       <ErrorState what="this page" error={new Error(`No dashboard page at /${path}`)} />
@@ -50,6 +52,11 @@ const NAV = [
   { to: '', label: 'Overview', active: (path: string) => path === '' },
   { to: 'issues', label: 'Issues', active: (path: string) => path.startsWith('issues') },
   { to: 'runs', label: 'MintMaker runs', active: (path: string) => path.startsWith('runs') },
+  {
+    to: 'notifications',
+    label: 'Notifications',
+    active: (path: string) => path === 'notifications',
+  },
 ];
 
 function LiveIndicator() {
