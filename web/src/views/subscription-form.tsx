@@ -129,7 +129,11 @@ export function CreateSubscription({
               >
                 <FormSelectOption value="" label="Any severity" />
                 {SEVERITIES.map((s) => (
-                  <FormSelectOption key={s} value={s} label={`${s} or worse`} />
+                  <FormSelectOption
+                    key={s}
+                    value={s}
+                    label={s === SEVERITIES[0] ? s : `${s} or worse`}
+                  />
                 ))}
               </FormSelect>
             </FormGroup>
