@@ -33,6 +33,8 @@ const SLACK = {
 /** Matches no issue seeded here, so only "broken" ever has a delivery. */
 const RELEASES = { issueTypes: ['release'] };
 
+const MARKUP = '<img src=x onerror=alert(1)><b>storefront</b>';
+
 let browser: TestBrowser;
 let kube: KubeApiDouble;
 let secrets: SecretsDir;
@@ -76,6 +78,7 @@ const api = () => {
   return {
     get: (name: string) => http.get(path(name), auth),
     put: (name: string, spec: object) => http.call('PUT', path(name), spec, auth),
+    remove: (name: string) => http.call('DELETE', path(name), undefined, auth),
     dead: () => http.get(`/api/v1/namespaces/${NS}/notifications?state=dead`, auth),
   };
 };
@@ -85,6 +88,7 @@ onStart(async () => {
     ['platform-slack', SLACK],
     ['from-configmap', { ...SLACK, match: RELEASES, source: 'configmap/team-a-notify' }],
     ['broken', { receivers: [{ type: 'slack', url: { file: 'not-a-url' } }], groupWait: '0s' }],
+    ['markup', { match: { ...RELEASES, application: MARKUP }, receivers: SLACK.receivers }],
     ['to-delete', { match: RELEASES, receivers: [{ type: 'email', to: ['ops@example.com'] }] }],
   ] as const) {
     const answer = await api().put(name, spec);
@@ -138,6 +142,15 @@ describe('the Notifications view', () => {
     assert.match(await row(page, 'to-delete').innerText(), /E-mail: ops@example\.com/);
     assert.match(await row(page, 'broken').innerText(), /every issue in the namespace/);
     await page.close();
+  });
+
+  it('shows what users typed as text, never as markup', async () => {
+    const page = await openAs('reader');
+    assert.ok((await row(page, 'markup').innerText()).includes(`application ${MARKUP}`));
+    assert.equal(await row(page, 'markup').locator('img, b').count(), 0);
+    await page.close();
+    // Not in the documentation's picture.
+    assert.equal((await api().remove('markup')).status, 204);
   });
 
   it('is reached from the navigation', async () => {
