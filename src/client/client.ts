@@ -29,6 +29,8 @@ import type {
   Overview,
   Page,
   PageQuery,
+  DeliveryList,
+  DeliveryQuery,
   Subscription,
   SubscriptionList,
   SubscriptionSpec,
@@ -222,6 +224,20 @@ export class KiteClient {
     return this.http.json({
       method: 'DELETE',
       path: `api/v1/namespaces/${path(namespace, 'subscriptions', name)}`,
+      ...options,
+    });
+  }
+
+  /** A namespace's notification deliveries, newest first; `state: 'dead'`: given up. */
+  listNotifications(
+    namespace: string,
+    query: DeliveryQuery = {},
+    options: CallOptions = {},
+  ): Promise<DeliveryList> {
+    return this.http.json({
+      method: 'GET',
+      path: `api/v1/namespaces/${path(namespace, 'notifications')}`,
+      query,
       ...options,
     });
   }

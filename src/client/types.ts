@@ -8,6 +8,7 @@ import type { IssueChange } from '../domain/issue.js';
 import type { GroupChange } from '../domain/root-cause-group.js';
 import type { GroupListQuery, GroupPageSchema, GroupSchema } from '../api/group-schemas.js';
 import type { RunInputSchema, RunSchema } from '../api/routes/mintmaker.js';
+import type { DeliveryListSchema } from '../api/routes/notifications.js';
 import type { NamespaceAccessSchema, NamespacesSchema } from '../api/routes/namespaces.js';
 import type { OverviewSchema } from '../api/routes/overview.js';
 import type {
@@ -66,6 +67,13 @@ export type Group = Static<typeof GroupSchema>;
 export type GroupPage = Static<typeof GroupPageSchema>;
 /** Every group filter; `limit` and `offset` default on the server (50, 0). */
 export type GroupQuery = Partial<Static<typeof GroupListQuery>>;
+export type DeliveryList = Static<typeof DeliveryListSchema>;
+export type Delivery = DeliveryList['items'][number];
+export type DeliveryQuery = {
+  state?: Delivery['state'];
+  /** 1 to 500; default 100. */
+  limit?: number;
+};
 
 export interface Page<T> {
   data: T[];

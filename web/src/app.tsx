@@ -26,6 +26,7 @@ import { LiveProvider, useLive } from './live.js';
 import { Link, MAIN_ID, match, useLocation } from './router.js';
 import { IssueDetail } from './views/issue-detail.js';
 import { IssuesList } from './views/issues-list.js';
+import { Notifications } from './views/notifications.js';
 import { Overview } from './views/overview.js';
 import { RunLogs } from './views/run-logs.js';
 import { Runs } from './views/runs.js';
@@ -41,6 +42,7 @@ function View({ path }: { path: string }) {
   if (path === 'silences') return <Silences />;
   const run = match('runs/:run', path) ?? match('runs/:run/logs', path);
   if (run) return <RunLogs run={run.run!} />;
+  if (path === 'notifications') return <Notifications />;
   return (
     <PageSection>
       <ErrorState what="this page" error={new Error(`No dashboard page at /${path}`)} />
@@ -53,6 +55,11 @@ const NAV = [
   { to: 'issues', label: 'Issues', active: (path: string) => path.startsWith('issues') },
   { to: 'runs', label: 'MintMaker runs', active: (path: string) => path.startsWith('runs') },
   { to: 'silences', label: 'Silences', active: (path: string) => path === 'silences' },
+  {
+    to: 'notifications',
+    label: 'Notifications',
+    active: (path: string) => path === 'notifications',
+  },
 ];
 
 function LiveIndicator() {
