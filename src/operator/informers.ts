@@ -2,9 +2,12 @@
  * The running informers of an informer plan (informer-plan.ts): list + watch through
  * `@kubernetes/client-node`, 410 Gone re-listing (client-node's own), and a restart with
  * backoff after any other error, which client-node would otherwise stop on. Each informer
- * starts once however many controllers use it, and says when it first listed.
+ * starts once however many controllers use it, and says when it first listed. Custom
+ * resources are listed through CustomObjectsApi; of the core group, ConfigMaps only
+ * (ConfigMap subscriptions) through CoreV1Api.
  */
 import {
+  CoreV1Api,
   CustomObjectsApi,
   makeInformer,
   type Informer,
@@ -34,6 +37,7 @@ const HEALTHY_MS = 60_000;
 export class Informers {
   private readonly running = new Map<string, RunningInformer>();
   private readonly custom: CustomObjectsApi;
+  private readonly core: CoreV1Api;
   private stopped = false;
 
   constructor(
@@ -41,6 +45,7 @@ export class Informers {
     private readonly options: { log: Logger; restarted(resource: string): void },
   ) {
     this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.core = kc.makeApiClient(CoreV1Api);
   }
 
   get size(): number {
@@ -67,7 +72,7 @@ export class Informers {
   }
 
   private create({ kind, namespace, selector }: InformerSpec): RunningInformer {
-    const base = `/apis/${kind.group}/${kind.version}`;
+    const base = kind.group ? `/apis/${kind.group}/${kind.version}` : `/api/${kind.version}`;
     const path = namespace
       ? `${base}/namespaces/${namespace}/${kind.plural}`
       : `${base}/${kind.plural}`;
@@ -79,15 +84,17 @@ export class Informers {
     const list = async () => {
       const { group, version, plural } = kind;
       const result = (
-        namespace
-          ? await this.custom.listNamespacedCustomObject({
-              group,
-              version,
-              namespace,
-              plural,
-              labelSelector,
-            })
-          : await this.custom.listClusterCustomObject({ group, version, plural, labelSelector })
+        group === ''
+          ? await this.listCore(plural, namespace, labelSelector)
+          : namespace
+            ? await this.custom.listNamespacedCustomObject({
+                group,
+                version,
+                namespace,
+                plural,
+                labelSelector,
+              })
+            : await this.custom.listClusterCustomObject({ group, version, plural, labelSelector })
       ) as KubernetesListObject<KubeObject>;
       // client-node swallows list errors (they go to the error callbacks), so a
       // successful list is the only sure sign of a synced cache.
@@ -119,5 +126,12 @@ export class Informers {
     });
     let started: Promise<void> | undefined;
     return { informer, synced, start: () => (started ??= informer.start()) };
+  }
+
+  private listCore(plural: string, namespace: string | undefined, labelSelector?: string) {
+    if (plural !== 'configmaps') throw new Error(`no lister for the core kind ${plural}`);
+    return namespace
+      ? this.core.listNamespacedConfigMap({ namespace, labelSelector })
+      : this.core.listConfigMapForAllNamespaces({ labelSelector });
   }
 }

@@ -6,6 +6,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type ReportResult = 'sent' | 'failed' | 'retried' | 'skipped' | 'overflow';
 export type ArchiveResult = 'archived' | 'failed' | 'retried';
+export type SubscriptionSyncResult = 'put' | 'deleted' | 'skipped' | 'rejected' | 'failed';
 
 export function createOperatorMetrics(queueDepth: () => number) {
   const registry = new Registry();
@@ -59,6 +60,11 @@ export function createOperatorMetrics(queueDepth: () => number) {
       labelNames: ['result'] as const,
       registers,
     }),
+    subscriptionSyncs: byResult(
+      'kite_operator_configmap_subscriptions_total',
+      'ConfigMap subscriptions synced, by result: put, deleted, skipped (an entry or document unusable, or a name another source owns), rejected (400 from the server), failed (a namespace sync failed: retried)',
+      ['put', 'deleted', 'skipped', 'rejected', 'failed'],
+    ),
     bundleLoads: byResult(
       'kite_operator_task_bundles_loads_total',
       'Reads of the acceptable task bundles data, by result: loaded (changed), unchanged, failed (unreadable: the last good data is kept)',

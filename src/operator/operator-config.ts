@@ -13,6 +13,7 @@ import { ISSUE_TYPES, SEVERITIES, type Severity } from '../domain/issue.js';
 import { StringEnum } from '../domain/string-enum.js';
 import { duration, publicUrl, type Setting } from '../config.js';
 import type { Observation } from './controller.js';
+import { CONFIGMAP_SUBSCRIPTIONS } from './subscriptions/config-map.js';
 import {
   resolveTaskUpdates,
   TaskUpdatesFile,
@@ -129,6 +130,8 @@ export interface OperatorConfig {
   backoffMaxMs: number;
   /** The task-updates controller's settings; undefined: no bundles source, not run. */
   taskUpdates: TaskUpdatesConfig | undefined;
+  /** Sync the subscriptions labelled ConfigMaps declare (controller configmap-subscriptions). */
+  configMapSubscriptions: boolean;
 }
 
 export const DEFAULT_SEVERITY_RULES: SeverityRule[] = [
@@ -176,6 +179,7 @@ export async function resolveOperatorConfig(
     throw new InputError(`the operator port must be 0-65535, got "${portText}"`);
   }
   const election = file.leaderElection ?? {};
+  const subscriptionsEnabled = file.controllers?.[CONFIGMAP_SUBSCRIPTIONS]?.enabled;
   // A source given by flag or variable replaces the file's, whichever form that has.
   const taskFile =
     (given('taskBundlesFile') ?? given('taskBundlesConfigMap'))
@@ -224,6 +228,13 @@ export async function resolveOperatorConfig(
         majorWithin: text('taskMajorWithin', taskFile?.majorWithin),
       },
       taskFile,
+    ),
+    configMapSubscriptions: boolean(
+      'configMapSubscriptions',
+      text(
+        'configMapSubscriptions',
+        subscriptionsEnabled === undefined ? undefined : String(subscriptionsEnabled),
+      ),
     ),
   };
 }

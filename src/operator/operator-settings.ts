@@ -77,6 +77,7 @@ export const OPERATOR_SETTINGS = {
   taskBundlesConfigMap: { env: 'KITE_TASK_BUNDLES_CONFIGMAP' },
   taskBundlesRefresh: { env: 'KITE_TASK_BUNDLES_REFRESH', default: '15m' },
   taskMajorWithin: { env: 'KITE_TASK_MAJOR_WITHIN', default: '14d' },
+  configMapSubscriptions: { env: 'KITE_CONFIGMAP_SUBSCRIPTIONS', default: 'true' },
 } as const satisfies Record<string, Setting>;
 
 export type OperatorSetting = keyof typeof OPERATOR_SETTINGS;

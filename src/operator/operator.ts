@@ -38,6 +38,8 @@ import { startProbeServer } from './probes.js';
 import { Reporter } from './reporter.js';
 import { requestOf } from './requests.js';
 import { ScopeIndex } from './scope-index.js';
+import { CONFIGMAP_SUBSCRIPTIONS as SUBSCRIPTIONS } from './subscriptions/config-map.js';
+import { startConfigMapSubscriptions, withSubscriptionsSelector } from './subscriptions/start.js';
 import { startTaskUpdates, TASK_UPDATES } from './task-updates/start.js';
 
 export interface RunningOperator {
@@ -68,15 +70,16 @@ export async function startOperator(
     logsUrlTemplate: config.logsUrlTemplate,
     mintmakerNamespace: config.mintmakerNamespace,
   };
-  const controllers = enabledControllers(config.controllers, [TASK_UPDATES]);
+  const controllers = enabledControllers(config.controllers, [TASK_UPDATES, SUBSCRIPTIONS]);
 
   // The queue-depth gauge reads the reporter when scraped, by then long created.
   const metrics = createOperatorMetrics(() => reporter.depth);
-  const client = new KiteClient({
+  const http = {
     baseUrl: config.apiUrl,
     token: apiTokenReader(config.tokenFile, log),
     timeoutMs: REPORT_TIMEOUT_MS,
-  });
+  };
+  const client = new KiteClient(http);
   const reporter = new Reporter({
     client,
     capacity: config.queueCapacity,
@@ -110,9 +113,12 @@ export async function startOperator(
     enqueue: (delivery) => reporter.enqueue(delivery),
     details: (kind, namespace) => details(kind, namespace),
   });
+  const subscriptions = startConfigMapSubscriptions(config, { log, http, metrics });
+  /** Controllers wired apart: they watch through the plan but judge no single run. */
+  const apart = { [TASK_UPDATES]: taskUpdates, [SUBSCRIPTIONS]: subscriptions };
   const plan = planInformers(
-    taskUpdates ? [...controllers, taskUpdates.watches] : controllers,
-    config.controllers,
+    [...controllers, ...Object.values(apart).flatMap((c) => (c ? [c.watches] : []))],
+    withSubscriptionsSelector(config.controllers),
     settings,
   );
   const details: ObserveContext['details'] = (kind, namespace) =>
@@ -226,8 +232,8 @@ export async function startOperator(
     const detailEntries = detailSpecs.map((spec) => informers.of(spec));
     const mainEntries = main.map((spec) => informers.of(spec));
     for (const { informer } of mainEntries) {
-      if (controller.name === TASK_UPDATES) {
-        taskUpdates?.watch(informer, covers);
+      if (controller.name in apart) {
+        apart[controller.name as keyof typeof apart]?.watch(informer, covers);
         continue;
       }
       const seen = (event: 'add' | 'update' | 'delete', run: KubeObject) => {
@@ -271,7 +277,7 @@ export async function startOperator(
         if (covers(run.metadata.namespace)) handle(controller, informer, run);
       }
     }
-    taskUpdates?.evaluateAll();
+    for (const wired of Object.values(apart)) wired?.evaluateAll();
   };
 
   let ready = false;
@@ -292,6 +298,7 @@ export async function startOperator(
   const leadership = startLeadership(kc, config, log, (now) => {
     leading = now;
     metrics.leader.set(now ? 1 : 0);
+    subscriptions?.lead(now);
     if (now) {
       reporter.start();
       archiver.start();
@@ -329,6 +336,7 @@ export async function startOperator(
     idle: async () => {
       await reporter.idle();
       await archiver.idle();
+      await subscriptions?.idle();
     },
     metrics: () => metrics.registry.metrics(),
     async close() {
@@ -337,6 +345,7 @@ export async function startOperator(
       clearInterval(resyncTimer);
       clearInterval(overflowTimer);
       taskUpdates?.stop();
+      subscriptions?.stop();
       ready = false;
       reporter.stop();
       archiver.stop();

@@ -17,6 +17,7 @@ import { parseAllDocuments } from 'yaml';
 import { resolveServeConfig } from '../../src/config.js';
 import { CONTROLLERS } from '../../src/operator/controllers/index.js';
 import { parseOperatorFile, resolveOperatorConfig } from '../../src/operator/operator-config.js';
+import { configMapSubscriptionsWatch } from '../../src/operator/subscriptions/start.js';
 
 interface Rule {
   apiGroups: string[];
@@ -368,7 +369,7 @@ describe('deploy/operator', () => {
     for (const name of named) assert.ok(known.includes(name), `unknown controller ${name}`);
   });
 
-  it('the ClusterRole grants only get, list, watch on exactly the kinds the controllers watch', () => {
+  it('the ClusterRole grants only get, list, watch on exactly the kinds the controllers and ConfigMap subscriptions watch', () => {
     const role = only(docs(), 'ClusterRole', 'kite-operator');
     const granted = new Set<string>();
     for (const rule of role.rules) {
@@ -382,12 +383,13 @@ describe('deploy/operator', () => {
         for (const resource of rule.resources) granted.add(`${group}/${resource}`);
     }
     const watched = new Set(
-      CONTROLLERS.flatMap((c) => [c.watches, ...(c.details ?? [])]).map(
-        (kind) => `${kind.group}/${kind.plural}`,
-      ),
+      [...CONTROLLERS, configMapSubscriptionsWatch]
+        .flatMap((c) => [c.watches, ...(c.details ?? [])])
+        .map((kind) => `${kind.group}/${kind.plural}`),
     );
     assert.deepEqual([...granted].sort(), [...watched].sort());
     assert.deepEqual([...granted].sort(), [
+      '/configmaps',
       'appstudio.redhat.com/releaseplans',
       'appstudio.redhat.com/releases',
       'tekton.dev/pipelineruns',
@@ -569,6 +571,21 @@ describe('deploy (server and operator together)', () => {
     );
   });
 
+  it("the subscriptions binding grants the operator's ServiceAccount, cluster-wide, the read and manage verbs the server checks", () => {
+    const d = docs();
+    const server = resolveServeConfig({}, {});
+    const { pod, namespace } = operatorOf(d);
+    const binding = only(d, 'ClusterRoleBinding', 'kite-operator-subscriptions');
+    assert.deepEqual(binding.subjects, [
+      { kind: 'ServiceAccount', name: pod.serviceAccountName, namespace },
+    ]);
+    const grants = serviceAccountGrants(d);
+    for (const verb of [server.rbacReadVerb, server.rbacManageVerb]) {
+      const grant = `${namespace}/${pod.serviceAccountName} * ${server.rbacGroup}/${server.rbacResource}:${verb}`;
+      assert.ok(grants.includes(grant), grant);
+    }
+  });
+
   it('every binding refers to a role and ServiceAccounts the render contains', () => {
     const d = docs();
     const ids = new Set(d.map(idOf));
@@ -629,10 +646,11 @@ describe('deploy (server and operator together)', () => {
     ]);
   });
 
-  it('no ServiceAccount may write anything but reviews, its Lease and issue reports', () => {
+  it('no ServiceAccount may write anything but reviews, its Lease, issue reports and (operator) subscriptions', () => {
     const writes = writesOf(docs());
     assert.deepEqual(writes, [
       'kite/kite-operator * kite.konflux-ci.dev/issues:create',
+      'kite/kite-operator * kite.konflux-ci.dev/issues:update',
       'kite/kite-operator kite coordination.k8s.io/leases:create',
       'kite/kite-operator kite coordination.k8s.io/leases:update [kite-operator]',
       'kite/kite-server * authentication.k8s.io/tokenreviews:create',
