@@ -35,7 +35,6 @@ import { useGroupRefresh } from './root-causes.js';
 
 function Facts({ group }: { group: Group }) {
   const facts: [string, ReactNode][] = [
-    ['Progress', group.progress],
     ['Namespaces', <Names names={group.namespaces} />],
     ['Components', <Names names={group.components} />],
     ['First seen', <Age at={group.firstSeenAt} />],

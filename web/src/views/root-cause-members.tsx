@@ -122,8 +122,12 @@ export function GroupMembers({ group }: { group: Group }) {
                 <Td dataLabel="Issue">
                   <Link to={`issues/${member.issueId}`}>{member.title}</Link>
                 </Td>
-                <Td dataLabel="Namespace">{member.namespace}</Td>
-                <Td dataLabel="Component">{member.component}</Td>
+                <Td dataLabel="Namespace" modifier="nowrap">
+                  {member.namespace}
+                </Td>
+                <Td dataLabel="Component" modifier="nowrap">
+                  {member.component}
+                </Td>
                 <Td dataLabel="State">
                   <StateLabel state={member.state} />
                 </Td>
