@@ -4,7 +4,8 @@
  * through the API are listed with their progress, live; a reader of 2 of 6 namespaces
  * sees only those members and a count of the others, and no other namespace's name
  * anywhere; an issue's page links its group; a split made in the page sticks; a merge
- * the server refuses shows its message. Every view is checked with axe-core.
+ * the server refuses shows its message; a group a split ends says so. Every view is
+ * checked with axe-core.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -206,6 +207,16 @@ describe('a root-cause group', () => {
     assert.match(await error.innerText(), /Could not merge the groups: HTTP 403/);
     assert.match(await error.innerText(), /some members are in namespaces where you may not/);
     assert.equal((await api.get(`/api/v1/groups/${otherGroupId}`, ADMIN)).status, 200);
+    await page.close();
+  });
+
+  it('says the group has ended when a split leaves one member', async () => {
+    const page = await open('token-admin', `root-causes/${otherGroupId}`);
+    await page.getByRole('button', { name: 'Split web-frontend out of this group' }).click();
+    await page.getByRole('button', { name: 'Confirm split of web-frontend' }).click();
+    await page.getByText('No such root-cause group').waitFor();
+    assert.equal((await api.get(`/api/v1/groups/${otherGroupId}`, ADMIN)).status, 404);
+    await assertAccessible(page, 'a group that has ended');
     await page.close();
   });
 });
