@@ -27,6 +27,8 @@ import { Link, MAIN_ID, match, useLocation } from './router.js';
 import { IssueDetail } from './views/issue-detail.js';
 import { IssuesList } from './views/issues-list.js';
 import { Notifications } from './views/notifications.js';
+import { RootCauseDetail } from './views/root-cause-detail.js';
+import { RootCauses } from './views/root-causes.js';
 import { Overview } from './views/overview.js';
 import { RunLogs } from './views/run-logs.js';
 import { Runs } from './views/runs.js';
@@ -38,6 +40,9 @@ function View({ path }: { path: string }) {
   if (path === 'issues') return <IssuesList />;
   const issue = match('issues/:id', path);
   if (issue) return <IssueDetail id={issue.id!} />;
+  if (path === 'root-causes') return <RootCauses />;
+  const group = match('root-causes/:id', path);
+  if (group) return <RootCauseDetail id={group.id!} />;
   if (path === 'runs') return <Runs />;
   if (path === 'silences') return <Silences />;
   const run = match('runs/:run', path) ?? match('runs/:run/logs', path);
@@ -53,6 +58,11 @@ function View({ path }: { path: string }) {
 const NAV = [
   { to: '', label: 'Overview', active: (path: string) => path === '' },
   { to: 'issues', label: 'Issues', active: (path: string) => path.startsWith('issues') },
+  {
+    to: 'root-causes',
+    label: 'Root causes',
+    active: (path: string) => path.startsWith('root-causes'),
+  },
   { to: 'runs', label: 'MintMaker runs', active: (path: string) => path.startsWith('runs') },
   { to: 'silences', label: 'Silences', active: (path: string) => path === 'silences' },
   {

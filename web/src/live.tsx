@@ -6,11 +6,12 @@
  * reached (which the server sets as a stream opens, so also from a stream that broke
  * before its first change), and the missed changes are replayed; a `reset` (too much
  * missed) reloads every view's data, and so does a stream opened with no position to
- * resume from, for what was read before it.
+ * resume from, for what was read before it. Root-cause group frames (live only, never
+ * replayed) go to their own listeners (`useGroupChanges`).
  */
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { EventStream } from '../../src/client/events.js';
-import type { IssueChange } from '../../src/client/types.js';
+import type { GroupChange, IssueChange } from '../../src/client/types.js';
 import { isUnauthorized, kite, queryClient } from './api.js';
 
 export type LiveStatus =
@@ -20,15 +21,18 @@ export type LiveStatus =
   | { kind: 'stopped'; reason: string };
 
 type Listener = (change: IssueChange) => void;
+type GroupListener = (group: GroupChange) => void;
 
 interface Live {
   status: LiveStatus;
   subscribe: (listener: Listener) => () => void;
+  subscribeGroups: (listener: GroupListener) => () => void;
 }
 
 const LiveContext = createContext<Live>({
   status: { kind: 'connecting' },
   subscribe: () => () => undefined,
+  subscribeGroups: () => () => undefined,
 });
 
 export const useLive = () => useContext(LiveContext);
@@ -39,6 +43,14 @@ export function useChanges(onChange: Listener): void {
   const latest = useRef(onChange);
   latest.current = onChange;
   useEffect(() => subscribe((change) => latest.current(change)), [subscribe]);
+}
+
+/** Calls `onChange` for every root-cause group change while the component is shown. */
+export function useGroupChanges(onChange: GroupListener): void {
+  const { subscribeGroups } = useLive();
+  const latest = useRef(onChange);
+  latest.current = onChange;
+  useEffect(() => subscribeGroups((group) => latest.current(group)), [subscribeGroups]);
 }
 
 /** Reads again what was read before `time` (what is shown; a fetch under way goes on). */
@@ -56,10 +68,15 @@ const backoffMs = (attempt: number) => {
 export function LiveProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<LiveStatus>({ kind: 'connecting' });
   const listeners = useRef(new Set<Listener>());
+  const groupListeners = useRef(new Set<GroupListener>());
   const [live] = useState<Omit<Live, 'status'>>(() => ({
     subscribe(listener) {
       listeners.current.add(listener);
       return () => void listeners.current.delete(listener);
+    },
+    subscribeGroups(listener) {
+      groupListeners.current.add(listener);
+      return () => void groupListeners.current.delete(listener);
     },
   }));
 
@@ -88,6 +105,8 @@ export function LiveProvider({ children }: { children: ReactNode }) {
           if (event.type === 'reset') void queryClient.invalidateQueries();
           else if ('change' in event)
             for (const listener of listeners.current) listener(event.change);
+          else if (event.type === 'group')
+            for (const listener of groupListeners.current) listener(event.group);
         }
       } catch (error) {
         if (stopped) return;

@@ -28,6 +28,7 @@ import { useChanges } from '../live.js';
 import { Link } from '../router.js';
 import { IssueTimeline } from './issue-timeline.js';
 import { ResolveAction } from './resolve-action.js';
+import { RootCauseOfIssue } from './root-cause-of-issue.js';
 import { RunLogsForIssue } from './run-logs-for-issue.js';
 import { Age } from './issue-table.js';
 
@@ -102,6 +103,7 @@ function IssueView({ issue }: { issue: Issue }) {
               <Facts issue={issue} />
             </CardBody>
           </Card>
+          <RootCauseOfIssue issue={issue} />
           <Card>
             <CardTitle component="h2">Description</CardTitle>
             <CardBody className="kite-description" data-testid="issue-description">
