@@ -53,7 +53,7 @@ const { api } = useTestServer(async () => {
       KITE_DASHBOARD_URL: 'https://kite.example.com/dash',
       KITE_LOG_LEVEL: 'debug',
     },
-    notify: { pollMs: 100, backoffMs: 30, maxAttempts: 3 },
+    notify: { pollMs: 100, holdRecheckMs: 200, backoffMs: 30, maxAttempts: 3 },
     logStream,
   };
 });
@@ -154,6 +154,28 @@ describe('notifications', () => {
       ['opened,opened', 'resolved', 'still-open', 'resolved'],
     );
     assert.equal(mine(ns)[2]!.json.issues[0].issueId, id);
+  });
+
+  it("a silence made through the API mutes an issue's message until it ends", async () => {
+    const ns = namespace();
+    await subscribe(ns, { receivers: [webhook()], groupWait: '0s', groupInterval: '1s' });
+    const endsAt = Date.now() + 4000;
+    const silence = await api.post(`/api/v1/namespaces/${ns}/silences`, {
+      matchers: { severity: 'major' },
+      endsAt: new Date(endsAt).toISOString(),
+      comment: 'known outage',
+    });
+    assert.equal(silence.status, 201, JSON.stringify(silence.body));
+    const id = await report(ns, 'web');
+    await settle(1500);
+    assert.ok(Date.now() < endsAt, 'looked while the silence was still active');
+    assert.equal(mine(ns).length, 0, 'nothing sent while silenced');
+    const [message] = await messagesOf(ns, 1, 15_000);
+    assert.ok(Date.now() >= endsAt, 'sent only once the silence had ended');
+    assert.deepEqual(
+      message!.json.issues.map((i: any) => [i.issueId, i.transition]),
+      [[id, 'opened']],
+    );
   });
 
   it('a repeated report of an open issue sends nothing', async () => {
