@@ -4,12 +4,17 @@
  */
 import { InputError } from './domain/errors.js';
 import {
+  authMode,
+  batchWindow,
+  boolean,
   byteSize,
   duration,
   integer,
   kubearchiveUrl,
   list,
+  onOff,
   publicUrl,
+  smtpUrl,
   trustedProxies,
   userList,
 } from './setting-values.js';
@@ -267,7 +272,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     throw new InputError(`${SERVE_SETTINGS.databaseUrl.env} must be a postgres:// URL`);
   }
   const mintmakerNamespace = text('mintmakerNamespace');
-  const authModeValue = authMode(text('authMode'));
+  const authModeValue = authMode(SERVE_SETTINGS.authMode.env, text('authMode'));
   const headersTimeoutMs = duration('headers timeout', text('headersTimeoutMs'));
   const requestTimeoutMs = duration('request timeout', text('requestTimeoutMs'));
   if (headersTimeoutMs > requestTimeoutMs) {
@@ -281,9 +286,12 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     databaseUrl,
     dataDir: text('dataDir'),
     databasePoolSize: integer('databasePoolSize', text('databasePoolSize'), 1, 1000),
-    ingestBatchWindowMs: batchWindow(text('ingestBatchWindowMs')),
+    ingestBatchWindowMs: batchWindow(
+      SERVE_SETTINGS.ingestBatchWindowMs.env,
+      text('ingestBatchWindowMs'),
+    ),
     ingestBatchMax: integer('ingestBatchMax', text('ingestBatchMax'), 1, 1000),
-    rootCauseGroups: onOff('rootCauseGroups', text('rootCauseGroups')),
+    rootCauseGroups: onOff(SERVE_SETTINGS.rootCauseGroups.env, text('rootCauseGroups')),
     rootCauseWindowMs: duration('root-cause window', text('rootCauseWindowMs')),
     bodyLimitBytes: byteSize(text('bodyLimitBytes'), 'body limit'),
     webhooksFile: pick('webhooksFile'),
@@ -291,7 +299,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     pruneIntervalMs: duration('pruneInterval', text('pruneIntervalMs')),
     pipelineRunLogsBaseUrl: pick('pipelineRunLogsBaseUrl'),
     logLevel: text('logLevel'),
-    demo: boolean('demo', text('demo')),
+    demo: boolean(SERVE_SETTINGS.demo.env, text('demo')),
     authMode: authModeValue,
     kubeconfig: pick('kubeconfig') || undefined,
     authCacheTtlMs: duration('auth cache TTL', text('authCacheTtlMs')),
@@ -311,7 +319,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     logRunsPerComponent: integer('logRunsPerComponent', text('logRunsPerComponent'), 1, 1_000_000),
     kubearchiveUrl: kubearchiveUrl(pick('kubearchiveUrl')),
     kubearchiveCaFile: pick('kubearchiveCaFile'),
-    podReporters: boolean('podReporters', text('podReporters')),
+    podReporters: boolean(SERVE_SETTINGS.podReporters.env, text('podReporters')),
     podReporterWebhooks: list(text('podReporterWebhooks')) ?? ANALYZER_WEBHOOKS,
     podReportersNamespace: pick('podReportersNamespace') || mintmakerNamespace,
     podReporterCacheTtlMs: duration('pod reporter cache TTL', text('podReporterCacheTtlMs')),
@@ -336,45 +344,10 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
       1_000_000,
     ),
     rateLimitWindowMs: duration('rate limit window', text('rateLimitWindowMs')),
-    notifications: boolean('notifications', text('notifications')),
-    smtpUrl: smtpUrl(pick('smtpUrl') || undefined),
+    notifications: boolean(SERVE_SETTINGS.notifications.env, text('notifications')),
+    smtpUrl: smtpUrl(SERVE_SETTINGS.smtpUrl.env, pick('smtpUrl') || undefined),
     smtpFrom: text('smtpFrom'),
     receiverSecretsDir: pick('receiverSecretsDir') || undefined,
     dashboardUrl: publicUrl(SERVE_SETTINGS.dashboardUrl.env, pick('dashboardUrl')),
   };
-}
-
-function boolean(name: keyof ServeConfig, text: string): boolean {
-  if (text === 'true' || text === 'false') return text === 'true';
-  throw new InputError(`${SERVE_SETTINGS[name].env} must be true or false, got "${text}"`);
-}
-
-/** Never echoed in the error: the URL may carry a password. */
-function smtpUrl(text: string | undefined): string | undefined {
-  if (text !== undefined && !/^smtps?:\/\/[^\s]+$/i.test(text)) {
-    throw new InputError(`${SERVE_SETTINGS.smtpUrl.env} must be an smtp:// or smtps:// URL`);
-  }
-  return text;
-}
-
-function onOff(name: keyof ServeConfig, text: string): boolean {
-  if (text === 'on' || text === 'off') return text === 'on';
-  throw new InputError(`${SERVE_SETTINGS[name].env} must be on or off, got "${text}"`);
-}
-
-function authMode(text: string): ServeConfig['authMode'] {
-  if (text === 'kubernetes' || text === 'none' || text === 'auto') return text;
-  throw new InputError(`KITE_AUTH_MODE must be kubernetes, none or auto, got "${text}"`);
-}
-
-/** `0`, or a duration up to a second: a longer wait would only hold answers back. */
-function batchWindow(text: string): number {
-  if (text.trim() === '0') return 0;
-  const ms = duration(SERVE_SETTINGS.ingestBatchWindowMs.env, text);
-  if (ms > 1000) {
-    throw new InputError(
-      `${SERVE_SETTINGS.ingestBatchWindowMs.env} must be 0 or at most 1s, got "${text}"`,
-    );
-  }
-  return ms;
 }

@@ -1,7 +1,7 @@
 /**
- * The value syntaxes of settings (durations, sizes, integers, lists, URLs), shared by
- * `kite serve` (config.ts) and `kite operator` (operator-config.ts). Each refuses a bad
- * value with an InputError naming the setting.
+ * The value syntaxes of settings (durations, sizes, integers, lists, URLs, switches, the
+ * auth mode), shared by `kite serve` (config.ts) and `kite operator` (operator-config.ts).
+ * Each refuses a bad value with an InputError naming the setting.
  */
 import { isIP } from 'node:net';
 import { InputError } from './domain/errors.js';
@@ -108,4 +108,35 @@ export function byteSize(text: string, name = 'size'): number {
     throw new InputError(`${name} must be a size such as 1048576, 512Ki or 1Mi, got "${text}"`);
   }
   return Number(match[1]) * unit;
+}
+
+export function boolean(name: string, text: string): boolean {
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new InputError(`${name} must be true or false, got "${text}"`);
+}
+
+export function onOff(name: string, text: string): boolean {
+  if (text === 'on' || text === 'off') return text === 'on';
+  throw new InputError(`${name} must be on or off, got "${text}"`);
+}
+
+/** Never echoed in the error: the URL may carry a password. */
+export function smtpUrl(name: string, text: string | undefined): string | undefined {
+  if (text !== undefined && !/^smtps?:\/\/[^\s]+$/i.test(text)) {
+    throw new InputError(`${name} must be an smtp:// or smtps:// URL`);
+  }
+  return text;
+}
+
+export function authMode(name: string, text: string): 'kubernetes' | 'none' | 'auto' {
+  if (text === 'kubernetes' || text === 'none' || text === 'auto') return text;
+  throw new InputError(`${name} must be kubernetes, none or auto, got "${text}"`);
+}
+
+/** `0`, or a duration up to a second: a longer wait would only hold answers back. */
+export function batchWindow(name: string, text: string): number {
+  if (text.trim() === '0') return 0;
+  const ms = duration(name, text);
+  if (ms > 1000) throw new InputError(`${name} must be 0 or at most 1s, got "${text}"`);
+  return ms;
 }

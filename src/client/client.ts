@@ -1,18 +1,17 @@
 /**
  * `KiteClient`: one typed client for the KITE API (issues, counts, namespaces, the event
- * stream, MintMaker runs and logs, webhooks) for the operator, the CLI, tools and tests.
+ * stream, MintMaker runs and logs, webhooks) for the operator, the CLI, tools and tests;
+ * silences, notifications and root-cause groups come from TriageClient (triage-client.ts).
  * Timeouts, safe retries and the bearer token live in http.ts; errors in errors.ts.
  *
  *   const kite = new KiteClient({ baseUrl, token: () => readFile(tokenPath, 'utf8') });
  *   const page = await kite.listIssues({ namespace: ['team-a'], state: 'ACTIVE' });
  */
 import { connectEvents, type EventStream } from './events.js';
-import { Http, type HttpOptions } from './http.js';
+import type { HttpOptions } from './http.js';
+import { path, TriageClient, type CallOptions } from './triage-client.js';
 import type {
   Acknowledge,
-  Group,
-  GroupPage,
-  GroupQuery,
   Issue,
   IssueCountQuery,
   IssueCounts,
@@ -29,30 +28,13 @@ import type {
   Overview,
   Page,
   PageQuery,
-  DeliveryList,
-  DeliveryQuery,
-  Subscription,
-  SubscriptionList,
-  SubscriptionSpec,
-  Silence,
-  SilenceCreate,
-  SilenceQuery,
   WebhookReportAnswer,
   WebhookResolveAnswer,
   WebhookSkipAnswer,
 } from './types.js';
 
 export type KiteClientOptions = HttpOptions;
-export type { EventStream };
-
-export interface CallOptions {
-  /** Ends the call (and an open stream) early. */
-  signal?: AbortSignal;
-  /** This call's timeout per attempt instead of the client's; `null`: none. */
-  timeoutMs?: number | null;
-  /** This call's retries (where safe) instead of the client's; 0: none. */
-  retries?: number;
-}
+export type { CallOptions, EventStream };
 
 export interface RunLogQuery {
   /** `task/step` or a step name; absent: every step in order. */
@@ -70,15 +52,8 @@ export interface RunListQuery extends PageQuery {
   status?: MintmakerRun['status'];
 }
 
-const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
-
-export class KiteClient {
-  private readonly http: Http;
-
-  constructor(options: KiteClientOptions) {
-    this.http = new Http(options);
-  }
-
+/** Silences, subscriptions, notifications and groups: see TriageClient (triage-client.ts). */
+export class KiteClient extends TriageClient {
   // Issues
 
   listIssues(query: IssueListQuery = {}, options: CallOptions = {}): Promise<IssuePage> {
@@ -140,30 +115,6 @@ export class KiteClient {
     return this.http.json({ method: 'DELETE', path: to, ...options });
   }
 
-  // Silences (docs/silences.md)
-
-  createSilence(namespace: string, silence: SilenceCreate, options: CallOptions = {}) {
-    const to = `api/v1/namespaces/${path(namespace, 'silences')}`;
-    return this.http.json<Silence>({ method: 'POST', path: to, json: silence, ...options });
-  }
-
-  /** A namespace's silences, or (namespace undefined) those of every readable namespace. */
-  listSilences(namespace: string | undefined, query: SilenceQuery = {}, options: CallOptions = {}) {
-    const to = namespace ? `api/v1/namespaces/${path(namespace, 'silences')}` : 'api/v1/silences';
-    return this.http.json<Page<Silence>>({ method: 'GET', path: to, query, ...options });
-  }
-
-  getSilence(namespace: string, id: string, options: CallOptions = {}) {
-    const to = `api/v1/namespaces/${path(namespace, 'silences', id)}`;
-    return this.http.json<Silence>({ method: 'GET', path: to, ...options });
-  }
-
-  /** Ends a silence now; it stays listed as expired. */
-  expireSilence(namespace: string, id: string, options: CallOptions = {}) {
-    const to = `api/v1/namespaces/${path(namespace, 'silences', id, 'expire')}`;
-    return this.http.json<Silence>({ method: 'POST', path: to, ...options });
-  }
-
   relateIssues(id: string, relatedId: string, options: CallOptions = {}): Promise<Message> {
     return this.http.json({
       method: 'POST',
@@ -177,98 +128,6 @@ export class KiteClient {
     return this.http.json({
       method: 'DELETE',
       path: `api/v1/issues/${path(id, 'related', relatedId)}`,
-      ...options,
-    });
-  }
-
-  // Notification subscriptions (docs/notifications.md)
-
-  /** A namespace's subscriptions; `source` keeps those of one origin (`api`, `configmap/<name>`). */
-  listSubscriptions(
-    namespace: string,
-    query: { source?: string } = {},
-    options: CallOptions = {},
-  ): Promise<SubscriptionList> {
-    return this.http.json({
-      method: 'GET',
-      path: `api/v1/namespaces/${path(namespace, 'subscriptions')}`,
-      query,
-      ...options,
-    });
-  }
-
-  getSubscription(namespace: string, name: string, options: CallOptions = {}) {
-    return this.http.json<Subscription>({
-      method: 'GET',
-      path: `api/v1/namespaces/${path(namespace, 'subscriptions', name)}`,
-      ...options,
-    });
-  }
-
-  /** Creates or replaces the subscription `name` (the manage permission). */
-  putSubscription(
-    namespace: string,
-    name: string,
-    spec: SubscriptionSpec,
-    options: CallOptions = {},
-  ): Promise<Subscription> {
-    return this.http.json({
-      method: 'PUT',
-      path: `api/v1/namespaces/${path(namespace, 'subscriptions', name)}`,
-      json: spec,
-      ...options,
-    });
-  }
-
-  deleteSubscription(namespace: string, name: string, options: CallOptions = {}): Promise<void> {
-    return this.http.json({
-      method: 'DELETE',
-      path: `api/v1/namespaces/${path(namespace, 'subscriptions', name)}`,
-      ...options,
-    });
-  }
-
-  /** A namespace's notification deliveries, newest first; `state: 'dead'`: given up. */
-  listNotifications(
-    namespace: string,
-    query: DeliveryQuery = {},
-    options: CallOptions = {},
-  ): Promise<DeliveryList> {
-    return this.http.json({
-      method: 'GET',
-      path: `api/v1/namespaces/${path(namespace, 'notifications')}`,
-      query,
-      ...options,
-    });
-  }
-
-  // Root-cause groups (docs/root-cause-groups.md)
-
-  listGroups(query: GroupQuery = {}, options: CallOptions = {}): Promise<GroupPage> {
-    return this.http.json({ method: 'GET', path: 'api/v1/groups', query, ...options });
-  }
-
-  /** The group with the members the caller may read; the others only counted (`hidden`). */
-  getGroup(id: string, options: CallOptions = {}): Promise<Group> {
-    return this.http.json({ method: 'GET', path: `api/v1/groups/${path(id)}`, ...options });
-  }
-
-  /** Takes a wrong member out; its later reports do not bring it back. */
-  splitGroup(id: string, issueId: string, options: CallOptions = {}): Promise<void> {
-    return this.http.json({
-      method: 'POST',
-      path: `api/v1/groups/${path(id, 'split')}`,
-      json: { issueId },
-      ...options,
-    });
-  }
-
-  /** Merges group `otherId` into `id`; later reports of either cause join `id`. */
-  mergeGroups(id: string, otherId: string, options: CallOptions = {}): Promise<void> {
-    return this.http.json({
-      method: 'POST',
-      path: `api/v1/groups/${path(id, 'merge')}`,
-      json: { groupId: otherId },
       ...options,
     });
   }
