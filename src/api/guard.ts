@@ -3,12 +3,14 @@
  * of the data: the stored issue's for by-id routes, the payload's for writes. An issue
  * the caller may not read answers exactly like one that does not exist.
  */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AccessControl, Caller, Verb } from '../auth/access.js';
 import { createHash } from 'node:crypto';
 import { NotAllowedError, NotFoundError } from '../domain/errors.js';
 import type { Issue, Relation } from '../domain/issue.js';
 import type { IssueStore } from '../store/issue-store.js';
+import { found } from './route-answers.js';
 
 export interface Guard {
   caller(request: FastifyRequest): Promise<Caller>;
@@ -156,6 +158,27 @@ export function createGuard(access: AccessControl, store: IssueStore): Guard {
       return readable === 'all' ? undefined : readable;
     },
   };
+}
+
+/** The options of a plugin of routes: its stores, and the guard of every route. */
+export type GuardedRoutes<Stores> = FastifyPluginAsyncTypebox<Stores & { guard: Guard }>;
+
+/**
+ * The checks of a namespace's routes: `check`, the caller may read the namespace; `one`,
+ * and what `read` finds there exists. Either failing answers the same 404 `notFound`.
+ */
+export function namespaceReader(guard: Guard, notFound: string) {
+  const check = (request: FastifyRequest, namespace: string) =>
+    guard.requireReadable(request, namespace, { notFound });
+  const one = async <T>(
+    request: FastifyRequest,
+    namespace: string,
+    read: () => Promise<T | undefined>,
+  ): Promise<T> => {
+    await check(request, namespace);
+    return found(await read(), notFound);
+  };
+  return { check, one };
 }
 
 /**

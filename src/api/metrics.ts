@@ -4,9 +4,10 @@
  * store at scrape time, at most every few seconds).
  */
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Histogram, Registry, collectDefaultMetrics, type Counter } from 'prom-client';
+import { counter, scrapedGauge } from '../prometheus.js';
 import type { Database } from '../store/database.js';
-import { countIssuesByState, type StateCount } from '../store/issue-states.js';
+import { countIssuesByState } from '../store/issue-states.js';
 
 export interface ApiMetrics {
   registry: Registry;
@@ -15,48 +16,36 @@ export interface ApiMetrics {
   slowStreamsDropped: Counter;
 }
 
-const ISSUE_STATE_REFRESH_MS = 5000;
-
 export function createApiMetrics(db: Database): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kite_' });
-  const webhookOutcomes = new Counter({
-    name: 'kite_webhook_requests_total',
-    help: 'Webhook requests by webhook and outcome (created, reported, reopened, resolved, skipped, rejected, failed)',
-    labelNames: ['webhook', 'outcome'] as const,
-    registers: [registry],
-  });
-  const slowStreamsDropped = new Counter({
-    name: 'kite_event_streams_dropped_slow_total',
-    help: 'Live event streams dropped because their client had more than KITE_EVENT_STREAM_BUFFER waiting',
-    registers: [registry],
-  });
-  let lastRead = 0;
-  let cached: StateCount[] = [];
-  new Gauge({
+  const webhookOutcomes = counter(
+    registry,
+    'kite_webhook_requests_total',
+    'Webhook requests by webhook and outcome (created, reported, reopened, resolved, skipped, rejected, failed)',
+    ['webhook', 'outcome'],
+  );
+  const slowStreamsDropped = counter(
+    registry,
+    'kite_event_streams_dropped_slow_total',
+    'Live event streams dropped because their client had more than KITE_EVENT_STREAM_BUFFER waiting',
+  );
+  scrapedGauge(registry, {
     name: 'kite_issues',
     help: 'Issues in the store by state',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
-      if (Date.now() - lastRead > ISSUE_STATE_REFRESH_MS) {
-        cached = await countIssuesByState(db);
-        lastRead = Date.now();
-      }
-      this.reset();
-      for (const { state, issues } of cached) this.set({ state }, issues);
-    },
+    read: async () =>
+      (await countIssuesByState(db)).map(({ state, issues }) => ({ state, count: issues })),
   });
   return { registry, webhookOutcomes, slowStreamsDropped };
 }
 
 export function instrumentRequests(app: FastifyInstance, registry: Registry): void {
-  const requests = new Counter({
-    name: 'kite_http_requests_total',
-    help: 'HTTP requests by method, route and status code',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  });
+  const requests = counter(
+    registry,
+    'kite_http_requests_total',
+    'HTTP requests by method, route and status code',
+    ['method', 'route', 'status'],
+  );
   const latency = new Histogram({
     name: 'kite_http_request_duration_seconds',
     help: 'HTTP request latency by method and route',

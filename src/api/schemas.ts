@@ -313,12 +313,3 @@ export const EventSchema = Type.Object({
 });
 
 export const MessageSchema = Type.Object({ message: Type.String() });
-
-/** The failures a route about one issue or a list of issues may answer with. */
-export const ISSUE_ROUTE_ERRORS = {
-  400: ErrorSchema,
-  401: ErrorSchema,
-  403: ErrorSchema,
-  404: ErrorSchema,
-  503: ErrorSchema,
-};

@@ -11,7 +11,7 @@ import { Option, type Command } from 'commander';
 import { KiteClient } from '../client/client.js';
 import { nodeFetch } from '../client/node-fetch.js';
 import { explain, usageError, type Asked } from './failure.js';
-import { parseFormat, type Format } from './output.js';
+import { outputOption, parseFormat, type Format } from './output.js';
 import { readKubeContext, SERVER_EXTENSION } from './kubeconfig.js';
 
 export interface ConnectionFlags {
@@ -25,6 +25,33 @@ export interface ConnectionFlags {
 }
 
 /** Adds the connection flags to a client command (a group passes them to its subcommands). */
+/** `program`'s command `name` (also `alias`) for a kind of thing, with the connection flags. */
+export function commandGroup(
+  program: Command,
+  name: string,
+  alias: string,
+  description: string,
+): Command {
+  return withConnection(program.command(name).alias(alias).description(description));
+}
+
+/** `parent`'s command `name <id>` with -o, running `run` on a connected session. */
+export function idCommand(
+  parent: Command,
+  [name, description, idHelp]: [string, string, string],
+  run: (id: string, format: Format, session: Session) => Promise<void>,
+): Command {
+  return parent
+    .command(name)
+    .description(description)
+    .argument('<id>', idHelp)
+    .addOption(outputOption())
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { format, session } = await begin(command);
+      await run(id, format, session);
+    });
+}
+
 export function withConnection(command: Command): Command {
   return command
     .option('--server <url>', 'the KITE server (env: KITE_API_URL; or the context extension)')

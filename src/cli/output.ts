@@ -82,3 +82,28 @@ export function write(text: string): void {
 export function note(text: string): void {
   process.stderr.write(`${text}\n`);
 }
+
+/** How a kind of item is shown: its columns and its `kind/name`. */
+export type View<T> = Pick<Printable<T>, 'columns' | 'name'>;
+
+/** Prints one item as the API gave it. */
+export async function printOne<T>(format: Format, item: T, view: View<T>): Promise<void> {
+  await print(format, { data: item, rows: [item], ...view });
+}
+
+/**
+ * Prints a page of `kind` (e.g. "silences"); for people, an empty page says "No silences
+ * found" and in which namespace, if one was asked for.
+ */
+export async function printPage<T>(
+  format: Format,
+  page: { data: readonly T[] },
+  kind: string,
+  namespace: string | undefined,
+  view: View<T>,
+): Promise<void> {
+  if (page.data.length === 0 && (format.kind === 'table' || format.kind === 'wide')) {
+    note(namespace ? `No ${kind} found in ${namespace}.` : `No ${kind} found.`);
+  }
+  await print(format, { data: page, rows: page.data, ...view });
+}

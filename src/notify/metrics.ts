@@ -4,8 +4,9 @@
  * at scrape time, at most every few seconds) and the latency from an issue's change to
  * its message leaving the server.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
 import type { NotificationMessage } from '../domain/notification.js';
+import { counter, scrapedGauge } from '../prometheus.js';
 import type { NotificationQueue } from '../store/notification-queue.js';
 
 export interface NotificationMetrics {
@@ -13,46 +14,34 @@ export interface NotificationMetrics {
   failed(receiver: string, dead: boolean): void;
 }
 
-const STATE_REFRESH_MS = 5000;
-
 export function createNotificationMetrics(
   registry: Registry,
   queue: NotificationQueue,
 ): NotificationMetrics {
-  const sent = new Counter({
-    name: 'kite_notifications_sent_total',
-    help: 'Notification messages delivered, by receiver type',
-    labelNames: ['receiver'] as const,
-    registers: [registry],
-  });
-  const failed = new Counter({
-    name: 'kite_notification_failures_total',
-    help: 'Failed notification delivery attempts, by receiver type and whether it was the last (dead)',
-    labelNames: ['receiver', 'dead'] as const,
-    registers: [registry],
-  });
+  const sent = counter(
+    registry,
+    'kite_notifications_sent_total',
+    'Notification messages delivered, by receiver type',
+    ['receiver'],
+  );
+  const failed = counter(
+    registry,
+    'kite_notification_failures_total',
+    'Failed notification delivery attempts, by receiver type and whether it was the last (dead)',
+    ['receiver', 'dead'],
+  );
   const latency = new Histogram({
     name: 'kite_notification_latency_seconds',
     help: 'From the earliest issue change a message tells to its delivery',
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
     registers: [registry],
   });
-  let lastRead = 0;
-  let cached: { state: string; deliveries: number }[] = [];
-  new Gauge({
+  scrapedGauge(registry, {
     name: 'kite_notification_deliveries',
     help: 'Notification deliveries by state (pending, sent, dead)',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
-      if (Date.now() - lastRead > STATE_REFRESH_MS) {
-        cached = await queue.countByState();
-        lastRead = Date.now();
-      }
-      this.reset();
-      for (const state of ['pending', 'sent', 'dead']) this.set({ state }, 0);
-      for (const { state, deliveries } of cached) this.set({ state }, deliveries);
-    },
+    always: ['pending', 'sent', 'dead'],
+    read: async () =>
+      (await queue.countByState()).map(({ state, deliveries }) => ({ state, count: deliveries })),
   });
   return {
     sent(receiver, message) {

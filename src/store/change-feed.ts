@@ -75,27 +75,26 @@ export async function startChangeFeed(
   db: Database,
   onBadPayload: (payload: string) => void,
 ): Promise<ChangeFeed> {
-  const listeners = new Set<(event: FeedEvent) => void>();
-  const stop = await db.listen(CHANGE_CHANNEL, (payload) => {
-    // Heavy ingest produces a notification per report; with nobody streaming, skip them.
-    if (listeners.size === 0) return;
-    const event = parsePayload(payload);
-    if (!event) {
-      onBadPayload(payload);
-      return;
-    }
-    for (const listener of listeners) listener(event);
-  });
-  const groupListeners = new Set<(change: GroupChange) => void>();
-  const stopGroups = await db.listen(GROUP_CHANNEL, (payload) => {
-    if (groupListeners.size === 0) return;
-    const change = parseGroupChange(payload);
-    if (!change) {
-      onBadPayload(payload);
-      return;
-    }
-    for (const listener of groupListeners) listener(change);
-  });
+  /** The listeners of `channel`, each told what `parse` makes of a notification. */
+  const fanOut = async <T>(channel: string, parse: (payload: string) => T | undefined) => {
+    const each = new Set<(value: T) => void>();
+    const stop = await db.listen(channel, (payload) => {
+      // Heavy ingest produces a notification per report; with nobody streaming, skip them.
+      if (each.size === 0) return;
+      const value = parse(payload);
+      if (!value) {
+        onBadPayload(payload);
+        return;
+      }
+      for (const listener of each) listener(value);
+    });
+    return { listeners: each, stop };
+  };
+  const { listeners, stop } = await fanOut(CHANGE_CHANNEL, parsePayload);
+  const { listeners: groupListeners, stop: stopGroups } = await fanOut(
+    GROUP_CHANNEL,
+    parseGroupChange,
+  );
   return {
     subscribe(listener) {
       listeners.add(listener);

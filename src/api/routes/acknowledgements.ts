@@ -12,7 +12,8 @@ import type { AcknowledgementStore } from '../../store/acknowledgements.js';
 import type { FastifyRequest } from 'fastify';
 import type { Guard } from '../guard.js';
 import type { IssueViewer } from '../issue-view.js';
-import { IdParams, ISSUE_ROUTE_ERRORS, IssueSchema } from '../schemas.js';
+import { ROUTE_ERRORS } from '../route-answers.js';
+import { IdParams, IssueSchema } from '../schemas.js';
 
 export const AcknowledgeSchema = Type.Object(
   {
@@ -53,7 +54,7 @@ export const acknowledgementRoutes: FastifyPluginAsyncTypebox<AcknowledgementRou
         summary: 'Acknowledge an issue (replacing an earlier acknowledgement)',
         params: IdParams,
         body: AcknowledgeSchema,
-        response: { 200: IssueSchema, ...ISSUE_ROUTE_ERRORS },
+        response: { 200: IssueSchema, ...ROUTE_ERRORS },
       },
     },
     async (request) => {
@@ -74,7 +75,7 @@ export const acknowledgementRoutes: FastifyPluginAsyncTypebox<AcknowledgementRou
         tags,
         summary: "Take back an issue's acknowledgement",
         params: IdParams,
-        response: { 200: IssueSchema, ...ISSUE_ROUTE_ERRORS },
+        response: { 200: IssueSchema, ...ROUTE_ERRORS },
       },
     },
     async (request) => {

@@ -5,12 +5,11 @@
  * needs `write` in the namespace of every member of both groups
  * (docs/decisions/0059-who-may-split-and-merge-groups.md).
  */
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import type { TSchema } from 'typebox';
 import { InputError, NotAllowedError, NotFoundError } from '../../domain/errors.js';
 import type { GroupStore, RootCauseGroup } from '../../store/root-cause-groups.js';
-import type { Guard } from '../guard.js';
+import type { GuardedRoutes } from '../guard.js';
 import {
   GroupListQuery,
   GroupPageSchema,
@@ -18,33 +17,23 @@ import {
   MergeBody,
   SplitBody,
 } from '../group-schemas.js';
-import { ErrorSchema, IdParams } from '../schemas.js';
+import { found, NO_CONTENT, ROUTE_ERRORS as errors } from '../route-answers.js';
+import { IdParams } from '../schemas.js';
 
-const errors = {
-  400: ErrorSchema,
-  401: ErrorSchema,
-  403: ErrorSchema,
-  404: ErrorSchema,
-  503: ErrorSchema,
-};
 const tags = ['groups'];
 const NOT_FOUND = 'Group not found';
 
-export interface GroupRouteOptions {
-  groups: GroupStore;
-  guard: Guard;
-}
-
-export const groupRoutes: FastifyPluginAsyncTypebox<GroupRouteOptions> = async (
+export const groupRoutes: GuardedRoutes<{ groups: GroupStore }> = async (
   app,
   { groups, guard },
 ) => {
   const readable = (request: FastifyRequest) => guard.readScope(request, undefined);
-  const shown = async (request: FastifyRequest, id: string): Promise<RootCauseGroup> => {
-    const group = await groups.get(id, await readable(request));
-    if (!group) throw new NotFoundError(NOT_FOUND);
-    return group;
-  };
+  const shown = async (request: FastifyRequest, id: string): Promise<RootCauseGroup> =>
+    found(await groups.get(id, await readable(request)), NOT_FOUND);
+  /** A change to one group: its id in the path, `body` sent, nothing answered. */
+  const change = <Body extends TSchema>(summary: string, body: Body) => ({
+    schema: { tags, summary, params: IdParams, body, response: NO_CONTENT },
+  });
 
   app.get(
     '/api/v1/groups',
@@ -85,15 +74,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<GroupRouteOptions> = async (
 
   app.post(
     '/api/v1/groups/:id/split',
-    {
-      schema: {
-        tags,
-        summary: 'Take a wrong member out of a group; its later reports do not bring it back',
-        params: IdParams,
-        body: SplitBody,
-        response: { 204: Type.Null(), ...errors },
-      },
-    },
+    change('Take a wrong member out of a group; its later reports do not bring it back', SplitBody),
     async (request, reply) => {
       const group = await shown(request, request.params.id);
       const { issueId } = request.body;
@@ -107,15 +88,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<GroupRouteOptions> = async (
 
   app.post(
     '/api/v1/groups/:id/merge',
-    {
-      schema: {
-        tags,
-        summary: 'Merge another group into this one; later reports of either cause join it',
-        params: IdParams,
-        body: MergeBody,
-        response: { 204: Type.Null(), ...errors },
-      },
-    },
+    change('Merge another group into this one; later reports of either cause join it', MergeBody),
     async (request, reply) => {
       const { id } = request.params;
       const { groupId } = request.body;

@@ -21,7 +21,6 @@ import {
   ErrorSchema,
   EventSchema,
   IdParams,
-  ISSUE_ROUTE_ERRORS,
   IssueCreateSchema,
   IssueSchema,
   IssueUpdateSchema,
@@ -35,8 +34,9 @@ import {
   pageOf,
   type CountQuery,
 } from '../schemas.js';
+import { NO_CONTENT, ROUTE_ERRORS } from '../route-answers.js';
 
-const errors = ISSUE_ROUTE_ERRORS;
+const errors = ROUTE_ERRORS;
 const tags = ['issues'];
 
 export interface IssueRouteOptions {
@@ -203,7 +203,7 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
         tags,
         summary: 'Delete an issue with its links, relations and timeline',
         params: IdParams,
-        response: { 204: Type.Null(), ...errors },
+        response: NO_CONTENT,
       },
     },
     async (request, reply) => {
@@ -277,7 +277,7 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
         tags,
         summary: 'Remove the relation between two issues',
         params: RelatedParams,
-        response: { 204: Type.Null(), ...errors },
+        response: NO_CONTENT,
       },
     },
     async (request, reply) => {

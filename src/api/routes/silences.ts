@@ -4,18 +4,11 @@
  * also `manage` (otherwise 403). Expiring is a POST, as Alertmanager's expire: nothing is
  * deleted, the silence ends now and stays listed as expired.
  */
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { NotFoundError } from '../../domain/errors.js';
 import { StringEnum } from '../../domain/string-enum.js';
-import {
-  SILENCE_STATES,
-  checkMatchers,
-  checkSilenceTimes,
-  type Silence,
-} from '../../domain/silence.js';
+import { SILENCE_STATES, checkMatchers, checkSilenceTimes } from '../../domain/silence.js';
 import type { SilenceStore } from '../../store/silence-store.js';
-import type { Guard } from '../guard.js';
+import { namespaceReader, type GuardedRoutes } from '../guard.js';
 import {
   ErrorSchema,
   IssueTypeSchema,
@@ -81,17 +74,11 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 503: Erro
 const tags = ['silences'];
 const NOT_FOUND = 'Silence not found';
 
-export interface SilenceRouteOptions {
-  silences: SilenceStore;
-  guard: Guard;
-}
-
-export const silenceRoutes: FastifyPluginAsyncTypebox<SilenceRouteOptions> = async (
+export const silenceRoutes: GuardedRoutes<{ silences: SilenceStore }> = async (
   app,
   { silences, guard },
 ) => {
-  const readable = (request: Parameters<Guard['caller']>[0], namespace: string) =>
-    guard.requireReadable(request, namespace, { notFound: NOT_FOUND });
+  const { check: readable, one } = namespaceReader(guard, NOT_FOUND);
 
   app.post(
     '/api/v1/namespaces/:namespace/silences',
@@ -164,8 +151,7 @@ export const silenceRoutes: FastifyPluginAsyncTypebox<SilenceRouteOptions> = asy
     },
     async (request) => {
       const { namespace, id } = request.params;
-      await readable(request, namespace);
-      return found(await silences.get(namespace, id));
+      return one(request, namespace, () => silences.get(namespace, id));
     },
   );
 
@@ -181,15 +167,11 @@ export const silenceRoutes: FastifyPluginAsyncTypebox<SilenceRouteOptions> = asy
     },
     async (request) => {
       const { namespace, id } = request.params;
-      await readable(request, namespace);
-      await guard.requireNamespace(request, 'manage', namespace);
-      const who = await guard.caller(request);
-      return found(await silences.expire(namespace, id, who.name));
+      return one(request, namespace, async () => {
+        await guard.requireNamespace(request, 'manage', namespace);
+        const who = await guard.caller(request);
+        return silences.expire(namespace, id, who.name);
+      });
     },
   );
 };
-
-function found(silence: Silence | undefined): Silence {
-  if (silence === undefined) throw new NotFoundError(NOT_FOUND);
-  return silence;
-}

@@ -15,8 +15,9 @@ import {
   SubscriptionSpecSchema,
 } from '../../domain/subscription.js';
 import type { SubscriptionStore } from '../../store/subscription-store.js';
-import type { Guard } from '../guard.js';
-import { ErrorSchema, NamespaceName } from '../schemas.js';
+import { namespaceReader, type Guard } from '../guard.js';
+import { NO_CONTENT, ROUTE_ERRORS } from '../route-answers.js';
+import { NamespaceName } from '../schemas.js';
 
 export const SubscriptionListSchema = Type.Object({ items: Type.Array(SubscriptionSchema) });
 export { SubscriptionSchema, SubscriptionSpecSchema };
@@ -33,20 +34,13 @@ const NameParams = Type.Object({
   namespace: NamespaceName(),
   name: Type.String({ pattern: SUBSCRIPTION_NAME_PATTERN, maxLength: 63 }),
 });
-const errors = {
-  400: ErrorSchema,
-  401: ErrorSchema,
-  403: ErrorSchema,
-  404: ErrorSchema,
-  503: ErrorSchema,
-};
+const errors = ROUTE_ERRORS;
 
 export const subscriptionRoutes: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async (
   app,
   { subscriptions, guard },
 ) => {
-  const readable = (request: Parameters<Guard['caller']>[0], namespace: string) =>
-    guard.requireReadable(request, namespace, { notFound: NOT_FOUND });
+  const { check: readable, one } = namespaceReader(guard, NOT_FOUND);
 
   app.get(
     '/api/v1/namespaces/:namespace/subscriptions',
@@ -79,10 +73,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<SubscriptionRouteOpti
     },
     async (request) => {
       const { namespace, name } = request.params;
-      await readable(request, namespace);
-      const found = await subscriptions.get(namespace, name);
-      if (!found) throw new NotFoundError(NOT_FOUND);
-      return found;
+      return one(request, namespace, () => subscriptions.get(namespace, name));
     },
   );
 
@@ -114,7 +105,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<SubscriptionRouteOpti
         tags,
         summary: 'Delete a notification subscription (needs the manage permission)',
         params: NameParams,
-        response: { 204: Type.Null(), ...errors },
+        response: NO_CONTENT,
       },
     },
     async (request, reply) => {

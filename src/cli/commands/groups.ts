@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import type { Group } from '../../client/types.js';
-import { begin, withConnection, type ConnectionFlags } from '../connection.js';
+import { begin, commandGroup, idCommand, type ConnectionFlags } from '../connection.js';
 import { usageError } from '../failure.js';
-import { note, outputOption, print } from '../output.js';
+import { note, outputOption, print, printOne, printPage, type View } from '../output.js';
 import type { Column } from '../table.js';
 
 type Flags = ConnectionFlags & { output?: string; limit?: string; state?: string };
@@ -22,6 +22,7 @@ const GROUP_COLUMNS: Column<Group>[] = [
   { header: 'SIGNATURE', value: (group) => group.signatures.join(' | '), flex: true },
   { header: 'LAST SEEN', value: (group) => group.lastSeenAt, wide: true },
 ];
+const GROUP_VIEW: View<Group> = { columns: GROUP_COLUMNS, name: groupName };
 
 /** The namespaces the caller sees, then the hidden members as a count. */
 function namespacesOf(group: Group): string {
@@ -30,9 +31,7 @@ function namespacesOf(group: Group): string {
 }
 
 export function addGroupCommands(program: Command): void {
-  const groups = withConnection(
-    program.command('groups').alias('group').description('root-cause groups of failures'),
-  );
+  const groups = commandGroup(program, 'groups', 'group', 'root-cause groups of failures');
 
   groups
     .command('list')
@@ -55,27 +54,16 @@ export function addGroupCommands(program: Command): void {
           limit,
         }),
       );
-      if (page.data.length === 0 && (format.kind === 'table' || format.kind === 'wide')) {
-        note(session.namespace ? `No groups found in ${session.namespace}.` : 'No groups found.');
-      }
-      await print(format, { data: page, rows: page.data, columns: GROUP_COLUMNS, name: groupName });
+      await printPage(format, page, 'groups', session.namespace, GROUP_VIEW);
     });
 
-  groups
-    .command('get')
-    .description('show a group and the members you may read')
-    .argument('<id>', 'group id')
-    .addOption(outputOption())
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const { format, session } = await begin<Flags>(command);
+  idCommand(
+    groups,
+    ['get', 'show a group and the members you may read', 'group id'],
+    async (id, format, session) => {
       const group = await session.call((kite) => kite.getGroup(id));
       if (format.kind !== 'table' && format.kind !== 'wide') {
-        await print(format, {
-          data: group,
-          rows: [group],
-          columns: GROUP_COLUMNS,
-          name: groupName,
-        });
+        await printOne(format, group, GROUP_VIEW);
         return;
       }
       const members = group.members ?? [];
@@ -92,5 +80,6 @@ export function addGroupCommands(program: Command): void {
         name: (m) => `issue/${m.issueId}`,
       });
       note(`${group.progress}${group.hidden ? `; ${group.hidden.message}` : ''}`);
-    });
+    },
+  );
 }

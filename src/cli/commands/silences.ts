@@ -7,9 +7,15 @@ import type { Command } from 'commander';
 import type { Issue, Silence, SilenceCreate, SilenceQuery } from '../../client/types.js';
 import { InputError } from '../../domain/errors.js';
 import { parseMatchers, SILENCE_STATES } from '../../domain/silence.js';
-import { begin, requireNamespace, withConnection, type ConnectionFlags } from '../connection.js';
+import {
+  begin,
+  commandGroup,
+  idCommand,
+  requireNamespace,
+  type ConnectionFlags,
+} from '../connection.js';
 import { usageError } from '../failure.js';
-import { note, outputOption, print, type Format } from '../output.js';
+import { outputOption, printOne, printPage, type Format } from '../output.js';
 import { age, type Column } from '../table.js';
 import { issueColumns, issueName } from './issue-columns.js';
 
@@ -73,19 +79,12 @@ const silenceName = (silence: Silence) => `silence/${silence.id}`;
 
 /** One silence or one issue, as `get` prints it. */
 const printSilence = (format: Format, silence: Silence) =>
-  print(format, {
-    data: silence,
-    rows: [silence],
-    columns: silenceColumns(false),
-    name: silenceName,
-  });
+  printOne(format, silence, { columns: silenceColumns(false), name: silenceName });
 const printIssue = (format: Format, issue: Issue) =>
-  print(format, { data: issue, rows: [issue], columns: issueColumns(true), name: issueName });
+  printOne(format, issue, { columns: issueColumns(true), name: issueName });
 
 export function addSilenceCommands(program: Command): void {
-  const silences = withConnection(
-    program.command('silence').alias('silences').description('mute the notifications of issues'),
-  );
+  const silences = commandGroup(program, 'silence', 'silences', 'mute the notifications of issues');
 
   silences
     .command('create')
@@ -144,13 +143,7 @@ export function addSilenceCommands(program: Command): void {
         ...(flags.state ? { state: flags.state as SilenceQuery['state'] } : {}),
       };
       const page = await session.call((kite) => kite.listSilences(session.namespace, query));
-      if (page.data.length === 0 && (format.kind === 'table' || format.kind === 'wide'))
-        note(
-          session.namespace ? `No silences found in ${session.namespace}.` : 'No silences found.',
-        );
-      await print(format, {
-        data: page,
-        rows: page.data,
+      await printPage(format, page, 'silences', session.namespace, {
         columns: silenceColumns(!session.namespace),
         name: silenceName,
       });
@@ -195,14 +188,12 @@ export function addAcknowledgeCommands(issues: Command): void {
       await printIssue(format, issue);
     });
 
-  issues
-    .command('unack')
-    .description("take back an issue's acknowledgement")
-    .argument('<id>', 'issue id')
-    .addOption(outputOption())
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const { format, session } = await begin<Flags>(command);
+  idCommand(
+    issues,
+    ['unack', "take back an issue's acknowledgement", 'issue id'],
+    async (id, format, session) => {
       const issue = await session.call((kite) => kite.unacknowledgeIssue(id));
       await printIssue(format, issue);
-    });
+    },
+  );
 }
