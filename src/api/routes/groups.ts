@@ -21,7 +21,6 @@ import { found, NO_CONTENT, ROUTE_ERRORS as errors } from '../route-answers.js';
 import { IdParams } from '../schemas.js';
 
 const tags = ['groups'];
-const NOT_FOUND = 'Group not found';
 
 export const groupRoutes: GuardedRoutes<{ groups: GroupStore }> = async (
   app,
@@ -29,7 +28,7 @@ export const groupRoutes: GuardedRoutes<{ groups: GroupStore }> = async (
 ) => {
   const readable = (request: FastifyRequest) => guard.readScope(request, undefined);
   const shown = async (request: FastifyRequest, id: string): Promise<RootCauseGroup> =>
-    found(await groups.get(id, await readable(request)), NOT_FOUND);
+    found(await groups.get(id, await readable(request)), 'Group not found');
   /** A change to one group: its id in the path, `body` sent, nothing answered. */
   const change = <Body extends TSchema>(summary: string, body: Body) => ({
     schema: { tags, summary, params: IdParams, body, response: NO_CONTENT },
