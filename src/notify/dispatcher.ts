@@ -10,6 +10,7 @@
  * a transition is routed once, a group flushed once, a delivery claimed by one replica.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { planFlush } from '../domain/notification.js';
 import type { Database } from '../store/database.js';
 import type { ClaimedDelivery, NotificationQueue } from '../store/notification-queue.js';
@@ -58,6 +59,8 @@ export interface Dispatcher {
 }
 
 const BATCH = 200;
+/** How long a stop waits for the tick under way (one stuck on a database gone away). */
+const STOP_GRACE_MS = 5_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
 export async function startDispatcher(options: DispatcherOptions): Promise<Dispatcher> {
@@ -176,7 +179,8 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Dispa
       stopped = true;
       clearTimeout(timer);
       await unlisten();
-      await running;
+      // A tick whose database went away may never settle: it must not hold the shutdown.
+      await Promise.race([running, sleep(STOP_GRACE_MS, undefined, { ref: false })]);
     },
   };
 }
