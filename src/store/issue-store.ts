@@ -188,7 +188,9 @@ export function createIssueStore(
         if (!first(lock.rows).got) return { issues: 0, events: 0, agedOut: 0 };
         const aged = await tx.query<{ aged: number }>(AGE_OUT_PULL_REQUESTS, [olderThan]);
         const issues = await tx.query(
-          `DELETE FROM issues WHERE state = 'RESOLVED' AND resolved_at < $1`,
+          `DELETE FROM issues WHERE id IN (
+             SELECT id FROM issues WHERE state = 'RESOLVED' AND resolved_at < $1
+             ORDER BY ${IDENTITY_ORDER} FOR UPDATE)`,
           [olderThan],
         );
         const events = await tx.query('DELETE FROM issue_events WHERE at < $1', [olderThan]);
@@ -204,6 +206,13 @@ export function createIssueStore(
   };
 }
 
+/**
+ * The order of the unique identity index. Every statement that locks several issues
+ * takes them in this order (the batch upsert inserts in it too), so two such statements
+ * wait on each other instead of deadlocking.
+ */
+const IDENTITY_ORDER = 'namespace, scope_type, scope_name, scope_namespace, issue_type';
+
 /** The advisory lock that names pruning (4711008 names the counts fold, migration 8). */
 const PRUNE_LOCK = 4711009;
 
@@ -213,16 +222,20 @@ const PRUNE_LOCK = 4711009;
  * failure older than this success cannot reopen them later.
  */
 const RESOLVE_SCOPE = `
-WITH done AS (
+WITH locked AS (
+  SELECT id FROM issues
+  WHERE namespace = $1 AND scope_type = $2 AND scope_name = $3 AND scope_namespace = $4
+    AND ($5::text IS NULL OR issue_type = $5::text)
+  ORDER BY ${IDENTITY_ORDER}
+  FOR UPDATE
+), done AS (
   UPDATE issues SET
     state = 'RESOLVED',
     resolved_at = CASE WHEN state = 'ACTIVE' THEN now() ELSE resolved_at END,
     updated_at = CASE WHEN state = 'ACTIVE' THEN now() ELSE updated_at END,
     last_event = CASE WHEN state = 'ACTIVE' THEN 'resolved' ELSE last_event END,
     state_at = coalesce($6::timestamptz, now())
-  WHERE namespace = $1 AND scope_type = $2 AND scope_name = $3 AND scope_namespace = $4
-    AND ($5::text IS NULL OR issue_type = $5::text)
-    AND state_at <= coalesce($6::timestamptz, now())
+  WHERE id IN (SELECT id FROM locked) AND state_at <= coalesce($6::timestamptz, now())
   RETURNING id, last_event, updated_at = now() AS changed
 ), event AS (
   INSERT INTO issue_events (issue_id, kind, summary, run_id)
@@ -235,7 +248,9 @@ const AGE_OUT_PULL_REQUESTS = `
 WITH aged AS (
   UPDATE issues SET state = 'RESOLVED', resolved_at = now(), updated_at = now(),
     last_event = 'resolved', state_at = now()
-  WHERE state = 'ACTIVE' AND scope_type = 'pull-request' AND last_seen_at < $1
+  WHERE id IN (
+    SELECT id FROM issues WHERE state = 'ACTIVE' AND scope_type = 'pull-request' AND last_seen_at < $1
+    ORDER BY ${IDENTITY_ORDER} FOR UPDATE)
   RETURNING id
 ), event AS (
   INSERT INTO issue_events (issue_id, kind, summary)
