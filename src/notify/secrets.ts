@@ -1,13 +1,14 @@
 /**
  * Reads a receiver's secret (a webhook URL, an HMAC key) when a message is sent: from a
  * Kubernetes Secret in the subscription's own namespace, or from a file the
- * administrator put under KITE_RECEIVER_SECRETS_DIR.
+ * administrator put for that namespace under KITE_RECEIVER_SECRETS_DIR/<namespace>/.
  *
  * Threat model: a subscription is written by anyone who may `manage` its namespace, so it
  * must not become a way to read secrets. Only the subscription's namespace is read, and
  * only a Secret labelled `kite.konflux-ci.dev/receiver=true` (someone chose to hand it to
- * KITE); a file reference is a bare name (the schema refuses separators), read under
- * the one folder. A value is never stored, returned, logged or put in an error: the
+ * KITE); a file reference is a bare name (the schema refuses separators), read in the
+ * folder of the subscription's namespace only, so one namespace cannot send with
+ * another's webhook URL. A value is never stored, returned, logged or put in an error: the
  * errors name the reference only.
  */
 import { readFile } from 'node:fs/promises';
@@ -50,9 +51,12 @@ export function createSecretResolver(sources: SecretSources): SecretResolver {
         );
       }
       try {
-        return (await readFile(join(sources.dir, ref.file), 'utf8')).trim();
+        return (await readFile(join(sources.dir, namespace, ref.file), 'utf8')).trim();
       } catch {
-        throw new DeliveryError(`file secret "${ref.file}" cannot be read`, true);
+        throw new DeliveryError(
+          `file secret "${ref.file}" cannot be read (KITE_RECEIVER_SECRETS_DIR/${namespace}/${ref.file})`,
+          true,
+        );
       }
     }
     const { name, key } = ref.secret ?? { name: '', key: '' };

@@ -31,7 +31,6 @@ let secrets: SecretsDir;
 before(async () => {
   receiver = await startHttpReceiver();
   secrets = await createSecretsDir();
-  await secrets.write('hook', `${receiver.url}/hook`);
 });
 after(async () => {
   await receiver.close();
@@ -65,6 +64,7 @@ async function report(server: TestServer, namespace: string, component: string, 
 }
 
 async function subscribe(server: TestServer, namespace: string) {
+  await secrets.write(namespace, 'hook', `${receiver.url}/hook`);
   const answer = await client(server.url).put(
     `/api/v1/namespaces/${namespace}/subscriptions/team`,
     SPEC,

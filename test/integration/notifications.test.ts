@@ -42,9 +42,6 @@ const { api } = useTestServer(async () => {
   receiver = await startHttpReceiver();
   smtp = await startSmtpReceiver();
   secrets = await createSecretsDir();
-  await secrets.write('webhook-url', `${receiver.url}/hook`);
-  await secrets.write('slack-url', `${receiver.url}/services/${SLACK_TOKEN}`);
-  await secrets.write('hmac', HMAC_KEY);
   return {
     env: {
       KITE_RECEIVER_SECRETS_DIR: secrets.dir,
@@ -68,7 +65,15 @@ const webhook = (extra: object = {}) => ({
   ...extra,
 });
 
+/** The administrator's secret files for a namespace (KITE_RECEIVER_SECRETS_DIR/<ns>/). */
+async function writeSecrets(ns: string) {
+  await secrets.write(ns, 'webhook-url', `${receiver.url}/hook`);
+  await secrets.write(ns, 'slack-url', `${receiver.url}/services/${SLACK_TOKEN}`);
+  await secrets.write(ns, 'hmac', HMAC_KEY);
+}
+
 async function subscribe(ns: string, spec: object, name = 'team') {
+  await writeSecrets(ns);
   const answer = await api.put(`/api/v1/namespaces/${ns}/subscriptions/${name}`, spec);
   assert.equal(answer.status, 201, JSON.stringify(answer.body));
 }
@@ -313,6 +318,29 @@ describe('notifications', () => {
       String(metrics.body),
       /kite_notification_failures_total\{receiver="slack",dead="true"\} 1/,
     );
+  });
+
+  it("a file secret is read from the subscription's own namespace folder only", async () => {
+    const owner = namespace();
+    const other = namespace();
+    await subscribe(owner, { receivers: [webhook()], groupWait: '0s' });
+    // `other` names the same file but the administrator gave it no folder of its own.
+    const answer = await api.put(`/api/v1/namespaces/${other}/subscriptions/team`, {
+      receivers: [webhook()],
+      groupWait: '0s',
+    });
+    assert.equal(answer.status, 201);
+    await report(owner, 'web');
+    await report(other, 'web');
+    await messagesOf(owner, 1);
+    let dead: any;
+    for (let i = 0; i < 200 && !dead?.items.length; i++) {
+      dead = (await api.get(`/api/v1/namespaces/${other}/notifications?state=dead`)).body;
+      await settle(20);
+    }
+    assert.equal(dead.items.length, 1);
+    assert.match(dead.items[0].lastError, /file secret "webhook-url" cannot be read/);
+    assert.equal(mine(other).length, 0, "another namespace's webhook URL was used");
   });
 
   it('a Slack URL appears in no API answer and no log line', async () => {

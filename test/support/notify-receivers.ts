@@ -2,9 +2,9 @@
  * Real receivers for the notification tests: a local HTTP server recording every POST
  * (headers and raw body), answering with the statuses a test queues, and a local SMTP
  * server (the `smtp-server` package) recording every message; plus a folder of receiver
- * secret files (KITE_RECEIVER_SECRETS_DIR).
+ * secret files (KITE_RECEIVER_SECRETS_DIR, a folder per namespace).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -110,7 +110,8 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
 
 export interface SecretsDir {
   dir: string;
-  write(name: string, value: string): Promise<void>;
+  /** Writes `<dir>/<namespace>/<name>`: the secret a subscription in `namespace` may use. */
+  write(namespace: string, name: string, value: string): Promise<void>;
   remove(): Promise<void>;
 }
 
@@ -118,7 +119,10 @@ export async function createSecretsDir(): Promise<SecretsDir> {
   const dir = await mkdtemp(join(tmpdir(), 'kite-receiver-secrets-'));
   return {
     dir,
-    write: (name, value) => writeFile(join(dir, name), `${value}\n`),
+    write: async (namespace, name, value) => {
+      await mkdir(join(dir, namespace), { recursive: true });
+      await writeFile(join(dir, namespace, name), `${value}\n`);
+    },
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }

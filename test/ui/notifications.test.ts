@@ -51,7 +51,7 @@ after(async () => {
 const { server, onStart } = useTestServer(async () => {
   kube = await startKubeApiDouble();
   secrets = await createSecretsDir();
-  await secrets.write('not-a-url', 'team-a slack hook (pasted wrongly)');
+  await secrets.write(NS, 'not-a-url', 'team-a slack hook (pasted wrongly)');
   kube.namespaces.push(NS);
   for (const user of ['reader', 'manager']) {
     kube.users.set(`token-${user}`, { username: user, groups: [] });
