@@ -1,24 +1,20 @@
 /**
- * Subscriptions declared in labelled ConfigMaps, end to end: the operator's real
- * informer lists and watches ConfigMaps in the Kubernetes API test double and syncs them
- * over HTTP to a recording API standing in for the server's subscription API (the
- * server of this branch does not serve it yet; its contract is the same).
+ * Subscriptions declared in labelled ConfigMaps: the operator's real informer lists and
+ * watches ConfigMaps in the Kubernetes API test double and syncs them over HTTP to a
+ * recording API with the server's subscription contract, so every request the sync
+ * makes (and does not make) can be counted. operator-configmap-e2e.test.ts runs the
+ * same sync against the real server.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
-import { resolveOperatorConfig } from '../../src/operator/operator-config.js';
-import { startOperator, type RunningOperator } from '../../src/operator/operator.js';
+import type { RunningOperator } from '../../src/operator/operator.js';
 import { startKubeApiDouble, type KubeApiDouble } from '../support/kube-api.js';
+import { startTestOperator, warningsIn } from '../support/operator.js';
 import { startRecordingApi, type RecordingApi } from '../support/recording-api.js';
 
 let kube: KubeApiDouble;
 let api: RecordingApi;
 let operator: RunningOperator;
-let dir: string;
 const logs: string[] = [];
 
 const LABEL = { 'kite.konflux-ci.dev/subscriptions': 'true' };
@@ -47,40 +43,15 @@ async function start(
   env: Record<string, string> = {},
   leaderElect = false,
 ): Promise<RunningOperator> {
-  const file = join(dir, 'operator.yaml');
-  await writeFile(
-    file,
-    [
-      'controllers:',
-      '  pipelineruns: { enabled: false }',
-      '  releases: { enabled: false }',
-      '  mintmaker: { enabled: false }',
-    ].join('\n'),
-  );
-  const config = await resolveOperatorConfig(
-    {
-      apiUrl: api.url,
-      tokenFile: join(dir, 'token'),
-      kubeconfig: kube.kubeconfig,
-      config: file,
-      host: '127.0.0.1',
-      port: '0',
-      leaderElect,
-      leaseNamespace: 'cm-lease',
-    },
-    {
-      KITE_RESYNC: '150ms',
-      KITE_BACKOFF_BASE: '20ms',
-      KITE_BACKOFF_MAX: '200ms',
-      KITE_LEASE_RETRY: '100ms',
-      ...env,
-    },
-    () => Promise.resolve(undefined),
-  );
-  const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
-  const started = await startOperator(config, { log });
-  await started.synced;
-  return started;
+  const started = await startTestOperator({
+    apiUrl: api.url,
+    kubeconfig: kube.kubeconfig,
+    env,
+    leaderElect,
+    leaseNamespace: 'cm-lease',
+    logs,
+  });
+  return started.operator;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -114,8 +85,7 @@ const requestsIn = (namespace: string, method?: string) =>
   );
 
 /** Warnings logged, as parsed pino lines. */
-const warnings = () =>
-  logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 40);
+const warnings = () => warningsIn(logs);
 
 /** kite_operator_configmap_subscriptions_total for one result, in the running operator. */
 const counted = async (result: string) =>
@@ -134,8 +104,6 @@ const settled = async () => {
 before(async () => {
   kube = await startKubeApiDouble();
   api = await startRecordingApi();
-  dir = await mkdtemp(join(tmpdir(), 'kite-cm-subscriptions-'));
-  await writeFile(join(dir, 'token'), 'token-operator\n');
   operator = await start();
 });
 

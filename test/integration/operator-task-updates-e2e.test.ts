@@ -8,15 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { parseAllDocuments } from 'yaml';
-import { resolveOperatorConfig } from '../../src/operator/operator-config.js';
-import { startOperator, type RunningOperator } from '../../src/operator/operator.js';
+import type { RunningOperator } from '../../src/operator/operator.js';
 import { startKubeApiDouble, type KubeApiDouble, type KubeObject } from '../support/kube-api.js';
+import { NO_RUN_CONTROLLERS, startTestOperator } from '../support/operator.js';
 import { pipelineRun } from '../support/runs.js';
 import { client, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -133,46 +129,25 @@ before(async () => {
     { user: 'reader', verb: 'get', ...RBAC },
   );
   kube.apply(bundlesConfigMap(DATA));
-  const dir = await mkdtemp(join(tmpdir(), 'kite-task-updates-e2e-'));
-  await writeFile(join(dir, 'token'), 'token-operator\n');
-  const file = join(dir, 'operator.yaml');
-  await writeFile(
-    file,
-    [
-      'controllers:',
-      '  pipelineruns: { enabled: false }',
-      '  releases: { enabled: false }',
-      '  mintmaker: { enabled: false }',
-      '  task-updates: { namespaces: [shop-tenant, e2e-window, e2e-resolve] }',
-      'taskUpdates:',
-      '  migrations: [buildah/0.5]',
-    ].join('\n'),
-  );
   server = await startTestServer({
     env: { KITE_AUTH_MODE: 'kubernetes', KUBECONFIG: kube.kubeconfig },
   });
-  const config = await resolveOperatorConfig(
-    {
-      apiUrl: server.url,
-      tokenFile: join(dir, 'token'),
-      kubeconfig: kube.kubeconfig,
-      config: file,
-      host: '127.0.0.1',
-      port: '0',
-      leaderElect: false,
-    },
-    {
+  ({ operator } = await startTestOperator({
+    apiUrl: server.url,
+    kubeconfig: kube.kubeconfig,
+    config: [
+      ...NO_RUN_CONTROLLERS,
+      '  task-updates: { namespaces: [shop-tenant, e2e-window, e2e-resolve] }',
+      'taskUpdates:',
+      '  migrations: [buildah/0.5]',
+    ],
+    env: {
       KITE_TASK_BUNDLES_CONFIGMAP: 'kite/kite-task-bundles/data.yaml',
       KITE_TASK_BUNDLES_REFRESH: '100ms',
-      KITE_RESYNC: '150ms',
-      KITE_BACKOFF_BASE: '20ms',
-      KITE_BACKOFF_MAX: '200ms',
     },
-    () => Promise.resolve(undefined),
-  );
-  const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
-  operator = await startOperator(config, { log, now: () => now });
-  await operator.synced;
+    logs,
+    now: () => now,
+  }));
 });
 
 after(async () => {

@@ -4,13 +4,14 @@
  * (labelled ConfigMaps, through the shared informer plan) and the API it writes to.
  */
 import type { Logger } from 'pino';
-import { Http, type HttpOptions } from '../../client/http.js';
+import type { HttpOptions } from '../../client/http.js';
+import { TriageClient } from '../../client/triage-client.js';
 import type { Controller, ResourceKind } from '../controller.js';
 import type { WatchConfig } from '../informer-plan.js';
 import type { OperatorMetrics } from '../metrics.js';
 import type { OperatorConfig } from '../operator-config.js';
 import { CONFIGMAP_SUBSCRIPTIONS, SUBSCRIPTIONS_SELECTOR } from './config-map.js';
-import { httpSubscriptionApi } from './subscription-api.js';
+import { clientSubscriptionApi } from './subscription-api.js';
 import { ConfigMapSubscriptions } from './subscription-sync.js';
 
 const CONFIG_MAPS: ResourceKind = {
@@ -42,7 +43,7 @@ export function startConfigMapSubscriptions(
 ) {
   if (!config.configMapSubscriptions) return undefined;
   const sync = new ConfigMapSubscriptions({
-    api: httpSubscriptionApi(new Http(options.http)),
+    api: clientSubscriptionApi(new TriageClient(options.http)),
     log: options.log,
     backoffBaseMs: config.backoffBaseMs,
     backoffMaxMs: config.backoffMaxMs,

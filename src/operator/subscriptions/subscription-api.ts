@@ -1,11 +1,12 @@
 /**
  * What the ConfigMap subscriptions sync needs of the server's subscription API
- * (`/api/v1/namespaces/{namespace}/subscriptions`), over the client's HTTP machinery
- * (src/client/http.ts: bearer token, timeouts, safe retries). A narrow interface, so the
- * sync is tested against any stand-in.
+ * (`/api/v1/namespaces/{namespace}/subscriptions`), through the typed client (bearer
+ * token, timeouts, safe retries). A narrow interface, so the sync is tested against any
+ * stand-in.
  */
 import { KiteApiError } from '../../client/errors.js';
-import type { Http } from '../../client/http.js';
+import type { TriageClient } from '../../client/triage-client.js';
+import type { SubscriptionSpec } from '../../client/types.js';
 
 /** A stored subscription, as far as the sync reads it. */
 export interface StoredSubscription {
@@ -24,26 +25,23 @@ export interface SubscriptionApi {
   remove(namespace: string, name: string): Promise<void>;
 }
 
-const pathOf = (namespace: string, name?: string) =>
-  ['api/v1/namespaces', encodeURIComponent(namespace), 'subscriptions']
-    .concat(name === undefined ? [] : [encodeURIComponent(name)])
-    .join('/');
-
-export function httpSubscriptionApi(http: Http): SubscriptionApi {
+/** The sync's API over the typed client's subscription calls. */
+export function clientSubscriptionApi(client: TriageClient): SubscriptionApi {
   return {
     async list(namespace, source) {
-      const page = await http.json<{ items: StoredSubscription[] }>({
-        method: 'GET',
-        path: pathOf(namespace),
-        query: { source },
-      });
+      const page = await client.listSubscriptions(
+        namespace,
+        source === undefined ? {} : { source },
+      );
       return page.items;
     },
-    put: (namespace, name, spec) =>
-      http.json<StoredSubscription>({ method: 'PUT', path: pathOf(namespace, name), json: spec }),
+    // The entry is the ConfigMap's YAML as written: the server validates it, and a 400
+    // names the problem the sync then warns about.
+    put: async (namespace, name, spec) =>
+      await client.putSubscription(namespace, name, spec as unknown as SubscriptionSpec),
     async remove(namespace, name) {
       try {
-        await http.json({ method: 'DELETE', path: pathOf(namespace, name) });
+        await client.deleteSubscription(namespace, name);
       } catch (error) {
         if (!(error instanceof KiteApiError && error.status === 404)) throw error;
       }
