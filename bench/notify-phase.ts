@@ -13,7 +13,7 @@
  */
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -172,7 +172,12 @@ function ingest(base: string, prefix: string, seconds: number): Promise<number> 
       (error, result) => {
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
         if (result.errors + result.non2xx > 0) {
-          return reject(new Error(`${result.errors + result.non2xx} failed reports`));
+          const statuses = JSON.stringify(result.statusCodeStats);
+          return reject(
+            new Error(
+              `${result.errors + result.non2xx} failed reports (${result.errors} errors, ${result.timeouts} timeouts; statuses ${statuses})`,
+            ),
+          );
         }
         resolve(result.requests.average);
       },
@@ -184,7 +189,14 @@ export async function notifyPhase(rounds: number, seconds: number): Promise<void
   const scratch = await createBenchDatabase();
   const receiver = await startReceiver();
   const secrets = await mkdtemp(join(tmpdir(), 'kite-bench-secrets-'));
-  await writeFile(join(secrets, 'hook'), receiver.url);
+  // Receiver file secrets live in a folder per namespace (decision 0054).
+  for (const namespace of [
+    'notify-latency',
+    ...Array.from({ length: 7 }, (_, i) => `notify-on-${i}`),
+  ]) {
+    await mkdir(join(secrets, namespace));
+    await writeFile(join(secrets, namespace, 'hook'), receiver.url);
+  }
   const kite = await startKite(scratch.url, { KITE_RECEIVER_SECRETS_DIR: secrets });
   try {
     const hook = { type: 'webhook', url: { file: 'hook' } };

@@ -16,7 +16,7 @@ import {
 import { ISSUE_COUNTS_SCHEMA } from './schema-counts.js';
 import { EVENT_RESUME_SCHEMA } from './schema-events.js';
 import { NOTIFICATIONS_SCHEMA } from './schema-notifications.js';
-import { ROOT_CAUSE_GROUPS_SCHEMA } from './schema-groups.js';
+import { GROUP_JOIN_LOCK_SCHEMA, ROOT_CAUSE_GROUPS_SCHEMA } from './schema-groups.js';
 import { SEARCH_WORDS_SCHEMA } from './schema-search.js';
 import { SILENCES_SCHEMA } from './schema-silences.js';
 import { TASK_UPDATES_SCHEMA } from './schema-tasks.js';
@@ -42,6 +42,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: 'notifications: subscriptions and outbox', sql: NOTIFICATIONS_SCHEMA },
   { version: 13, name: 'silences and acknowledgements', sql: SILENCES_SCHEMA },
   { version: 14, name: 'failure signatures and root-cause groups', sql: ROOT_CAUSE_GROUPS_SCHEMA },
+  { version: 15, name: 'group joins without lock upgrades', sql: GROUP_JOIN_LOCK_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */

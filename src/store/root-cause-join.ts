@@ -15,6 +15,7 @@
 import type { IssueReport } from '../domain/issue.js';
 import type { Database, Queryable } from './database.js';
 import type { GroupWriter } from './group-commit.js';
+import { isDeadlock } from './pg-errors.js';
 import {
   batchUpsert,
   identityKey,
@@ -31,6 +32,9 @@ export interface RootCauseOptions {
   /** A group takes new members this long after its last join (KITE_ROOT_CAUSE_WINDOW). */
   windowMs: number;
 }
+
+/** How often a grouped report statement PostgreSQL aborted for a deadlock is run. */
+const DEADLOCK_ATTEMPTS = 4;
 
 /** An arbitrary constant mixed into the lock ids of group keys (4711014: migration 14). */
 const LOCK_SEED = 4711014;
@@ -175,13 +179,29 @@ export function reportWriter(
   db: Database,
   options: RootCauseOptions,
 ): GroupWriter<IssueReport, Reported> {
-  const grouped = async (reports: IssueReport[]) => {
-    const signatures = reports.map(storedSignature);
-    const { answers, rows } = await writeBatch<{ forming: boolean }>(db, reports, signatures, {
+  const write = (reports: IssueReport[], signatures: (StoredSignature | null)[]) =>
+    writeBatch<{ forming: boolean }>(db, reports, signatures, {
       sql: GROUPED_BATCH_UPSERT,
       name: 'kite_report_batch_grouped',
       params: [options.windowMs / 1000],
     });
+  const grouped = async (reports: IssueReport[]) => {
+    const signatures = reports.map(storedSignature);
+    // Joining takes the rows of issues and of their groups, which concurrent statements
+    // (the reports of a failed group written one by one, another replica) may take in
+    // another order; PostgreSQL then aborts one whole statement, which is run again.
+    let attempt = 1;
+    let written;
+    for (;;) {
+      try {
+        written = await write(reports, signatures);
+        break;
+      } catch (error) {
+        if (!isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS) throw error;
+        attempt += 1;
+      }
+    }
+    const { answers, rows } = written;
     const forming: Forming[] = [];
     for (const row of rows) {
       const signature = signatures[row.ord];

@@ -17,6 +17,59 @@
 /** Group changes go on their own channel: issue-change listeners see only issues. */
 export const GROUP_CHANNEL = 'kite_group_changes';
 
+/**
+ * The statement trigger that keeps groups' counts as members come, go and move. `lock` is
+ * how it first locks the groups: migration 14 took FOR UPDATE, which conflicts with the
+ * FOR KEY SHARE a member's foreign key takes on its group, so two reports joining one
+ * group (both holding KEY SHARE, each waiting to upgrade) deadlocked; migration 15 takes
+ * FOR NO KEY UPDATE (what the UPDATE of the counts needs anyway), which does not.
+ */
+const membersChanged = (
+  lock: string,
+) => `CREATE OR REPLACE FUNCTION kite_root_cause_members_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+BEGIN
+  -- Once per statement, groups locked in id order (so concurrent writers lock them alike).
+  -- Joins and recoveries add to the counts; a member leaving or moving recounts its
+  -- groups from their members (splits and merges are rare).
+  IF TG_OP = 'INSERT' THEN
+    PERFORM 1 FROM root_cause_groups WHERE id IN (SELECT group_id FROM added) ORDER BY id ${lock};
+    UPDATE root_cause_groups g SET
+      size = g.size + a.n,
+      active = g.active + a.a,
+      state = CASE WHEN g.active + a.a > 0 THEN 'ACTIVE' ELSE 'RESOLVED' END,
+      resolved_at = CASE WHEN g.active + a.a > 0 THEN NULL ELSE coalesce(g.resolved_at, now()) END,
+      namespaces = CASE WHEN a.ns <@ g.namespaces THEN g.namespaces
+                   ELSE ARRAY(SELECT DISTINCT x FROM unnest(g.namespaces || a.ns) AS x ORDER BY 1) END,
+      last_joined_at = now(),
+      updated_at = now()
+    FROM (SELECT group_id, count(*)::int AS n, count(*) FILTER (WHERE active)::int AS a,
+                 array_agg(DISTINCT namespace) AS ns
+          FROM added GROUP BY group_id) a
+    WHERE g.id = a.group_id;
+  ELSIF TG_OP = 'DELETE' THEN
+    FOR r IN SELECT DISTINCT group_id FROM removed ORDER BY 1 LOOP
+      PERFORM kite_root_cause_recount(r.group_id);
+    END LOOP;
+  ELSE
+    FOR r IN SELECT group_id FROM (
+               SELECT o.group_id FROM removed o JOIN added n USING (issue_id) WHERE o.group_id <> n.group_id
+               UNION SELECT n.group_id FROM removed o JOIN added n USING (issue_id) WHERE o.group_id <> n.group_id
+             ) moved ORDER BY 1 LOOP
+      PERFORM kite_root_cause_recount(r.group_id);
+    END LOOP;
+    FOR r IN SELECT n.group_id, sum(n.active::int - o.active::int)::int AS d
+             FROM removed o JOIN added n USING (issue_id)
+             WHERE o.group_id = n.group_id AND o.active <> n.active
+             GROUP BY n.group_id ORDER BY 1 LOOP
+      PERFORM kite_root_cause_add(r.group_id, 0, r.d, '{}');
+    END LOOP;
+  END IF;
+  RETURN NULL;
+END
+$$`;
+
 export const ROOT_CAUSE_GROUPS_SCHEMA = `
 ALTER TABLE issues ADD COLUMN signature_hash text, ADD COLUMN signature_key text,
   ADD COLUMN failure_class text, ADD COLUMN cves text[], ADD COLUMN dependency text
@@ -114,49 +167,7 @@ LANGUAGE sql AS $$
   WHERE id = gid
 $$
 -- statement
-CREATE FUNCTION kite_root_cause_members_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  r record;
-BEGIN
-  -- Once per statement, groups locked in id order (so concurrent writers lock them alike).
-  -- Joins and recoveries add to the counts; a member leaving or moving recounts its
-  -- groups from their members (splits and merges are rare).
-  IF TG_OP = 'INSERT' THEN
-    PERFORM 1 FROM root_cause_groups WHERE id IN (SELECT group_id FROM added) ORDER BY id FOR UPDATE;
-    UPDATE root_cause_groups g SET
-      size = g.size + a.n,
-      active = g.active + a.a,
-      state = CASE WHEN g.active + a.a > 0 THEN 'ACTIVE' ELSE 'RESOLVED' END,
-      resolved_at = CASE WHEN g.active + a.a > 0 THEN NULL ELSE coalesce(g.resolved_at, now()) END,
-      namespaces = CASE WHEN a.ns <@ g.namespaces THEN g.namespaces
-                   ELSE ARRAY(SELECT DISTINCT x FROM unnest(g.namespaces || a.ns) AS x ORDER BY 1) END,
-      last_joined_at = now(),
-      updated_at = now()
-    FROM (SELECT group_id, count(*)::int AS n, count(*) FILTER (WHERE active)::int AS a,
-                 array_agg(DISTINCT namespace) AS ns
-          FROM added GROUP BY group_id) a
-    WHERE g.id = a.group_id;
-  ELSIF TG_OP = 'DELETE' THEN
-    FOR r IN SELECT DISTINCT group_id FROM removed ORDER BY 1 LOOP
-      PERFORM kite_root_cause_recount(r.group_id);
-    END LOOP;
-  ELSE
-    FOR r IN SELECT group_id FROM (
-               SELECT o.group_id FROM removed o JOIN added n USING (issue_id) WHERE o.group_id <> n.group_id
-               UNION SELECT n.group_id FROM removed o JOIN added n USING (issue_id) WHERE o.group_id <> n.group_id
-             ) moved ORDER BY 1 LOOP
-      PERFORM kite_root_cause_recount(r.group_id);
-    END LOOP;
-    FOR r IN SELECT n.group_id, sum(n.active::int - o.active::int)::int AS d
-             FROM removed o JOIN added n USING (issue_id)
-             WHERE o.group_id = n.group_id AND o.active <> n.active
-             GROUP BY n.group_id ORDER BY 1 LOOP
-      PERFORM kite_root_cause_add(r.group_id, 0, r.d, '{}');
-    END LOOP;
-  END IF;
-  RETURN NULL;
-END
-$$
+${membersChanged('FOR UPDATE')}
 -- statement
 CREATE TRIGGER root_cause_members_added AFTER INSERT ON root_cause_members
   REFERENCING NEW TABLE AS added
@@ -201,3 +212,6 @@ $$
 CREATE TRIGGER root_cause_groups_notify AFTER INSERT OR UPDATE ON root_cause_groups
   FOR EACH ROW EXECUTE FUNCTION kite_notify_group_change()
 `;
+
+/** Migration 15: joining a group no longer deadlocks with another join (membersChanged). */
+export const GROUP_JOIN_LOCK_SCHEMA = membersChanged('FOR NO KEY UPDATE');

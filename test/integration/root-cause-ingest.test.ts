@@ -48,6 +48,42 @@ describe('grouping as reports arrive', () => {
     assert.equal(members.rows[0]?.n, 40);
   });
 
+  it('reports joining one group from many connections at once never deadlock', async () => {
+    // Eight writers (as eight replicas would be), each writing its reports one statement
+    // at a time, all joining the group the first two formed: each join's foreign key
+    // takes KEY SHARE on the group, so a FOR UPDATE on it would deadlock (migration 15).
+    const deadlocks = async () =>
+      server.db.kind === 'postgres'
+        ? Number(
+            (
+              await server.db.query<{ n: string }>(
+                'SELECT deadlocks::text AS n FROM pg_stat_database WHERE datname = current_database()',
+              )
+            ).rows[0]?.n,
+          )
+        : 0;
+    const cause = 'error: registry quay.io answered 502 while pushing';
+    const first = store();
+    await first.report(failure('hot-0', 'seed-a', cause));
+    await first.report(failure('hot-1', 'seed-b', cause));
+    const before = await deadlocks();
+    const writers = Array.from({ length: 8 }, () =>
+      createIssueStore(server.db, {
+        rootCause: { enabled: true, windowMs: 86_400_000 },
+        ingest: { maxItems: 1 },
+      }),
+    );
+    await Promise.all(
+      Array.from({ length: 80 }, (_, i) =>
+        writers[i % 8]!.report(failure(`hot-${i % 5}`, `c-${i}`, cause)),
+      ),
+    );
+    const page = await groupsOf('hot-0');
+    assert.equal(page.total, 1);
+    assert.equal(page.data[0]?.size, 82);
+    assert.equal((await deadlocks()) - before, 0, 'PostgreSQL broke deadlocks');
+  });
+
   it('reports naming the same CVE share a group whatever their text, and say so', async () => {
     const writer = store();
     await writer.report(failure('cve-a', 'web', 'Update requests [SECURITY] CVE-2024-35195'));
