@@ -55,7 +55,9 @@ export function IssueTable({
                 <SeverityLabel severity={issue.severity} />
               </Td>
               <Td dataLabel="Issue">
-                <Link to={`issues/${issue.id}`}>{issue.title}</Link> <MutingLabels issue={issue} />
+                <Link to={`issues/${issue.id}`}>{issue.title}</Link>
+                {(issue.silencedBy || issue.acknowledgement) && ' '}
+                <MutingLabels issue={issue} />
               </Td>
               <Td dataLabel="Namespace">{issue.namespace}</Td>
               <Td dataLabel="Scope">
