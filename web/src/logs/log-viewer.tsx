@@ -67,13 +67,17 @@ export default function LogViewer({
   useEffect(() => {
     setMatches((previous) => updateMatches(previous, searched, log.lines));
   }, [searched, log.lines, log.version]);
-  // An anchored line scrolls into view once it has arrived.
+  // An anchored line scrolls into view once it has been rendered: the stream keeps
+  // appending to `log.lines` between renders, so the length read here (the one the list
+  // was just drawn with) decides, not the array's length when the effect runs; a line
+  // that arrived after this render would scroll past the list's end and be lost.
+  const rendered = log.lines.length;
   useEffect(() => {
-    if (pendingScroll >= 0 && pendingScroll < log.lines.length) {
+    if (pendingScroll >= 0 && pendingScroll < rendered) {
       list.current?.scrollTo(pendingScroll);
       setPendingScroll(-1);
     }
-  }, [pendingScroll, log.version, log.lines.length]);
+  }, [pendingScroll, rendered]);
   // Follow mode keeps the end in view.
   useEffect(() => {
     if (follow && pendingScroll < 0) list.current?.scrollToEnd();
