@@ -21,6 +21,9 @@ import {
 
 export { byteSize, duration, publicUrl } from './setting-values.js';
 
+/** The smallest MCP output budget: room for an error and a few issues. */
+export const MIN_MCP_BUDGET = 1000;
+
 export interface ServeConfig {
   host: string;
   port: number;
@@ -114,6 +117,8 @@ export interface ServeConfig {
   /** Requests per caller per window on the expensive routes (lists, log reads); 0: off. */
   rateLimit: number;
   rateLimitWindowMs: number;
+  /** The most characters one MCP tool answer may have (docs/mcp.md). */
+  mcpBudget: number;
   /** Whether this replica runs the notification dispatcher (docs/notifications.md). */
   notifications: boolean;
   /** SMTP server of e-mail receivers (`smtp://` or `smtps://`, credentials included). */
@@ -246,6 +251,7 @@ export const SERVE_SETTINGS: Readonly<Record<keyof ServeConfig, Setting>> = {
   kubeApiTimeoutMs: { env: 'KITE_KUBE_API_TIMEOUT', default: '10s' },
   rateLimit: { env: 'KITE_RATE_LIMIT', default: '1200' },
   rateLimitWindowMs: { env: 'KITE_RATE_LIMIT_WINDOW', default: '1m' },
+  mcpBudget: { env: 'KITE_MCP_BUDGET', default: '20000' },
   notifications: { env: 'KITE_NOTIFICATIONS', default: 'true' },
   smtpUrl: { env: 'KITE_SMTP_URL' },
   smtpFrom: { env: 'KITE_SMTP_FROM', default: 'KITE <kite@localhost>' },
@@ -344,6 +350,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
       1_000_000,
     ),
     rateLimitWindowMs: duration('rate limit window', text('rateLimitWindowMs')),
+    mcpBudget: integer('mcpBudget', text('mcpBudget'), MIN_MCP_BUDGET, 1_000_000),
     notifications: boolean(SERVE_SETTINGS.notifications.env, text('notifications')),
     smtpUrl: smtpUrl(SERVE_SETTINGS.smtpUrl.env, pick('smtpUrl') || undefined),
     smtpFrom: text('smtpFrom'),

@@ -142,6 +142,7 @@ export async function startServer(
       idleMs: config.idleTimeoutMs,
     },
     rateLimit: { max: config.rateLimit, windowMs: config.rateLimitWindowMs },
+    mcpBudget: config.mcpBudget,
     archive,
     live: cluster
       ? createLiveCluster(cluster, config.mintmakerNamespace, {

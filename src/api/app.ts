@@ -53,6 +53,7 @@ import { overviewRoutes } from './routes/overview.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { webAppRoutes, type WebAppOptions } from './web-app.js';
+import { mcpRoutes } from '../mcp/http-route.js';
 
 export interface AppDeps {
   db: Database;
@@ -67,6 +68,8 @@ export interface AppDeps {
   bodyLimitBytes: number;
   timeouts: ConnectionTimeouts;
   rateLimit: RateLimitSettings;
+  /** The most characters one MCP tool answer may have (`/mcp`, docs/mcp.md). */
+  mcpBudget: number;
   archive: LogArchive;
   /** The cluster, when the server has a Kubernetes configuration: live run logs. */
   live: LiveCluster | undefined;
@@ -261,6 +264,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     guard,
     mintmakerNamespace: deps.mintmakerNamespace,
   });
+  await app.register(mcpRoutes, { guard, budget: deps.mcpBudget, version: deps.version.version });
   if (deps.dashboard) {
     await app.register(webAppRoutes, { ...deps.dashboard, publicUrl: deps.publicUrl });
   }

@@ -167,7 +167,10 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
   }
 
   async function impersonated(request: FastifyRequest, real: Caller): Promise<Caller> {
-    const headers = request.raw.headersDistinct;
+    // In-process requests (Fastify's inject, which the MCP endpoint's calls use) have no
+    // `headersDistinct`; their headers were given one value or an array per name.
+    const headers: Record<string, string[] | undefined> =
+      request.raw.headersDistinct ?? distinctOf(request.raw.headers);
     const user = headers['impersonate-user']?.[0];
     const groups = headers['impersonate-group'] ?? [];
     const uid = headers['impersonate-uid']?.[0];
@@ -292,4 +295,13 @@ function identityKey(caller: Caller): string {
     identityKeys.set(caller, key);
   }
   return key;
+}
+
+/** Headers as `headersDistinct` has them: every value of a name in an array. */
+function distinctOf(headers: NodeJS.Dict<string | string[]>): Record<string, string[]> {
+  const distinct: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) distinct[name] = Array.isArray(value) ? value : [value];
+  }
+  return distinct;
 }

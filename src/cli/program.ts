@@ -1,14 +1,15 @@
 /**
  * The `kite` command tree and how it ends: the server commands (serve, migrate, operator)
- * and the client commands (issues, runs, logs, namespaces, silence, report, completion). Client
- * commands load nothing of the server; a failure prints one line `<name>: <message>` and
- * exits 1 (error), 2 (usage) or 3 (not found or forbidden).
+ * and the client commands (issues, runs, logs, namespaces, silence, report, completion,
+ * mcp). Client commands load nothing of the server; a failure prints one line
+ * `<name>: <message>` and exits 1 (error), 2 (usage) or 3 (not found or forbidden).
  */
 import { Command, CommanderError } from 'commander';
 import { versionInfo } from '../version.js';
 import { addCompletionCommands } from './commands/completion.js';
 import { addGroupCommands } from './commands/groups.js';
 import { addIssueCommands } from './commands/issues.js';
+import { addMcpCommand } from './commands/mcp.js';
 import { addNamespaceCommand } from './commands/namespaces.js';
 import { addReportCommands } from './commands/report.js';
 import { addRunCommands } from './commands/runs.js';
@@ -32,6 +33,7 @@ export async function runKite(args: string[], name = 'kite'): Promise<void> {
   addSilenceCommands(program);
   addReportCommands(program);
   addCompletionCommands(program);
+  addMcpCommand(program);
   addServerCommands(program);
   try {
     await program.parseAsync(args, { from: 'user' });

@@ -136,8 +136,11 @@ export class KiteClient extends TriageClient {
     return this.http.json({ method: 'GET', path: 'api/v1/namespaces', ...options });
   }
 
-  /** Counts, the worst active issues and the last 24 hours of the namespaces, in one call. */
-  overview(query: { namespace?: string[] } = {}, options: CallOptions = {}): Promise<Overview> {
+  /** Counts, the worst active issues and the changes since `since` (default: a day ago), in one call. */
+  overview(
+    query: { namespace?: string[]; since?: string } = {},
+    options: CallOptions = {},
+  ): Promise<Overview> {
     return this.http.json({ method: 'GET', path: 'api/v1/overview', query, ...options });
   }
 

@@ -2,10 +2,11 @@
  * `GET /api/v1/overview`: what is broken now across the namespaces the caller may read,
  * in one answer (the dashboard's first page; docs/decisions/0047-overview-in-one-answer.md):
  * counts by state, severity and type; per namespace; per application and component; the
- * worst active issues; what changed in the last 24 hours.
+ * worst active issues; what changed in the last 24 hours (or since `since`).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { InputError } from '../../domain/errors.js';
 import { SEVERITIES } from '../../domain/issue.js';
 import type { IssueStore } from '../../store/issue-store.js';
 import type { Guard } from '../guard.js';
@@ -22,6 +23,20 @@ export const WORST_ISSUES = 10;
 /** How many namespaces and components the overview lists (worst first). */
 export const OVERVIEW_ROWS = 100;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** How far back `since` may reach (the events behind the counts are kept about this long). */
+export const MAX_SINCE_DAYS = 30;
+
+/** The start of the changes: `since` when given (not in the future, not too old), else a day ago. */
+function sinceOf(given: string | undefined): Date {
+  const now = Date.now();
+  if (given === undefined) return new Date(now - DAY_MS);
+  const at = Date.parse(given);
+  if (at > now) throw new InputError('since must not be in the future', { field: 'since' });
+  if (at < now - MAX_SINCE_DAYS * DAY_MS) {
+    throw new InputError(`since must be at most ${MAX_SINCE_DAYS} days ago`, { field: 'since' });
+  }
+  return new Date(at);
+}
 
 const severityCounts = Type.Object(
   Object.fromEntries(SEVERITIES.map((severity) => [severity, Type.Integer()])),
@@ -89,8 +104,17 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewRouteOptions> = a
     {
       schema: {
         tags: ['issues'],
-        summary: 'Counts, the worst active issues and the last 24 hours, in one call',
-        querystring: Type.Object({ namespace: IssueFilterQuery.namespace }),
+        summary:
+          'Counts, the worst active issues and the last 24 hours (or since `since`), in one call',
+        querystring: Type.Object({
+          namespace: IssueFilterQuery.namespace,
+          since: Type.Optional(
+            Type.String({
+              format: 'date-time',
+              description: `RFC 3339, at most ${MAX_SINCE_DAYS} days ago: the start of \`changes\` (default: 24 hours ago)`,
+            }),
+          ),
+        }),
         response: {
           200: OverviewSchema,
           400: ErrorSchema,
@@ -102,7 +126,7 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewRouteOptions> = a
     },
     async (request) => {
       const namespaces = await guard.readScope(request, request.query.namespace);
-      const since = new Date(Date.now() - DAY_MS);
+      const since = sinceOf(request.query.since);
       const counts = await store.overview(namespaces, since, WORST_ISSUES);
       return {
         all: namespaces === undefined,

@@ -1,6 +1,7 @@
 /**
- * The log as text, without the DOM (unit-tested in test/unit/log-text.test.ts): lines
- * split from decoded chunks, step headers, Renovate levels, and search within a log: which lines hold the text (case-insensitive), found incrementally
+ * The log as text, without the DOM (unit-tested in test/unit/log-text.test.ts): search
+ * within a log (lines, step headers and levels come from src/domain/log-lines.ts): which
+ * lines hold the text (case-insensitive), found incrementally
  * as lines arrive (each line is looked at once per query), and a line cut into the parts
  * to highlight. The text is matched literally, never as a pattern.
  */
@@ -57,31 +58,4 @@ export function splitHits(line: string, query: string): Part[] {
   return parts;
 }
 
-const LEVEL = /^\S+ (TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\b/;
-
-/** The Renovate level of a `format=text` line, lower-case, if it has one. */
-export function levelOf(line: string): string | undefined {
-  return LEVEL.exec(line)?.[1]?.toLowerCase();
-}
-
-const HEADER = /^==> task (.+), step (.+) <==$/;
-
-/** Splits decoded text into lines, keeping an unfinished last line for the next chunk. */
-export class LineSplitter {
-  private carry = '';
-  constructor(private readonly onLine: (line: string) => void) {}
-  push(text: string): void {
-    const parts = (this.carry + text).split('\n');
-    this.carry = parts.pop() ?? '';
-    for (const part of parts) this.onLine(part.endsWith('\r') ? part.slice(0, -1) : part);
-  }
-  end(): void {
-    if (this.carry) this.onLine(this.carry);
-    this.carry = '';
-  }
-}
-
-export function sectionOf(line: string): string | undefined {
-  const header = HEADER.exec(line);
-  return header ? `${header[1]}/${header[2]}` : undefined;
-}
+export { LineSplitter, levelOf, sectionOf } from '../../../src/domain/log-lines.js';

@@ -6,18 +6,9 @@
  */
 import { Card, CardBody, CardTitle } from '@patternfly/react-core';
 import type { Issue } from '../../../src/client/types.js';
+import { runOfLink } from '../../../src/domain/run-link.js';
 import { Link } from '../router.js';
 import { LogViewer } from './lazy-log-viewer.js';
-
-const RUN_LOGS = /\/api\/v1\/mintmaker\/runs\/([^/?#]+)\/logs(?:\?(.*))?$/;
-
-/** The run (and where it ran) a link points at, if it is a KITE run-logs link. */
-export function runOfLink(url: string): { run: string; runNamespace?: string } | undefined {
-  const found = RUN_LOGS.exec(url);
-  if (!found) return undefined;
-  const runNamespace = new URLSearchParams(found[2] ?? '').get('runNamespace') ?? undefined;
-  return { run: decodeURIComponent(found[1]!), ...(runNamespace ? { runNamespace } : {}) };
-}
 
 export function RunLogsForIssue({ issue }: { issue: Issue }) {
   const target = issue.links.map((link) => runOfLink(link.url)).find(Boolean);
