@@ -81,6 +81,9 @@ export default tseslint.config(
     undefined,
     ['api'],
   ),
+  // The MCP server works over the API client, as the caller: never the store or the
+  // services; of the HTTP layer, the request schemas its tools reuse (and the guard's type).
+  layer('src/mcp', ['store', 'kube', 'logs', 'auth', 'webhooks', 'notify', 'operator']),
   {
     // Route modules are Fastify plugins, async by contract (docs/architecture.md); most
     // only declare routes and have nothing to await.

@@ -21,9 +21,6 @@ import {
 
 export { byteSize, duration, publicUrl } from './setting-values.js';
 
-/** The smallest MCP output budget: room for an error and a few issues. */
-export const MIN_MCP_BUDGET = 1000;
-
 export interface ServeConfig {
   host: string;
   port: number;
@@ -350,7 +347,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
       1_000_000,
     ),
     rateLimitWindowMs: duration('rate limit window', text('rateLimitWindowMs')),
-    mcpBudget: integer('mcpBudget', text('mcpBudget'), MIN_MCP_BUDGET, 1_000_000),
+    mcpBudget: integer('mcpBudget', text('mcpBudget'), 1000, 1_000_000),
     notifications: boolean(SERVE_SETTINGS.notifications.env, text('notifications')),
     smtpUrl: smtpUrl(SERVE_SETTINGS.smtpUrl.env, pick('smtpUrl') || undefined),
     smtpFrom: text('smtpFrom'),

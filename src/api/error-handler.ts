@@ -35,6 +35,8 @@ export function installErrorHandling(app: FastifyInstance): void {
       // carries no credentials (the underlying cause is deliberately not logged).
       if (status === 503)
         request.log.warn({ reason: error.message }, 'request refused: dependency unavailable');
+      // RFC 6750: a 401 names the scheme to authenticate with (MCP clients read it too).
+      if (status === 401) void reply.header('www-authenticate', 'Bearer realm="kite"');
       return reply.code(status).send({
         error: error.message,
         ...(error.details === undefined ? {} : { details: error.details }),

@@ -137,6 +137,28 @@ describe('the overview in anonymous development mode', () => {
     assert.ok(Date.now() - Date.parse(changes.since) >= 24 * 3600 * 1000);
   });
 
+  it('counts the changes since `since` instead, refusing a time in the future or over 30 days ago', async () => {
+    const since = new Date(Date.now() - (72 + 1) * 3600 * 1000).toISOString();
+    const answer = await api.get(`/api/v1/overview?since=${since}`);
+    assert.equal(answer.status, 200);
+    // The issues created three days ago are new since then, so nothing counts as reopened.
+    assert.deepEqual(
+      { ...answer.body.changes, since: Date.parse(answer.body.changes.since) },
+      { since: Date.parse(since), created: 7, reopened: 0, resolved: 2, complete: true },
+    );
+    const future = new Date(Date.now() + 3600 * 1000).toISOString();
+    const old = new Date(Date.now() - 31 * 24 * 3600 * 1000).toISOString();
+    for (const [given, said] of [
+      [future, /not be in the future/],
+      [old, /at most 30 days ago/],
+      ['yesterday', /since/],
+    ] as const) {
+      const refused = await api.get(`/api/v1/overview?since=${encodeURIComponent(given)}`);
+      assert.equal(refused.status, 400, given);
+      assert.match(refused.body.error, said);
+    }
+  });
+
   it('narrows to the namespaces asked for', async () => {
     const answer = await api.get('/api/v1/overview?namespace=ov-b');
     assert.equal(answer.body.all, false);
