@@ -105,6 +105,31 @@ describe('MCP over streamable HTTP', () => {
     }
   });
 
+  it('answers malformed requests with a 4xx, never a 5xx', async () => {
+    const alice = { authorization: 'Bearer token-alice' };
+    assert.equal((await post(alice, '"not a message"')).status, 400);
+    assert.equal((await post(alice, { jsonrpc: '2.0', id: 1 })).status, 400);
+    const broken = await fetch(new URL('/mcp', server.url), {
+      method: 'POST',
+      headers: {
+        ...alice,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: '{broken',
+    });
+    assert.equal(broken.status, 400);
+    assert.equal((await post({ ...alice, accept: 'text/html' })).status, 406);
+    const unknown = await post(alice, {
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'nope' },
+    });
+    assert.equal(unknown.status, 200);
+    assert.equal(((await unknown.json()) as { error: { code: number } }).error.code, -32602);
+  });
+
   it('checks the token on every request: one revoked after connecting gets 401', async () => {
     const carol = await httpMcpClient(server.url, 'token-revoked');
     try {
