@@ -3,11 +3,14 @@
  * environment variables, which win over defaults. Nothing else reads `process.env`.
  */
 import { InputError } from './domain/errors.js';
+import { DEFAULT_LOCAL_CLUSTER } from './domain/place.js';
+import type { ServeConfig } from './serve-config.js';
 import {
   authMode,
   batchWindow,
   boolean,
   byteSize,
+  clusterName,
   duration,
   integer,
   kubearchiveUrl,
@@ -21,111 +24,7 @@ import {
 
 export { byteSize, duration, publicUrl } from './setting-values.js';
 
-export interface ServeConfig {
-  host: string;
-  port: number;
-  /** A `postgres://` URL; without it the embedded PostgreSQL (PGlite) in `dataDir` is used. */
-  databaseUrl: string | undefined;
-  dataDir: string;
-  databasePoolSize: number;
-  /**
-   * How long a group of reports waits for more after its first (0: only while earlier
-   * groups commit), and the most reports in one group (docs/decisions/0031-group-commit.md).
-   */
-  ingestBatchWindowMs: number;
-  ingestBatchMax: number;
-  /**
-   * Whether failure reports get a signature and join root-cause groups, and how long after
-   * its last join a group takes new members (docs/root-cause-groups.md).
-   */
-  rootCauseGroups: boolean;
-  rootCauseWindowMs: number;
-  bodyLimitBytes: number;
-  webhooksFile: string | undefined;
-  /** Resolved issues and timeline events older than this are pruned. */
-  retentionMs: number;
-  pruneIntervalMs: number;
-  /** Base for "Pipeline Run Logs" links when a report has a run id but no logs URL. */
-  pipelineRunLogsBaseUrl: string | undefined;
-  logLevel: string;
-  demo: boolean;
-  /** `kubernetes`, `none` (anonymous, loopback only) or `auto` (kubernetes when a cluster configuration is found). */
-  authMode: 'kubernetes' | 'none' | 'auto';
-  /** A kubeconfig file; without it: in-cluster, else `~/.kube/config`. */
-  kubeconfig: string | undefined;
-  authCacheTtlMs: number;
-  authNegativeCacheTtlMs: number;
-  authCacheSize: number;
-  /** The RBAC attributes that mean "may read / change / report issues" in a namespace. */
-  rbacGroup: string;
-  rbacResource: string;
-  rbacReadVerb: string;
-  rbacWriteVerb: string;
-  rbacReportVerb: string;
-  /** The verb that means "may manage subscriptions, silences and acknowledgements". */
-  rbacManageVerb: string;
-  /** Where MintMaker runs its PipelineRuns: its readers may read every run's logs. */
-  mintmakerNamespace: string;
-  /**
-   * User names that may archive MintMaker run logs (register runs, upload steps); `*`:
-   * anyone with report permission. Ignored without authentication (development mode).
-   */
-  logUploaders: string[];
-  /** Largest archived log per run; beyond it the beginning is dropped. */
-  logCapBytes: number;
-  /** A file of extra redaction patterns (regular expressions, one per line). */
-  redactPatternsFile: string | undefined;
-  /** Archived MintMaker run logs older than this are pruned. */
-  logRetentionMs: number;
-  /** At most this many archived runs are kept per component. */
-  logRunsPerComponent: number;
-  /** KubeArchive's API, read for runs neither the cluster nor the archive still has. */
-  kubearchiveUrl: string | undefined;
-  kubearchiveCaFile: string | undefined;
-  /**
-   * Reports without a token from a running MintMaker run's pod (identified by its pod IP,
-   * looked up in `podReportersNamespace`); off by default (docs/auth.md).
-   */
-  podReporters: boolean;
-  /** The webhooks such reports may call. */
-  podReporterWebhooks: string[];
-  /** Where the reporters' pods run; default: the MintMaker namespace. */
-  podReportersNamespace: string;
-  /** How long a pod-IP lookup is reused. */
-  podReporterCacheTtlMs: number;
-  /** Proxies whose `X-Forwarded-For` is believed (exact IP addresses). */
-  trustedProxies: string[];
-  /** Base URL of the API as users reach it; makes the links KITE creates absolute. */
-  publicUrl: string | undefined;
-  /** How many live event streams one caller may hold open at once. */
-  eventStreamsPerCaller: number;
-  /** Bytes that may wait in the server for one live event stream before it is dropped. */
-  eventStreamBufferBytes: number;
-  /** A request's headers must arrive within this (slow-header attacks). */
-  headersTimeoutMs: number;
-  /** A whole request, headers and body, must arrive within this (dripping bodies). */
-  requestTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this. */
-  keepAliveTimeoutMs: number;
-  /** A connection with no traffic either way (a stalled reader, a silent log follow). */
-  idleTimeoutMs: number;
-  /** One call to the Kubernetes API (or KubeArchive); a pod log only until it starts. */
-  kubeApiTimeoutMs: number;
-  /** Requests per caller per window on the expensive routes (lists, log reads); 0: off. */
-  rateLimit: number;
-  rateLimitWindowMs: number;
-  /** The most characters one MCP tool answer may have (docs/mcp.md). */
-  mcpBudget: number;
-  /** Whether this replica runs the notification dispatcher (docs/notifications.md). */
-  notifications: boolean;
-  /** SMTP server of e-mail receivers (`smtp://` or `smtps://`, credentials included). */
-  smtpUrl: string | undefined;
-  smtpFrom: string;
-  /** Where file references of receivers' secrets are read. */
-  receiverSecretsDir: string | undefined;
-  /** Base URL of the dashboard for links in messages; default: KITE_PUBLIC_URL, else this server's. */
-  dashboardUrl: string | undefined;
-}
+export type { ServeConfig } from './serve-config.js';
 
 export type ServeFlags = Partial<Record<keyof ServeConfig, string | boolean | undefined>>;
 type Env = Readonly<Record<string, string | undefined>>;
@@ -163,6 +62,9 @@ export const SERVE_SETTINGS: Readonly<Record<keyof ServeConfig, Setting>> = {
     flag: '--database-url <url>',
     help: 'server PostgreSQL (postgres://…); default: embedded PGlite',
   },
+  databaseReadUrl: { env: 'KITE_DATABASE_READ_URL' },
+  databaseListenUrl: { env: 'KITE_DATABASE_LISTEN_URL' },
+  readYourWritesMs: { env: 'KITE_READ_YOUR_WRITES', default: '5s' },
   dataDir: {
     env: 'KITE_DATA_DIR',
     default: '.kite',
@@ -212,6 +114,8 @@ export const SERVE_SETTINGS: Readonly<Record<keyof ServeConfig, Setting>> = {
     help: 'kubernetes, none (loopback only) or auto',
   },
   kubeconfig: { env: 'KUBECONFIG' },
+  clusterName: { env: 'KITE_CLUSTER_NAME', default: DEFAULT_LOCAL_CLUSTER },
+  clustersFile: { env: 'KITE_CLUSTERS_FILE' },
   authCacheTtlMs: { env: 'KITE_AUTH_CACHE_TTL', default: '30s' },
   authNegativeCacheTtlMs: { env: 'KITE_AUTH_NEGATIVE_CACHE_TTL', default: '5s' },
   authCacheSize: { env: 'KITE_AUTH_CACHE_SIZE', default: '10000' },
@@ -271,8 +175,21 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     return value;
   };
   const databaseUrl = pick('databaseUrl');
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new InputError(`${SERVE_SETTINGS.databaseUrl.env} must be a postgres:// URL`);
+  const databaseReadUrl = pick('databaseReadUrl') || undefined;
+  const databaseListenUrl = pick('databaseListenUrl') || undefined;
+  for (const [key, url] of [
+    ['databaseUrl', databaseUrl],
+    ['databaseReadUrl', databaseReadUrl],
+    ['databaseListenUrl', databaseListenUrl],
+  ] as const) {
+    if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+      throw new InputError(`${SERVE_SETTINGS[key].env} must be a postgres:// URL`);
+    }
+  }
+  if (databaseReadUrl && !databaseUrl) {
+    throw new InputError(
+      `${SERVE_SETTINGS.databaseReadUrl.env} needs ${SERVE_SETTINGS.databaseUrl.env}: a replica of the embedded database does not exist`,
+    );
   }
   const mintmakerNamespace = text('mintmakerNamespace');
   const authModeValue = authMode(SERVE_SETTINGS.authMode.env, text('authMode'));
@@ -287,6 +204,9 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     host: text('host'),
     port: integer('port', text('port'), 0, 65535),
     databaseUrl,
+    databaseReadUrl,
+    databaseListenUrl,
+    readYourWritesMs: duration('read-your-writes window', text('readYourWritesMs')),
     dataDir: text('dataDir'),
     databasePoolSize: integer('databasePoolSize', text('databasePoolSize'), 1, 1000),
     ingestBatchWindowMs: batchWindow(
@@ -305,6 +225,8 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     demo: boolean(SERVE_SETTINGS.demo.env, text('demo')),
     authMode: authModeValue,
     kubeconfig: pick('kubeconfig') || undefined,
+    clusterName: clusterName(SERVE_SETTINGS.clusterName.env, text('clusterName')),
+    clustersFile: pick('clustersFile') || undefined,
     authCacheTtlMs: duration('auth cache TTL', text('authCacheTtlMs')),
     authNegativeCacheTtlMs: duration('auth negative cache TTL', text('authNegativeCacheTtlMs')),
     authCacheSize: integer('authCacheSize', text('authCacheSize'), 1, 10_000_000),

@@ -69,6 +69,7 @@ function builtDashboard(): string | undefined {
 export function openConfiguredDatabase(config: ServeConfig): Promise<Database> {
   return openDatabase({
     url: config.databaseUrl,
+    ...(config.databaseListenUrl ? { listenUrl: config.databaseListenUrl } : {}),
     dataDir: config.dataDir === 'memory://' ? 'memory://' : join(config.dataDir, 'pg'),
     poolSize: config.databasePoolSize,
   });
@@ -89,7 +90,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   const chosen = options.access
     ? { access: options.access, mode: 'custom' }
-    : chooseAccess(config, options.env ?? {});
+    : // The store answers only once requests arrive, long after it is opened below.
+      chooseAccess(config, options.env ?? {}, () => store.namespaces());
   const webhooks = await loadWebhooks(config.webhooksFile);
   const unknown = config.podReporterWebhooks.filter(
     (name) => !webhooks.some((w) => w.definition.name === name),
@@ -110,9 +112,14 @@ export async function startServer(
     await db.close();
     throw error;
   }
+  // Lists, counts and the overview read from the replica when one is configured.
+  const replica = config.databaseReadUrl
+    ? await openDatabase({ url: config.databaseReadUrl, poolSize: config.databasePoolSize })
+    : undefined;
   const store = createIssueStore(db, {
     ingest: { windowMs: config.ingestBatchWindowMs, maxItems: config.ingestBatchMax },
     rootCause: { enabled: config.rootCauseGroups, windowMs: config.rootCauseWindowMs },
+    ...(replica ? { replica } : {}),
   });
   // Also what mutes notifications: `silences.mutedBy` (docs/silences.md).
   const silences = createSilenceStore(db);
@@ -129,6 +136,8 @@ export async function startServer(
     acknowledgements: createAcknowledgementStore(db),
     feed,
     access: chosen.access,
+    clusterName: config.clusterName,
+    readYourWritesMs: config.readYourWritesMs,
     webhooks,
     settings: config.pipelineRunLogsBaseUrl
       ? { pipelineRunLogsBaseUrl: config.pipelineRunLogsBaseUrl }
@@ -252,6 +261,7 @@ export async function startServer(
       await stopUpkeep();
       await app.close();
       await feed.close();
+      await replica?.close();
       await db.close();
     },
   };

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { InputError } from './domain/errors.js';
+import { isClusterName } from './domain/place.js';
 
 /** A comma-separated list; undefined when not given or empty. */
 export function list(text: string | undefined): string[] | undefined {
@@ -139,4 +140,14 @@ export function batchWindow(name: string, text: string): number {
   const ms = duration(name, text);
   if (ms > 1000) throw new InputError(`${name} must be 0 or at most 1s, got "${text}"`);
   return ms;
+}
+
+/** A cluster name (KITE_CLUSTER_NAME): a Kubernetes label, as namespace names are. */
+export function clusterName(env: string, value: string): string {
+  if (!isClusterName(value)) {
+    throw new InputError(
+      `${env} must be a cluster name (lowercase letters, digits and "-", at most 63 characters), got "${value}"`,
+    );
+  }
+  return value;
 }

@@ -36,6 +36,7 @@ import { installErrorHandling } from './error-handler.js';
 import { installValidation } from './validation.js';
 import { installEmptyQueryValues } from './empty-query.js';
 import { createGuard } from './guard.js';
+import { DEFAULT_LOCAL_CLUSTER } from '../domain/place.js';
 import { issueViewer } from './issue-view.js';
 import type { ReadinessCheck } from './readiness.js';
 import { installRateLimit, type RateLimitSettings } from './rate-limit.js';
@@ -62,6 +63,10 @@ export interface AppDeps {
   acknowledgements: AcknowledgementStore;
   feed: ChangeFeed;
   access: AccessControl;
+  /** The server's own cluster's name (KITE_CLUSTER_NAME); default `local`. */
+  clusterName?: string;
+  /** How long after a change its caller's lists skip the read replica (default 5 s). */
+  readYourWritesMs?: number;
   webhooks: RegisteredWebhook[];
   settings: Settings;
   version: VersionInfo;
@@ -193,7 +198,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = createApiMetrics(deps.db);
   instrumentRequests(app, metrics.registry);
   deps.notifications.metrics?.(metrics.registry);
-  const guard = createGuard(deps.access, deps.store);
+  const guard = createGuard(
+    deps.access,
+    deps.store,
+    deps.access.clusters ?? { local: deps.clusterName ?? DEFAULT_LOCAL_CLUSTER, members: [] },
+    deps.readYourWritesMs,
+  );
+  // An answer over every cluster names the member clusters it had to leave out.
+  // A change is noted before its answer leaves, so the caller's next read sees it.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const leftOut = guard.leftOut(request);
+    if (leftOut) reply.header('x-kite-clusters-unavailable', leftOut.join(','));
+    const changed = !['GET', 'HEAD', 'OPTIONS'].includes(request.method) && reply.statusCode < 400;
+    if (!changed) return done(null, payload);
+    void guard.wrote(request).then(() => done(null, payload));
+  });
   await installRateLimit(app, guard, deps.rateLimit);
 
   // Each route module is a plugin: a child of this instance, so it inherits everything

@@ -11,6 +11,7 @@
  * one write per tick, not a copy and a promise per change
  * (docs/decisions/0038-shared-tick-batches.md).
  */
+import { placeOf } from '../domain/place.js';
 import type { GroupChange } from '../domain/root-cause-group.js';
 import type { ChangeFeed, FeedEvent } from '../store/change-feed.js';
 
@@ -20,6 +21,14 @@ export const FLUSH_MS = 50;
 /** The SSE frame of one event; `data` is one line of JSON. */
 export function sseFrame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * The frame of an issue change: its place key (src/domain/place.ts) split into `cluster`
+ * and `namespace`, as answers show issues. `local`: the server's own cluster.
+ */
+export function changeFrame(change: { type: string; namespace: string }, local: string): string {
+  return sseFrame(change.type, { ...change, ...placeOf(change.namespace, local) });
 }
 
 /** A change as the streams take it: its namespace, its frame (without `id:`), its id. */
@@ -107,7 +116,7 @@ export interface EventHub {
   subscribe(subscriber: HubSubscriber): () => void;
 }
 
-export function eventHub(feed: ChangeFeed): EventHub {
+export function eventHub(feed: ChangeFeed, local: string): EventHub {
   const byNamespace = new Map<string, Set<HubSubscriber>>();
   const clusterWide = new Set<HubSubscriber>();
   let count = 0;
@@ -117,7 +126,7 @@ export function eventHub(feed: ChangeFeed): EventHub {
 
   const onChange = ({ change, eventId }: FeedEvent) => {
     if (clusterWide.size === 0 && !byNamespace.has(change.namespace)) return;
-    gathered.push({ namespace: change.namespace, frame: sseFrame(change.type, change), eventId });
+    gathered.push({ namespace: change.namespace, frame: changeFrame(change, local), eventId });
     timer ??= setTimeout(flush, FLUSH_MS);
   };
   // A group change is a frame of its namespace like any other, without an event id: live

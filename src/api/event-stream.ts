@@ -12,7 +12,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Missed } from '../store/change-feed.js';
-import { FLUSH_MS, sseFrame, tickOf, type Rendered, type Tick } from './event-hub.js';
+import { changeFrame, FLUSH_MS, sseFrame, tickOf, type Rendered, type Tick } from './event-hub.js';
 import type { RightsNotice, StreamRights } from './stream-rights.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -39,6 +39,8 @@ export interface EventStreamSetup {
   rights: (notify: (notice: RightsNotice) => void) => StreamRights;
   recheckMs: number;
   bufferBytes: number;
+  /** The server's own cluster (changes name their cluster). */
+  local: string;
   onTooSlow?: () => void;
   /** Called once when the stream closes, for whatever reason. */
   onClose: () => void;
@@ -183,7 +185,7 @@ export function openEventStream(setup: EventStreamSetup): OpenStream {
       const tick = tickOf(
         events.map(({ change, eventId }) => {
           if (eventId !== undefined) replayed.add(eventId);
-          return { namespace: change.namespace, frame: sseFrame(change.type, change), eventId };
+          return { namespace: change.namespace, frame: changeFrame(change, setup.local), eventId };
         }),
       );
       enqueue(events.length, async () => {

@@ -6,10 +6,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AccessControl, Caller, Verb } from '../auth/access.js';
+import type { ClusterNames } from '../auth/cluster-access.js';
 import { createHash } from 'node:crypto';
-import { NotAllowedError, NotFoundError } from '../domain/errors.js';
+import { LRUCache } from 'lru-cache';
+import { InputError, NotAllowedError, NotFoundError } from '../domain/errors.js';
 import type { Issue, Relation } from '../domain/issue.js';
+import { placeKey, placeOf } from '../domain/place.js';
 import type { IssueStore } from '../store/issue-store.js';
+import { readScope } from './read-scope.js';
 import { found } from './route-answers.js';
 
 export interface Guard {
@@ -44,16 +48,45 @@ export interface Guard {
    * read is removed and only counted (`hiddenRelations`), so its id never shows.
    */
   viewIssues(request: FastifyRequest, issues: Issue[]): Promise<Issue[]>;
-  /** The namespaces a query may cover: the requested ones (each checked) or all readable. */
+  /**
+   * The namespaces (place keys) a query may cover: the requested ones on the requested
+   * clusters (each checked) or all readable (read-scope.ts).
+   */
   readScope(
     request: FastifyRequest,
     requested: string[] | undefined,
+    clusters?: string[],
   ): Promise<string[] | undefined>;
+  /** The clusters this server answers for. */
+  clusters: ClusterNames;
+  /**
+   * The place key of `namespace` on `cluster` (absent: the caller's own cluster, the one
+   * that reviewed its token); 400 for a cluster this server does not know.
+   */
+  place(request: FastifyRequest, namespace: string, cluster?: string): Promise<string>;
+  /** The member clusters this request's answer left out, because they could not be asked. */
+  leftOut(request: FastifyRequest): readonly string[] | undefined;
+  /** Notes that the caller of `request` has just changed something (read-your-writes). */
+  wrote(request: FastifyRequest): Promise<void>;
+  /**
+   * Whether this request may read from the read replica: not when its caller changed
+   * something within the read-your-writes window, which the replica may not show yet.
+   */
+  mayReadReplica(request: FastifyRequest): Promise<boolean>;
 }
 
 const NOT_FOUND = 'Issue not found';
 
-export function createGuard(access: AccessControl, store: IssueStore): Guard {
+export function createGuard(
+  access: AccessControl,
+  store: IssueStore,
+  names: ClusterNames = access.clusters ?? { local: 'local', members: [] },
+  readYourWritesMs = 5000,
+): Guard {
+  const left = new WeakMap<FastifyRequest, Set<string>>();
+  const writers = new LRUCache<string, true>({ max: 100_000, ttl: Math.max(1, readYourWritesMs) });
+  const writerKey = (who: Caller) =>
+    JSON.stringify([who.cluster ?? names.local, who.name, who.uid ?? '']);
   const callers = new WeakMap<FastifyRequest, Promise<Caller>>();
   const caller = (request: FastifyRequest) => {
     let known = callers.get(request);
@@ -65,6 +98,27 @@ export function createGuard(access: AccessControl, store: IssueStore): Guard {
   };
   return {
     caller,
+    clusters: names,
+    async place(request, namespace, cluster) {
+      const home = cluster ?? (await caller(request)).cluster ?? names.local;
+      if (home !== names.local && !names.members.includes(home)) {
+        throw new InputError(`cluster: "${home}" is not a cluster of this server`, {
+          field: 'cluster',
+        });
+      }
+      return placeKey(home, namespace, names.local);
+    },
+    async wrote(request) {
+      const who = await callers.get(request)?.catch(() => undefined);
+      if (who) writers.set(writerKey(who), true);
+    },
+    async mayReadReplica(request) {
+      return !writers.has(writerKey(await caller(request)));
+    },
+    leftOut: (request) => {
+      const clusters = left.get(request);
+      return clusters ? [...clusters].sort() : undefined;
+    },
     async requireNamespace(request, verb, namespace) {
       if (!(await access.allowed(await caller(request), verb, namespace))) {
         throw new NotAllowedError(`Not allowed to ${verb} issues in namespace ${namespace}`);
@@ -115,7 +169,7 @@ export function createGuard(access: AccessControl, store: IssueStore): Guard {
         }
         return answer;
       };
-      return Promise.all(
+      const shown = await Promise.all(
         issues.map(async (issue) => {
           // The issue itself was readable, so is everything in its namespace.
           answers.set(issue.namespace, Promise.resolve(true));
@@ -142,21 +196,41 @@ export function createGuard(access: AccessControl, store: IssueStore): Guard {
           };
         }),
       );
+      return shown.map((issue) => placed(issue, names.local));
     },
-    async readScope(request, requested) {
-      const who = await caller(request);
-      if (requested && requested.length > 0) {
-        const unique = [...new Set(requested)];
-        for (const namespace of unique) {
-          if (!(await access.allowed(who, 'read', namespace))) {
-            throw new NotAllowedError(`Not allowed to read issues in namespace ${namespace}`);
-          }
-        }
-        return unique;
-      }
-      const readable = await access.readableNamespaces(who);
-      return readable === 'all' ? undefined : readable;
+    async readScope(request, requested, clusters) {
+      return readScope(access, names, () => store.namespaces(), {
+        caller: await caller(request),
+        namespaces: requested,
+        clusters,
+        leftOut: (cluster) => {
+          const known = left.get(request) ?? new Set<string>();
+          known.add(cluster);
+          left.set(request, known);
+        },
+      });
     },
+  };
+}
+
+/**
+ * The issue as answers show it: its place key split into `cluster` and `namespace`,
+ * on the issue and on each related issue.
+ */
+function placed(issue: Issue, local: string): Issue {
+  const split = <T extends { namespace: string }>(item: T): T & { cluster: string } => ({
+    ...item,
+    ...placeOf(item.namespace, local),
+  });
+  const relation = (r: Relation): Relation => ({
+    ...r,
+    ...(r.source ? { source: split(r.source) } : {}),
+    ...(r.target ? { target: split(r.target) } : {}),
+  });
+  return {
+    ...split(issue),
+    relatedFrom: issue.relatedFrom.map(relation),
+    relatedTo: issue.relatedTo.map(relation),
   };
 }
 

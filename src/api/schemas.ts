@@ -5,9 +5,11 @@
 import { Type, type Static } from 'typebox';
 import { ISSUE_TYPES, SEVERITIES, STATES } from '../domain/issue.js';
 import { ISSUE_SORTS } from '../domain/issue-sort.js';
+import { CLUSTER_NAME_PATTERN } from '../domain/place.js';
 import { StringEnum } from '../domain/string-enum.js';
 import { SUBSCRIPTION_PATTERN_MEANINGS } from '../domain/subscription.js';
 import {
+  ClusterName,
   HTTP_URL_PATTERN,
   LabelsSchema,
   NAMESPACE_PATTERN,
@@ -43,6 +45,8 @@ export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
     'must be a Kubernetes namespace name (lowercase letters, digits and "-", at most 63 characters)',
   [NAMESPACE_OR_EMPTY_PATTERN]:
     'must be empty or a Kubernetes namespace name (lowercase letters, digits and "-", at most 63 characters)',
+  [CLUSTER_NAME_PATTERN]:
+    'must be a cluster name (lowercase letters, digits and "-", at most 63 characters)',
   [VISIBLE_TEXT_PATTERN]: 'must contain visible text',
   [LINK_URL_PATTERN]: 'must be an http(s) URL or a path starting with "/"',
   [HTTP_URL_PATTERN]: 'must be an http(s) URL',
@@ -65,6 +69,7 @@ const RelatedIssueSchema = Type.Object({
   severity: SeveritySchema,
   state: StateSchema,
   namespace: Type.String(),
+  cluster: Type.Optional(Type.String()),
 });
 const RelationSchema = Type.Object({
   id: Uuid,
@@ -126,6 +131,12 @@ export const IssueSchema = Type.Object({
   detectedAt: Timestamp,
   resolvedAt: Type.Union([Timestamp, Type.Null()]),
   namespace: Type.String(),
+  cluster: Type.Optional(
+    Type.String({
+      description:
+        'the cluster the issue belongs to (every answer has it; "local" on a single-cluster server)',
+    }),
+  ),
   scopeId: Uuid,
   scope: Type.Object({
     id: Uuid,
@@ -187,6 +198,7 @@ export const IssueCreateSchema = Type.Object({
   severity: SeveritySchema,
   issueType: IssueTypeSchema,
   namespace: NamespaceName(),
+  cluster: Type.Optional(ClusterName()),
   state: Type.Optional(StateSchema),
   scope: Type.Object({
     resourceType: Name,
@@ -232,8 +244,16 @@ export const NamespacesQuery = Type.Optional(
   }),
 );
 
+export const ClustersQuery = Type.Optional(
+  Type.Array(ClusterName(), {
+    maxItems: 100,
+    description: 'repeat to query several clusters; omit for every cluster',
+  }),
+);
+
 export const IssueFilterQuery = {
   namespace: NamespacesQuery,
+  cluster: ClustersQuery,
   severity: Type.Optional(SeveritySchema),
   issueType: Type.Optional(IssueTypeSchema),
   state: Type.Optional(StateSchema),

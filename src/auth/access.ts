@@ -23,6 +23,11 @@ export interface Caller {
    * MintMaker run (pod-reporters.ts): it may report in `run.namespace` only.
    */
   run?: ReporterRun;
+  /**
+   * The cluster whose TokenReview accepted the caller's token (cluster-access.ts);
+   * absent: the server's own.
+   */
+  cluster?: string;
 }
 
 /** The MintMaker run a tokenless report came from, as the cluster shows it. */
@@ -41,15 +46,26 @@ export interface ReporterRun {
 export interface AccessControl {
   /** Resolves the caller, or throws UnauthenticatedError / UnavailableError. */
   authenticate(request: FastifyRequest): Promise<Caller>;
-  /** Whether `caller` may do `verb` in `namespace`; throws UnavailableError when it cannot tell. */
+  /**
+   * Whether `caller` may do `verb` in `namespace` (a place key, src/domain/place.ts: the
+   * bare namespace on the server's own cluster); throws UnavailableError when it cannot tell.
+   */
   allowed(caller: Caller, verb: Verb, namespace: string): Promise<boolean>;
   /**
    * What `allowed` would answer without asking anyone: the answer it holds now (the
    * same cache, the same expiry), or undefined when it would have to ask.
    */
   cachedAllowed(caller: Caller, verb: Verb, namespace: string): boolean | undefined;
-  /** The namespaces `caller` may read, or 'all' when unrestricted. */
-  readableNamespaces(caller: Caller): Promise<string[] | 'all'>;
+  /**
+   * The namespaces (place keys) `caller` may read, or 'all' when unrestricted. Over
+   * member clusters, one that cannot be asked is left out and named to `onUnavailable`.
+   */
+  readableNamespaces(
+    caller: Caller,
+    onUnavailable?: (cluster: string) => void,
+  ): Promise<string[] | 'all'>;
+  /** The clusters it answers for, when there are members (cluster-access.ts). */
+  clusters?: { local: string; members: readonly string[] };
 }
 
 const ANONYMOUS: Caller = {

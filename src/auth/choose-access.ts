@@ -12,7 +12,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { ServeConfig } from '../config.js';
 import { InputError } from '../domain/errors.js';
 import { allowAll, type AccessControl } from './access.js';
-import { createKubernetesAccess } from './kubernetes-access.js';
+import { withMemberClusters } from './cluster-access.js';
+import { createKubernetesAccess, type KubernetesAccessOptions } from './kubernetes-access.js';
+import { memberKubeConfig, readMembersFile } from './member-clusters.js';
 import { withPodReporters } from './pod-reporters.js';
 
 export interface ChosenAccess {
@@ -23,9 +25,14 @@ export interface ChosenAccess {
   kubeConfig?: KubeConfig;
 }
 
+/**
+ * `places`: every place key holding data (the store's namespaces), for callers who may
+ * read a whole member cluster; asked only when member clusters are configured.
+ */
 export function chooseAccess(
   config: ServeConfig,
   env: Readonly<Record<string, string | undefined>>,
+  places: () => Promise<string[]> = () => Promise.resolve([]),
 ): ChosenAccess {
   const clusterFound =
     Boolean(env.KUBERNETES_SERVICE_HOST) ||
@@ -34,6 +41,11 @@ export function chooseAccess(
   const mode =
     config.authMode === 'auto' ? (clusterFound ? 'kubernetes' : 'none') : config.authMode;
   if (mode === 'none') {
+    if (config.clustersFile) {
+      throw new InputError(
+        'KITE_CLUSTERS_FILE needs KITE_AUTH_MODE=kubernetes: member clusters are checked by their own RBAC',
+      );
+    }
     if (!isLoopback(config.host)) {
       throw new InputError(
         `KITE_AUTH_MODE=none lets anyone read and change every issue; it only listens on loopback, not on ${config.host}`,
@@ -53,8 +65,7 @@ export function chooseAccess(
   const kubeConfig = new KubeConfig();
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromDefault();
-  const access = createKubernetesAccess({
-    kubeConfig,
+  const reviews: Omit<KubernetesAccessOptions, 'kubeConfig'> = {
     rbac: {
       group: config.rbacGroup,
       resource: config.rbacResource,
@@ -69,20 +80,34 @@ export function chooseAccess(
     negativeCacheTtlMs: config.authNegativeCacheTtlMs,
     cacheSize: config.authCacheSize,
     timeoutMs: config.kubeApiTimeoutMs,
-  });
+  };
+  const access = createKubernetesAccess({ kubeConfig, ...reviews });
+  const local = config.podReporters
+    ? withPodReporters(access, {
+        kubeConfig,
+        namespace: config.podReportersNamespace,
+        webhooks: config.podReporterWebhooks,
+        cacheTtlMs: config.podReporterCacheTtlMs,
+        trustedProxies: config.trustedProxies,
+        timeoutMs: config.kubeApiTimeoutMs,
+      })
+    : access;
+  if (!config.clustersFile) return { mode, kubeConfig, access: local };
+  const members = readMembersFile(config.clustersFile, config.clusterName);
   return {
     mode,
     kubeConfig,
-    access: config.podReporters
-      ? withPodReporters(access, {
-          kubeConfig,
-          namespace: config.podReportersNamespace,
-          webhooks: config.podReporterWebhooks,
-          cacheTtlMs: config.podReporterCacheTtlMs,
-          trustedProxies: config.trustedProxies,
-          timeoutMs: config.kubeApiTimeoutMs,
-        })
-      : access,
+    access: withMemberClusters({
+      names: { local: config.clusterName, members: members.map((member) => member.name) },
+      local,
+      members: new Map(
+        members.map((member) => [
+          member.name,
+          createKubernetesAccess({ kubeConfig: memberKubeConfig(member), ...reviews }),
+        ]),
+      ),
+      places,
+    }),
   };
 }
 

@@ -6,6 +6,7 @@
  *   server:    --server, else KITE_API_URL, else the context's `kite.konflux-ci.dev/server`
  *   token:     --token, else KITE_TOKEN, else the context's user (token, file, exec plugin)
  *   namespace: -n, else the context's namespace; -A (or neither): all the caller may read
+ *   cluster:   --cluster, on a server with member clusters (docs/multi-cluster.md); else all
  */
 import { Option, type Command } from 'commander';
 import { KiteClient } from '../client/client.js';
@@ -21,6 +22,7 @@ export interface ConnectionFlags {
   context?: string;
   namespace?: string;
   allNamespaces?: boolean;
+  cluster?: string;
   requestTimeout?: string;
 }
 
@@ -60,6 +62,7 @@ export function withConnection(command: Command): Command {
     .option('--context <name>', 'kubeconfig context (default: the current context)')
     .option('-n, --namespace <namespace>', "namespace (default: the context's namespace)")
     .option('-A, --all-namespaces', 'every namespace the caller may read')
+    .option('--cluster <name>', 'only this cluster, on a server with member clusters')
     .addOption(
       new Option('--request-timeout <seconds>', 'how long to wait for an answer').default('30'),
     );
@@ -70,6 +73,8 @@ export interface Session {
   asked: Asked;
   /** The namespace the command is about: -n or the context's; undefined with -A or neither. */
   namespace?: string;
+  /** The cluster the command is about (--cluster); undefined: every cluster. */
+  cluster?: string;
   /** Runs one call, turning any failure into the CLI's message and exit code. */
   call<T>(work: (client: KiteClient) => Promise<T>): Promise<T>;
 }
@@ -118,6 +123,7 @@ export async function connect(
     client,
     asked,
     ...(namespace ? { namespace } : {}),
+    ...(flags.cluster ? { cluster: flags.cluster } : {}),
     async call(work) {
       try {
         return await work(client);

@@ -25,6 +25,7 @@ import type {
   MintmakerRunInput,
   NamespaceAccess,
   Namespaces,
+  Clusters,
   Overview,
   Page,
   PageQuery,
@@ -136,20 +137,31 @@ export class KiteClient extends TriageClient {
     return this.http.json({ method: 'GET', path: 'api/v1/namespaces', ...options });
   }
 
+  /** The clusters the server answers for: its own, and its members (docs/multi-cluster.md). */
+  clusters(options: CallOptions = {}): Promise<Clusters> {
+    return this.http.json({ method: 'GET', path: 'api/v1/clusters', ...options });
+  }
+
   /** Counts, the worst active issues and the changes since `since` (default: a day ago), in one call. */
   overview(
-    query: { namespace?: string[]; since?: string } = {},
+    query: { namespace?: string[]; cluster?: string[]; since?: string } = {},
     options: CallOptions = {},
   ): Promise<Overview> {
     return this.http.json({ method: 'GET', path: 'api/v1/overview', query, ...options });
   }
 
   /** What the caller may do with issues in `namespace` (`read`, `write`), as the routes decide. */
-  namespaceAccess(namespace: string, options: CallOptions = {}): Promise<NamespaceAccess> {
+  /** `cluster`: the namespace's cluster (default: the caller's own). */
+  namespaceAccess(
+    namespace: string,
+    options: CallOptions & { cluster?: string | undefined } = {},
+  ): Promise<NamespaceAccess> {
+    const { cluster, ...call } = options;
     return this.http.json({
       method: 'GET',
       path: `api/v1/namespaces/${path(namespace, 'access')}`,
-      ...options,
+      ...(cluster ? { query: { cluster } } : {}),
+      ...call,
     });
   }
 

@@ -28,6 +28,8 @@ export interface HttpOptions {
   maxBackoffMs?: number;
   /** For tests and instrumentation; default: the global fetch. */
   fetch?: typeof fetch;
+  /** Headers sent with every request (the operator's `X-Kite-Cluster`); never authorization. */
+  headers?: Record<string, string>;
 }
 
 export type Query = Record<string, string | number | boolean | readonly string[] | undefined>;
@@ -128,6 +130,7 @@ export class Http {
     const onAbort = () => controller.abort();
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     const headers = new Headers({
+      ...this.options.headers,
       ...spec.headers,
       accept: spec.stream ? '*/*' : 'application/json',
     });

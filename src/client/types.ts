@@ -9,7 +9,11 @@ import type { GroupChange } from '../domain/root-cause-group.js';
 import type { GroupListQuery, GroupPageSchema, GroupSchema } from '../api/group-schemas.js';
 import type { RunInputSchema, RunSchema } from '../api/routes/mintmaker.js';
 import type { DeliveryListSchema } from '../api/routes/notifications.js';
-import type { NamespaceAccessSchema, NamespacesSchema } from '../api/routes/namespaces.js';
+import type {
+  ClustersSchema,
+  NamespaceAccessSchema,
+  NamespacesSchema,
+} from '../api/routes/namespaces.js';
 import type { OverviewSchema } from '../api/routes/overview.js';
 import type {
   SubscriptionListSchema,
@@ -48,6 +52,7 @@ export type IssueCounts = Static<typeof CountsAnswerSchema>;
 export type IssueEvent = Static<typeof EventSchema>;
 export type Message = Static<typeof MessageSchema>;
 export type Namespaces = Static<typeof NamespacesSchema>;
+export type Clusters = Static<typeof ClustersSchema>;
 export type Overview = Static<typeof OverviewSchema>;
 export type NamespaceAccess = Static<typeof NamespaceAccessSchema>;
 export type Silence = Static<typeof SilenceSchema>;

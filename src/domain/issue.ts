@@ -92,6 +92,7 @@ export interface RelatedIssue {
   severity: Severity;
   state: IssueState;
   namespace: string;
+  cluster?: string;
 }
 
 /**
@@ -123,7 +124,13 @@ export interface Issue {
   state: IssueState;
   detectedAt: string;
   resolvedAt: string | null;
+  /**
+   * In the store, the issue's place key (src/domain/place.ts); in answers, split: the
+   * namespace here and its cluster in `cluster`.
+   */
   namespace: string;
+  /** The cluster the issue belongs to; set on answers (absent inside the store). */
+  cluster?: string;
   scopeId: string;
   scope: Scope & { id: string };
   links: Link[];

@@ -4,6 +4,7 @@
  * schemas (src/api/schemas.ts) share them without the webhooks importing the HTTP layer.
  */
 import { Type } from 'typebox';
+import { CLUSTER_NAME_PATTERN } from './place.js';
 
 const LABEL_KEY = '^[A-Za-z0-9]([A-Za-z0-9._/-]{0,315}[A-Za-z0-9])?$';
 export const LabelsSchema = Type.Unsafe<Record<string, string>>({
@@ -20,6 +21,8 @@ export const NAMESPACE_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 export const NamespaceName = (options: { description?: string } = {}) =>
   // The pattern bounds the length (63) too, so one message says everything.
   Type.String({ pattern: NAMESPACE_PATTERN, ...options });
+
+export const ClusterName = () => Type.String({ pattern: CLUSTER_NAME_PATTERN });
 
 /** An absolute http(s) URL only (a migration guide): never a path, `javascript:` or `data:`. */
 export const HTTP_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+[^\\s]*$';

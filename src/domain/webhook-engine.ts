@@ -81,10 +81,15 @@ function renderFirst(
   return rendered;
 }
 
+/**
+ * What a webhook call does. `place` is the place key (src/domain/place.ts) the issues
+ * belong to: by default the payload's namespace (the server's own cluster).
+ */
 export function runWebhook(
   definition: WebhookDefinition,
   payload: WebhookPayload,
   settings: Settings,
+  place: string = payload.namespace,
 ): WebhookAction {
   const text = (template: string) => render(template, payload, settings).text;
   const skip = definition.skipWhenEmpty;
@@ -116,7 +121,7 @@ export function runWebhook(
     const runId = definition.resolve.runId ? text(definition.resolve.runId) : '';
     return {
       kind: 'resolve',
-      target: { namespace: payload.namespace, scope },
+      target: { namespace: place, scope },
       ...(issueType ? { issueType: issueTypeOf(issueType, payload) } : {}),
       resolution: { ...occurredAt, ...(runId ? { runId } : {}) },
       message: (resolved) => text(message.replace(/\{\{\s*resolved\s*\}\}/g, String(resolved))),
@@ -128,7 +133,7 @@ export function runWebhook(
   return {
     kind: 'report',
     report: {
-      namespace: payload.namespace,
+      namespace: place,
       issueType: issueTypeOf(spec.issueType, payload),
       scope,
       title: truncate(renderFirst(spec.title, payload, settings), TEXT_LIMITS.title, '…'),

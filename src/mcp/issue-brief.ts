@@ -4,6 +4,7 @@
  * (`detail`). Empty and absent fields are left out, so every character counts.
  */
 import type { Issue, IssueEvent } from '../client/types.js';
+import { DEFAULT_LOCAL_CLUSTER } from '../domain/place.js';
 
 const APPLICATION = 'appstudio.openshift.io/application';
 const COMPONENT = 'appstudio.openshift.io/component';
@@ -17,6 +18,8 @@ export function brief(issue: Issue) {
     type: issue.issueType,
     state: issue.state,
     namespace: issue.namespace,
+    // Named on a server with member clusters; a single cluster's (`local`) needs no name.
+    ...(issue.cluster && issue.cluster !== DEFAULT_LOCAL_CLUSTER ? { cluster: issue.cluster } : {}),
     resource: `${issue.scope.resourceType}/${issue.scope.resourceName}`,
     ...(labels[APPLICATION] ? { application: labels[APPLICATION] } : {}),
     ...(labels[COMPONENT] && labels[COMPONENT] !== issue.scope.resourceName

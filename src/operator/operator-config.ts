@@ -6,11 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Type, type Static } from 'typebox';
-import { Value } from 'typebox/value';
-import { parse as parseYaml } from 'yaml';
 import { InputError } from '../domain/errors.js';
 import { ISSUE_TYPES, SEVERITIES, type Severity } from '../domain/issue.js';
 import { StringEnum } from '../domain/string-enum.js';
+import { parseYamlDocument } from '../domain/yaml-document.js';
 import { duration, publicUrl, type Setting } from '../config.js';
 import type { Observation } from './controller.js';
 import { CONFIGMAP_SUBSCRIPTIONS } from './subscriptions/config-map.js';
@@ -246,18 +245,7 @@ function boolean(key: OperatorSetting, value: string): boolean {
 }
 
 export function parseOperatorFile(source: string, text: string): OperatorFile {
-  let document: unknown;
-  try {
-    document = parseYaml(text) ?? {};
-  } catch (error) {
-    throw new InputError(`${source}: not valid YAML: ${(error as Error).message}`);
-  }
-  const errors = [...Value.Errors(OperatorFile, document)];
-  if (errors.length > 0) {
-    const problems = errors.slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`);
-    throw new InputError(`${source}: invalid operator config: ${problems.join('; ')}`);
-  }
-  return document as OperatorFile;
+  return parseYamlDocument(source, text, OperatorFile, { what: 'operator config', empty: {} });
 }
 
 /** The first matching rule's severity; major when none matches. */

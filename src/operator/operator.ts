@@ -78,6 +78,8 @@ export async function startOperator(
     baseUrl: config.apiUrl,
     token: apiTokenReader(config.tokenFile, log),
     timeoutMs: REPORT_TIMEOUT_MS,
+    // A hub with member clusters reviews the token where it runs (docs/multi-cluster.md).
+    ...(config.clusterName ? { headers: { 'x-kite-cluster': config.clusterName } } : {}),
   };
   const client = new KiteClient(http);
   const reporter = new Reporter({

@@ -41,17 +41,23 @@ export interface Database extends Queryable {
 export interface DatabaseOptions {
   /** A `postgres://` URL selects a server PostgreSQL; otherwise PGlite is used. */
   url?: string;
+  /**
+   * Where LISTEN connects (default: `url`): the server itself when `url` is a pooler in
+   * transaction mode, which cannot hold a LISTEN between transactions.
+   */
+  listenUrl?: string;
   /** PGlite data folder; `memory://` keeps it in memory (tests). */
   dataDir?: string;
   poolSize?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.url) return openPostgres(options.url, options.poolSize ?? 10);
+  if (options.url)
+    return openPostgres(options.url, options.poolSize ?? 10, options.listenUrl ?? options.url);
   return openEmbedded(options.dataDir ?? '.kite/data');
 }
 
-function openPostgres(url: string, poolSize: number): Database {
+function openPostgres(url: string, poolSize: number, listenUrl: string): Database {
   // Sessions run in UTC so timestamps render as `…+00:00` whatever the server's zone.
   const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c TimeZone=UTC' });
   // An idle client that loses its connection emits 'error'; the pool replaces it.
@@ -95,7 +101,7 @@ function openPostgres(url: string, poolSize: number): Database {
     },
     async listen(channel, onPayload) {
       // LISTEN needs a dedicated connection outside the pool.
-      const client = new pg.Client({ connectionString: url });
+      const client = new pg.Client({ connectionString: listenUrl });
       client.on('error', () => undefined);
       await client.connect();
       client.on('notification', (message) => {
@@ -213,6 +219,20 @@ function once(fn: () => Promise<void>): () => Promise<void> {
  * has no connection slot left: busy, not broken), a closed pool or a closed embedded
  * database. The API answers those 503 instead of 500.
  */
+/**
+ * Queries `replica`, or `primary` when the replica cannot be reached (down, restarting,
+ * out of connections): a lagging copy is a speed-up, never a single point of failure.
+ */
+export function orPrimary(replica: Queryable, primary: Queryable): Queryable {
+  return {
+    query: <R>(sql: string, params?: unknown[], name?: string) =>
+      replica.query<R>(sql, params, name).catch((error: unknown) => {
+        if (!isUnavailable(error)) throw error;
+        return primary.query<R>(sql, params, name);
+      }),
+  };
+}
+
 export function isUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = 'code' in error && typeof error.code === 'string' ? error.code : '';

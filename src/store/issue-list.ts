@@ -9,7 +9,7 @@
 import type { Issue, Severity } from '../domain/issue.js';
 import { DEFAULT_SORT, WORST_FIRST, type IssueSort } from '../domain/issue-sort.js';
 import type { PageKey } from '../domain/page-cursor.js';
-import type { Database } from './database.js';
+import type { Queryable } from './database.js';
 import {
   buildWhere,
   coveredByCounts,
@@ -35,7 +35,7 @@ export type IssueListPage = Page<Issue> & { next: PageKey | null };
 type Direction = 'newest' | 'oldest';
 
 export async function listIssues(
-  db: Database,
+  db: Queryable,
   filter: IssueFilter,
   { after, sort = DEFAULT_SORT, ...page }: ListRequest,
 ): Promise<IssueListPage> {
@@ -71,7 +71,7 @@ export async function listIssues(
  * relations, and `total` (a column) when given.
  */
 async function readPage<R extends IssueRow>(
-  db: Database,
+  db: Queryable,
   where: Where,
   direction: Direction,
   page: { rows: number; offset: number; after?: PageKey | undefined; total?: string },
@@ -122,7 +122,7 @@ async function readPage<R extends IssueRow>(
  * `offset` issues in all.
  */
 async function listBySeverity(
-  db: Database,
+  db: Queryable,
   filter: IssueFilter,
   page: { limit: number; offset: number },
   after: PageKey | undefined,
@@ -161,7 +161,7 @@ async function listBySeverity(
 }
 
 /** How many issues of each severity match, from the counts table. */
-async function countBySeverity(db: Database, where: Where): Promise<Record<Severity, number>> {
+async function countBySeverity(db: Queryable, where: Where): Promise<Record<Severity, number>> {
   const sql = `SELECT severity, coalesce(sum(n), 0)::int AS n FROM ${COUNTED} ${where.sql} GROUP BY severity`;
   const result = await db.query<{ severity: Severity; n: number }>(
     sql,
@@ -174,7 +174,7 @@ async function countBySeverity(db: Database, where: Where): Promise<Record<Sever
 }
 
 /** How many issues match `where`, counting at most `bound`. */
-async function countUpTo(db: Database, where: Where, bound: number): Promise<number> {
+async function countUpTo(db: Queryable, where: Where, bound: number): Promise<number> {
   const sql = `SELECT count(*)::int AS n FROM (SELECT 1 FROM issues ${where.sql} LIMIT $${where.params.length + 1}) m`;
   const result = await db.query<{ n: number }>(
     sql,

@@ -5,7 +5,7 @@
  * and counts come from the counts table where the filter allows (issue-totals.ts).
  */
 import type { Issue, IssueEvent } from '../domain/issue.js';
-import type { Database, Queryable } from './database.js';
+import type { Queryable } from './database.js';
 import { planWhere, type IssueFilter } from './issue-filter.js';
 import { listIssues, type IssueListPage, type ListRequest } from './issue-list.js';
 import { overviewCounts, type OverviewCounts } from './issue-overview.js';
@@ -54,7 +54,7 @@ export async function getIssue(q: Queryable, id: string): Promise<Issue | undefi
   return row ? toIssue(row) : undefined;
 }
 
-export function createIssueReads(db: Database): IssueReads {
+export function createIssueReads(db: Queryable): IssueReads {
   const reads: IssueReads = {
     get: (id) => getIssue(db, id),
 

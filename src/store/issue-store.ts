@@ -20,7 +20,7 @@ import type {
 } from '../domain/issue.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { indexedSizeProblem } from '../domain/issue.js';
-import type { Database } from './database.js';
+import { orPrimary, type Database, type Queryable } from './database.js';
 import { createIssueReads, type IssueReads } from './issue-reads.js';
 import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
 import { isUniqueViolation } from './pg-errors.js';
@@ -57,6 +57,12 @@ export interface IssuePatch {
 export type { IssueCounts, Page } from './issue-reads.js';
 
 export interface IssueStore extends IssueReads {
+  /**
+   * The same reads from the read replica (`KITE_DATABASE_READ_URL`), for queries that may
+   * lag the primary by the replica's delay: lists, counts, the overview. Without a
+   * replica, the primary's. A replica that cannot be reached falls back to the primary.
+   */
+  replica: IssueReads;
   report(report: IssueReport): Promise<{ issue: Issue; outcome: ReportOutcome }>;
   resolveScope(ref: ScopeRef, issueType?: IssueType, resolution?: Resolution): Promise<number>;
   update(id: string, patch: IssuePatch): Promise<Issue>;
@@ -79,7 +85,12 @@ export interface IssueStore extends IssueReads {
  */
 export function createIssueStore(
   db: Database,
-  options: { ingest?: Partial<GroupCommitOptions>; rootCause?: RootCauseOptions } = {},
+  options: {
+    ingest?: Partial<GroupCommitOptions>;
+    rootCause?: RootCauseOptions;
+    /** A streaming replica of `db` (docs/multi-cluster.md, "Scale-out"). */
+    replica?: Queryable;
+  } = {},
 ): IssueStore {
   const ingest = createGroupCommit<IssueReport, Reported>(
     reportWriter(db, options.rootCause ?? NO_GROUPING),
@@ -90,8 +101,10 @@ export function createIssueStore(
       ...options.ingest,
     },
   );
+  const reads = createIssueReads(db);
   return {
-    ...createIssueReads(db),
+    ...reads,
+    replica: options.replica ? createIssueReads(orPrimary(options.replica, db)) : reads,
 
     async report(report) {
       const tooLarge = indexedSizeProblem(report.scope, report.labels);

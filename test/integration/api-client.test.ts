@@ -200,7 +200,11 @@ function clientTests(): void {
         return true;
       });
       token = 'token-alice';
-      assert.deepEqual(await kite.namespaces(), { all: false, namespaces: ['team-a'] });
+      assert.deepEqual(await kite.namespaces(), {
+        all: false,
+        namespaces: ['team-a'],
+        places: [{ cluster: 'local', namespace: 'team-a' }],
+      });
     });
 
     it('reports through a webhook and resolves through its success webhook', async () => {

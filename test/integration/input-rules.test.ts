@@ -443,6 +443,7 @@ describe('relations (issue 12: the shapes konflux-ui declares)', () => {
       severity: issue.severity,
       state: issue.state,
       namespace: issue.namespace,
+      cluster: 'local',
     });
     const source = (await api.get(`/api/v1/issues/${a.id}`)).body;
     const relation = source.relatedFrom[0];

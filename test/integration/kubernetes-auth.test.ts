@@ -139,7 +139,11 @@ describe('a user of namespace team-a', () => {
     const counts = await get('/api/v1/issues/counts', 'token-alice');
     assert.equal(counts.body.total, 1);
     const namespaces = await get('/api/v1/namespaces', 'token-alice');
-    assert.deepEqual(namespaces.body, { all: false, namespaces: ['team-a'] });
+    assert.deepEqual(namespaces.body, {
+      all: false,
+      namespaces: ['team-a'],
+      places: [{ cluster: 'local', namespace: 'team-a' }],
+    });
   });
 
   it('gets 403 naming team-b in a query, alone or beside team-a', async () => {
@@ -423,6 +427,7 @@ describe('relations to issues in other namespaces', () => {
       severity: 'minor',
       state: 'ACTIVE',
       namespace: 'team-b',
+      cluster: 'local',
     });
   });
 });

@@ -746,3 +746,29 @@ describe('deploy/components/mintmaker-cluster-wide', () => {
     assert.deepEqual(writesOf(withComponent()), writesOf(render('deploy')));
   });
 });
+
+describe('deploy/postgres', () => {
+  const rendered = () =>
+    parseAllDocuments(
+      execFileSync('kubectl', ['kustomize', 'deploy/postgres'], { encoding: 'utf8' }),
+    ).map((doc) => doc.toJS() as { kind: string; metadata: { name: string }; spec: any });
+
+  it('renders a CloudNativePG Cluster with a streaming replica and a pooler for each service', () => {
+    const objects = rendered();
+    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
+      'Cluster/kite-db',
+      'Pooler/kite-db-pooler-ro',
+      'Pooler/kite-db-pooler-rw',
+    ]);
+    const cluster = objects.find((o) => o.kind === 'Cluster');
+    assert.ok(cluster && cluster.spec.instances >= 2, 'a primary and at least one replica');
+    const poolers = objects.filter((o) => o.kind === 'Pooler');
+    assert.deepEqual(poolers.map((p) => p.spec.type).sort(), ['ro', 'rw']);
+    for (const pooler of poolers) {
+      assert.equal(pooler.spec.cluster.name, 'kite-db');
+      assert.equal(pooler.spec.pgbouncer.poolMode, 'transaction');
+      // KITE names its prepared statements: PgBouncer must carry them across connections.
+      assert.ok(Number(pooler.spec.pgbouncer.parameters.max_prepared_statements) > 0);
+    }
+  });
+});

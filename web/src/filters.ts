@@ -8,6 +8,8 @@ import { ISSUE_TYPES, SEVERITIES, type IssueType, type Severity } from './format
 
 export interface Filters {
   namespace: string[];
+  /** On a server with member clusters: only this one (absent: every cluster). */
+  cluster?: string;
   severity?: Severity;
   issueType?: IssueType;
   /** `any`: active and resolved. */
@@ -34,7 +36,14 @@ export type Sort = (typeof SORTS)[number]['value'];
 export const GROUPINGS = ['component', 'application'] as const;
 export type Grouping = (typeof GROUPINGS)[number];
 
-const TEXT_KEYS = ['resourceType', 'resourceName', 'labelSelector', 'search', 'cursor'] as const;
+const TEXT_KEYS = [
+  'cluster',
+  'resourceType',
+  'resourceName',
+  'labelSelector',
+  'search',
+  'cursor',
+] as const;
 
 const oneOf = <T extends string>(values: readonly T[], value: string | null): T | undefined =>
   values.find((allowed) => allowed === value);
@@ -84,6 +93,7 @@ export const PAGE_SIZE = 25;
 export function queryOf(filters: Filters): IssueListQuery {
   return {
     ...(filters.namespace.length ? { namespace: filters.namespace } : {}),
+    ...(filters.cluster ? { cluster: [filters.cluster] } : {}),
     ...(filters.state === 'any' ? {} : { state: filters.state }),
     severity: filters.severity,
     issueType: filters.issueType,

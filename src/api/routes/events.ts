@@ -21,7 +21,7 @@ import type { ChangeFeed, Missed } from '../../store/change-feed.js';
 import { eventHub, type Tick } from '../event-hub.js';
 import { openEventStream } from '../event-stream.js';
 import type { Guard } from '../guard.js';
-import { ErrorSchema } from '../schemas.js';
+import { ErrorSchema, IssueFilterQuery } from '../schemas.js';
 import { streamRights } from '../stream-rights.js';
 
 /** Event ids are `bigint` in the database: decimal, without leading zeros. */
@@ -51,7 +51,7 @@ export interface EventRouteOptions {
 
 export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (app, options) => {
   const { feed, guard, access, streams } = options;
-  const hub = eventHub(feed);
+  const hub = eventHub(feed, guard.clusters.local);
   const open = new Set<() => void>();
   const perCaller = new Map<string, number>();
   app.addHook('preClose', (done) => {
@@ -73,6 +73,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (
           namespace: Type.Optional(
             Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 500 }),
           ),
+          cluster: IssueFilterQuery.cluster,
         }),
         headers: Type.Object({ 'last-event-id': Type.Optional(Type.String()) }),
         response: {
@@ -86,7 +87,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (
     },
     async (request, reply) => {
       const after = parseLastEventId(request.headers['last-event-id']);
-      const namespaces = await guard.readScope(request, request.query.namespace);
+      const namespaces = await guard.readScope(
+        request,
+        request.query.namespace,
+        request.query.cluster,
+      );
       const caller = await guard.caller(request);
       const key = callerKey(caller);
       const held = perCaller.get(key) ?? 0;
@@ -145,6 +150,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRouteOptions> = async (
         rights: (notify) => streamRights({ access, request, caller, scope, notify }),
         recheckMs: streams.recheckMs,
         bufferBytes: streams.bufferBytes,
+        local: guard.clusters.local,
         ...(streams.onTooSlow ? { onTooSlow: streams.onTooSlow } : {}),
         onClose: () => {
           gone = true;

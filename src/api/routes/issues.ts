@@ -60,7 +60,7 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
     request: Parameters<Guard['caller']>[0],
     query: CountQuery,
   ): Promise<IssueFilter> => ({
-    namespaces: await guard.readScope(request, query.namespace),
+    namespaces: await guard.readScope(request, query.namespace, query.cluster),
     severity: query.severity,
     issueType: query.issueType,
     state: query.state,
@@ -101,7 +101,8 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
           field: 'cursor',
         });
       const filter = await filterOf(request, query);
-      const page = await store.list(filter, { limit, offset, sort, ...(after ? { after } : {}) });
+      const reads = (await guard.mayReadReplica(request)) ? store.replica : store;
+      const page = await reads.list(filter, { limit, offset, sort, ...(after ? { after } : {}) });
       const data = await viewAll(request, page.data);
       return { ...page, data, next: page.next ? encodeCursor(page.next, sort) : null };
     },
@@ -119,8 +120,9 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
     },
     async (request) => {
       const filter = await filterOf(request, request.query);
+      const reads = (await guard.mayReadReplica(request)) ? store.replica : store;
       const [counts, { silenced, estimate }] = await Promise.all([
-        store.count(filter),
+        reads.count(filter),
         silences.countSilenced(filter),
       ]);
       return { ...counts, silenced, ...(estimate ? { silencedIsEstimate: true as const } : {}) };
@@ -141,9 +143,11 @@ export const issueRoutes: FastifyPluginAsyncTypebox<IssueRouteOptions> = async (
     async (request, reply) => {
       const body = request.body;
       assertSameNamespace(request.query.namespace, body.namespace);
-      await guard.requireNamespace(request, 'write', body.namespace);
+      // The place on the named cluster, by default the caller's own (docs/multi-cluster.md).
+      const place = await guard.place(request, body.namespace, body.cluster);
+      await guard.requireNamespace(request, 'write', place);
       const { issue } = await store.report({
-        namespace: body.namespace,
+        namespace: place,
         issueType: body.issueType,
         scope: {
           resourceType: body.scope.resourceType,

@@ -108,6 +108,7 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewRouteOptions> = a
           'Counts, the worst active issues and the last 24 hours (or since `since`), in one call',
         querystring: Type.Object({
           namespace: IssueFilterQuery.namespace,
+          cluster: IssueFilterQuery.cluster,
           since: Type.Optional(
             Type.String({
               format: 'date-time',
@@ -125,9 +126,14 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewRouteOptions> = a
       },
     },
     async (request) => {
-      const namespaces = await guard.readScope(request, request.query.namespace);
+      const namespaces = await guard.readScope(
+        request,
+        request.query.namespace,
+        request.query.cluster,
+      );
       const since = sinceOf(request.query.since);
-      const counts = await store.overview(namespaces, since, WORST_ISSUES);
+      const reads = (await guard.mayReadReplica(request)) ? store.replica : store;
+      const counts = await reads.overview(namespaces, since, WORST_ISSUES);
       return {
         all: namespaces === undefined,
         counts: counts.all,

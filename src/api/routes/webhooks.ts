@@ -69,7 +69,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
         const payload = request.body;
         try {
           assertSameNamespace(request.query.namespace, payload.namespace);
-          await deps.guard.requireNamespace(request, 'report', payload.namespace);
+          // A report's cluster is the one that reviewed the reporter's token: the operator
+          // of one cluster cannot write another's issues (docs/multi-cluster.md).
+          const place = await deps.guard.place(request, payload.namespace);
+          await deps.guard.requireNamespace(request, 'report', place);
           const caller = await deps.guard.caller(request);
           // Decided (and its input checked) before anything is written.
           const cleanRun = deps.clearRun ? cleanRunOf(name, payload, caller.run) : undefined;
@@ -83,7 +86,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
               );
             }
           };
-          const action = runWebhook(definition, payload, deps.settings);
+          const action = runWebhook(definition, payload, deps.settings, place);
           switch (action.kind) {
             case 'skip':
               count('skipped');

@@ -1,7 +1,8 @@
 /**
  * How an issue looks in a table: the columns of `kite issues list|get|watch`, `-o name`,
- * and `--sort-by`. A NAMESPACE column leads when the rows may span namespaces; DUE shows
- * when a row has a due date (always with `-o wide`).
+ * and `--sort-by`. A NAMESPACE column leads when the rows may span namespaces, and a
+ * CLUSTER column before it when they come from several clusters; DUE shows when a row has
+ * a due date (always with `-o wide`).
  */
 import type { Issue, IssueEvent } from '../../client/types.js';
 import { dueDistance } from '../../domain/due-date.js';
@@ -62,7 +63,14 @@ export function issueColumns(withNamespace: boolean, rows: Issue[] = []): Column
       wide: true,
     },
   ];
-  return withNamespace ? [{ header: 'NAMESPACE', value: (i) => i.namespace }, ...columns] : columns;
+  const placed = withNamespace
+    ? [{ header: 'NAMESPACE', value: (i: Issue) => i.namespace }, ...columns]
+    : columns;
+  // A server with member clusters: CLUSTER leads when the rows come from several.
+  const clusters = new Set(rows.map((issue) => issue.cluster));
+  return clusters.size > 1
+    ? [{ header: 'CLUSTER', value: (i: Issue) => i.cluster ?? '' }, ...placed]
+    : placed;
 }
 
 export const issueName = (issue: { id: string }) => `issue/${issue.id}`;

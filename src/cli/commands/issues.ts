@@ -51,6 +51,7 @@ function filterQuery(flags: FilterFlags, session: Session): IssueCountQuery {
   // The server checks each value and names the allowed ones (exit code 2).
   return {
     ...(session.namespace ? { namespace: [session.namespace] } : {}),
+    ...(session.cluster ? { cluster: [session.cluster] } : {}),
     severity: flags.severity as IssueCountQuery['severity'],
     issueType: flags.type as IssueCountQuery['issueType'],
     state: flags.state?.toUpperCase() as IssueCountQuery['state'],

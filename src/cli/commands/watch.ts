@@ -105,7 +105,10 @@ export function openEvents(session: Session, lastEventId?: string): Promise<Even
   const namespaces = session.namespace ? [session.namespace] : undefined;
   return session.call((kite) =>
     kite.events(
-      { ...(namespaces ? { namespace: namespaces } : {}) },
+      {
+        ...(namespaces ? { namespace: namespaces } : {}),
+        ...(session.cluster ? { cluster: [session.cluster] } : {}),
+      },
       lastEventId ? { lastEventId } : {},
     ),
   );

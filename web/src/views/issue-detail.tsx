@@ -26,6 +26,7 @@ import { SeverityLabel, StateLabel } from '../components/severity.js';
 import { QueryState } from '../components/states.js';
 import { useChanges } from '../live.js';
 import { Link } from '../router.js';
+import { useClusters } from './cluster-select.js';
 import { IssueTimeline } from './issue-timeline.js';
 import { ResolveAction } from './resolve-action.js';
 import { RootCauseOfIssue } from './root-cause-of-issue.js';
@@ -33,7 +34,10 @@ import { RunLogsForIssue } from './run-logs-for-issue.js';
 import { Age } from './issue-table.js';
 
 function Facts({ issue }: { issue: Issue }) {
+  const clusters = useClusters();
   const facts: [string, React.ReactNode][] = [
+    // On a server with member clusters only: one cluster needs no naming.
+    ...(clusters.length > 1 ? [['Cluster', issue.cluster] as [string, React.ReactNode]] : []),
     ['Namespace', issue.namespace],
     ['Scope', `${issue.scope.resourceType} ${issue.scope.resourceName}`],
     ['Type', issue.issueType],

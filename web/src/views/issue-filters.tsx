@@ -14,6 +14,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { GROUPINGS, isFiltered, searchOf, SORTS, type Filters } from '../filters.js';
 import { ISSUE_TYPES, SEVERITIES } from '../format.js';
 import { navigate } from '../router.js';
+import { ClusterSelect } from './cluster-select.js';
 import { NamespaceSelect } from './namespace-select.js';
 
 /** A new filter or order starts again at the first page. */
@@ -75,6 +76,12 @@ export function IssueFilters({ filters }: { filters: Filters }) {
               setSearch('');
               apply({ ...filters, search: undefined });
             }}
+          />
+        </ToolbarItem>
+        <ToolbarItem>
+          <ClusterSelect
+            chosen={filters.cluster}
+            onChange={(cluster) => apply({ ...filters, cluster })}
           />
         </ToolbarItem>
         <ToolbarItem>

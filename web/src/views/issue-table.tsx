@@ -1,5 +1,6 @@
 /**
- * A table of issues: severity, title (to the detail), where, what kind, how long ago;
+ * A table of issues: severity, title (to the detail), where (the cluster too, when the rows
+ * come from several), what kind, how long ago;
  * when one of them has a due date or migration information (task updates), those too;
  * "Silenced" and "Acknowledged by …" beside the title.
  */
@@ -31,6 +32,8 @@ export function IssueTable({
 }) {
   const showDue = issues.some((issue) => issue.dueAt);
   const showMigration = issues.some((issue) => issue.migration);
+  // A server with member clusters: which cluster, when the rows come from several.
+  const showCluster = new Set(issues.map((issue) => issue.cluster)).size > 1;
   return (
     <InnerScrollContainer>
       <Table aria-label={label} variant="compact" data-testid="issue-table">
@@ -38,6 +41,7 @@ export function IssueTable({
           <Tr>
             <Th modifier="wrap">Severity</Th>
             <Th modifier="wrap">Issue</Th>
+            {showCluster && <Th modifier="wrap">Cluster</Th>}
             <Th modifier="wrap">Namespace</Th>
             <Th modifier="wrap">Scope</Th>
             <Th modifier="wrap">Type</Th>
@@ -59,6 +63,7 @@ export function IssueTable({
                 {(issue.silencedBy || issue.acknowledgement) && ' '}
                 <MutingLabels issue={issue} />
               </Td>
+              {showCluster && <Td dataLabel="Cluster">{issue.cluster}</Td>}
               <Td dataLabel="Namespace">{issue.namespace}</Td>
               <Td dataLabel="Scope">
                 <span className="kite-muted">{issue.scope.resourceType}</span>{' '}

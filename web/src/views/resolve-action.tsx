@@ -11,10 +11,10 @@ import { kite, queryClient } from '../api.js';
 import { ErrorState } from '../components/states.js';
 
 export function ResolveAction({ issue }: { issue: Issue }) {
-  const { id, namespace } = issue;
+  const { id, namespace, cluster } = issue;
   const access = useQuery({
-    queryKey: ['access', namespace],
-    queryFn: ({ signal }) => kite.namespaceAccess(namespace, { signal }),
+    queryKey: ['access', namespace, cluster],
+    queryFn: ({ signal }) => kite.namespaceAccess(namespace, { signal, cluster }),
   });
   const resolve = useMutation({
     mutationFn: () => kite.resolveIssue(id),
@@ -23,7 +23,7 @@ export function ResolveAction({ issue }: { issue: Issue }) {
       void queryClient.invalidateQueries({ queryKey: ['issue-events', id] });
     },
     // The rights may have changed since they were asked: ask again, the button follows.
-    onError: () => void queryClient.invalidateQueries({ queryKey: ['access', namespace] }),
+    onError: () => void queryClient.invalidateQueries({ queryKey: ['access', namespace, cluster] }),
   });
   const acknowledge = useMutation({
     mutationFn: () =>
@@ -32,7 +32,7 @@ export function ResolveAction({ issue }: { issue: Issue }) {
       queryClient.setQueryData(['issue', id], changed);
       void queryClient.invalidateQueries({ queryKey: ['issue-events', id] });
     },
-    onError: () => void queryClient.invalidateQueries({ queryKey: ['access', namespace] }),
+    onError: () => void queryClient.invalidateQueries({ queryKey: ['access', namespace, cluster] }),
   });
   const { write, manage } = access.data ?? {};
   return (
