@@ -31,6 +31,10 @@
  *    ingest with subscriptions as a ratio to without (bench/notify-phase.ts). Target ≥ 0.9.
  * 12. Root-cause groups: ingest with grouping on as a ratio to off (target ≥ 0.8), and
  *    group lookups at 1M issues (bench/groups-phase.ts).
+ * 13. Many clusters: list and count p99 at 1M issues over 3 clusters, with a read
+ *    replica vs without, while reports arrive (bench/clusters-phase.ts).
+ * 14. Ingest with the timeline partitioned by month vs not, and retiring a month by
+ *    dropping its partition vs deleting its rows (bench/partitions-phase.ts).
  *
  * Each measurement is repeated (KITE_BENCH_ROUNDS, default 3) and the median is quoted.
  */
@@ -45,6 +49,8 @@ import { cliPhase } from './cli-phase.js';
 import { dashboardPhase } from './dashboard-phase.js';
 import { notifyPhase } from './notify-phase.js';
 import { groupsPhase } from './groups-phase.js';
+import { clustersPhase } from './clusters-phase.js';
+import { partitionsPhase } from './partitions-phase.js';
 import { openDatabase } from '../src/store/database.js';
 import { createIssueStore, REPORT_UPSERT, reportParams } from '../src/store/issue-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -70,7 +76,7 @@ const NAMESPACES = 1000;
 const PHASES = new Set(
   (
     process.env.KITE_BENCH_PHASES ??
-    'ingest,queries,auth,operator,logs,sse,scale,embedded,cli,dashboard,notify,groups'
+    'ingest,queries,auth,operator,logs,sse,scale,embedded,cli,dashboard,notify,groups,clusters,partitions'
   ).split(','),
 );
 
@@ -343,6 +349,8 @@ async function main(): Promise<void> {
     if (PHASES.has('dashboard')) await dashboardPhase();
     if (PHASES.has('notify')) await notifyPhase(ROUNDS, SECONDS);
     if (PHASES.has('groups')) await groupsPhase(ROUNDS, SECONDS);
+    if (PHASES.has('clusters')) await clustersPhase(ISSUES, QUERY_RATE, ROUNDS, SECONDS);
+    if (PHASES.has('partitions')) await partitionsPhase(ROUNDS, SECONDS);
   } finally {
     rss.stop();
     console.log(`server peak RSS: ${fmt(rss.peakMiB())} MiB (target < 200 MB)`);

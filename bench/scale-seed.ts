@@ -21,6 +21,11 @@ export interface SeedShape {
   namespaces: number;
   /** Out of every 13 issues, how many belong to the one large namespace `big` (0: none). */
   bigOutOf13: number;
+  /**
+   * Place-key prefixes (src/domain/place.ts) the issues are spread over in turn: `''` for
+   * the server's own cluster, `'c2/'` for a member's. Default: the own cluster only.
+   */
+  clusters?: string[];
 }
 
 /** Distinct components across all namespaces: `component-0` … `component-19999`. */
@@ -37,7 +42,7 @@ const SEED_SQL = `
 INSERT INTO issues (namespace, issue_type, scope_type, scope_name, scope_namespace, title, description,
                     severity, state, labels, occurrences, detected_at, last_seen_at, resolved_at, state_at,
                     created_at, updated_at)
-SELECT ns, kind, 'pipelinerun', run, ns,
+SELECT ns, kind, 'pipelinerun', run, split_part(ns, '/', -1),
        'Pipeline run ' || run || ' failed: ' || kind || ' of ' || comp,
        'Task ' || kind || '-container of ' || comp || ' failed: step-' || kind || ' exited with code '
          || (h1 % 255) || '. See the logs of pipeline run ' || run || ' in ' || ns || '.',
@@ -54,7 +59,8 @@ SELECT ns, kind, 'pipelinerun', run, ns,
        CASE WHEN h3 % 100 < 70 THEN at + interval '2 hours' END, at, at, at
 FROM (
   SELECT g, h1, h2, h3, comp,
-         CASE WHEN $3::int > 0 AND g % 13 < $3::int THEN 'big' ELSE 'ns-' || (h1 % $2::int) END AS ns,
+         ($5::text[])[1 + g % cardinality($5::text[])] ||
+           CASE WHEN $3::int > 0 AND g % 13 < $3::int THEN 'big' ELSE 'ns-' || (h1 % $2::int) END AS ns,
          (ARRAY['build', 'test', 'release', 'dependency', 'pipeline'])[1 + h2 % 5] AS kind,
          comp || '-on-push-' || to_hex(g) AS run,
          $4::timestamptz - ($1::int - g) * interval '1.8 seconds' AS at
@@ -89,6 +95,7 @@ export async function seedIssues(db: Database, shape: SeedShape): Promise<number
       shape.namespaces,
       shape.bigOutOf13,
       new Date().toISOString(),
+      shape.clusters ?? [''],
     ]);
     await tx.query('ALTER TABLE issues ENABLE TRIGGER issues_notify');
   });

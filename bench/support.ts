@@ -169,6 +169,7 @@ export async function pacedLoad(
   paths: string[],
   rate: number,
   seconds: number,
+  headers: Record<string, string> = {},
 ): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const latencies: number[] = [];
@@ -183,7 +184,7 @@ export async function pacedLoad(
     const path = paths[i % paths.length] ?? '/';
     inFlight.push(
       new Promise<void>((resolve) => {
-        const req = httpRequest(new URL(path, baseUrl), { agent }, (res) => {
+        const req = httpRequest(new URL(path, baseUrl), { agent, headers }, (res) => {
           res.resume();
           res.on('end', () => {
             if (res.statusCode === 200) latencies.push(performance.now() - due);

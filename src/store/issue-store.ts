@@ -21,6 +21,7 @@ import type {
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { indexedSizeProblem } from '../domain/issue.js';
 import { orPrimary, type Database, type Queryable } from './database.js';
+import { dropOldEventPartitions, ensureEventPartitions } from './event-partitions.js';
 import { createIssueReads, type IssueReads } from './issue-reads.js';
 import { issueColumns, storedLinks, toIssue, type IssueRow } from './issue-rows.js';
 import { isUniqueViolation } from './pg-errors.js';
@@ -206,12 +207,15 @@ export function createIssueStore(
              ORDER BY ${IDENTITY_ORDER} FOR UPDATE)`,
           [olderThan],
         );
+        // Whole months past retention go at once; the rest of the cutoff's month row by row.
+        const dropped = await dropOldEventPartitions(tx, olderThan);
+        await ensureEventPartitions(tx);
         const events = await tx.query('DELETE FROM issue_events WHERE at < $1', [olderThan]);
         // Deletes kept for resuming event streams (migration 9) age out with the events.
         await tx.query('DELETE FROM issue_tombstones WHERE at < $1', [olderThan]);
         return {
           issues: issues.rowCount,
-          events: events.rowCount,
+          events: dropped + events.rowCount,
           agedOut: first(aged.rows).aged,
         };
       });

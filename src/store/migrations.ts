@@ -17,6 +17,7 @@ import { ISSUE_COUNTS_SCHEMA } from './schema-counts.js';
 import { EVENT_RESUME_SCHEMA } from './schema-events.js';
 import { NOTIFICATIONS_SCHEMA } from './schema-notifications.js';
 import { GROUP_JOIN_LOCK_SCHEMA, ROOT_CAUSE_GROUPS_SCHEMA } from './schema-groups.js';
+import { PARTITIONED_EVENTS_SCHEMA } from './schema-partitions.js';
 import { SEARCH_WORDS_SCHEMA } from './schema-search.js';
 import { SILENCES_SCHEMA } from './schema-silences.js';
 import { TASK_UPDATES_SCHEMA } from './schema-tasks.js';
@@ -43,12 +44,17 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: 'silences and acknowledgements', sql: SILENCES_SCHEMA },
   { version: 14, name: 'failure signatures and root-cause groups', sql: ROOT_CAUSE_GROUPS_SCHEMA },
   { version: 15, name: 'group joins without lock upgrades', sql: GROUP_JOIN_LOCK_SCHEMA },
+  { version: 16, name: 'events partitioned by month', sql: PARTITIONED_EVENTS_SCHEMA },
 ];
 
 /** An arbitrary constant naming KITE's migration lock. */
 const MIGRATION_LOCK = 4_711_001;
 
-export async function migrate(db: Database): Promise<number[]> {
+/**
+ * Applies the migrations not applied yet, up to `upTo` (default: all; benchmarks compare
+ * a schema before a migration with the one after).
+ */
+export async function migrate(db: Database, upTo = Infinity): Promise<number[]> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await tx.query(`CREATE TABLE IF NOT EXISTS kite_migrations (
@@ -60,7 +66,7 @@ export async function migrate(db: Database): Promise<number[]> {
     const applied = new Set(done.rows.map((row) => row.version));
     const ran: number[] = [];
     for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
+      if (applied.has(migration.version) || migration.version > upTo) continue;
       for (const statement of splitStatements(migration.sql)) await tx.query(statement);
       await tx.query('INSERT INTO kite_migrations (version, name) VALUES ($1, $2)', [
         migration.version,

@@ -109,6 +109,7 @@ describe('one change reaches the streams of its namespace and no other', () => {
           type: 'created',
           id: c1,
           namespace: 'fan-c',
+          cluster: 'local',
           state: 'ACTIVE',
           severity: 'major',
           issueType: 'pipeline',

@@ -380,6 +380,7 @@ describe('live event stream', () => {
       ],
     );
     assert.deepEqual(Object.keys(events[0]!.data).sort(), [
+      'cluster',
       'id',
       'issueType',
       'namespace',

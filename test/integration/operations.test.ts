@@ -175,7 +175,7 @@ describe('migrations', () => {
     try {
       assert.match(
         await run(),
-        /applied migrations: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15$/m,
+        /applied migrations: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16$/m,
       );
       assert.match(await run(), /database is up to date/);
     } finally {
