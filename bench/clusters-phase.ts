@@ -22,7 +22,7 @@ const CLUSTERS = ['c1', 'c2', 'c3'];
 const READER = 'bench-reader-token';
 const RBAC = { apiGroup: 'kite.konflux-ci.dev', resource: 'issues' };
 /** Reports per second on the primary while the reads are measured. */
-const WRITE_RATE = 200;
+const WRITE_RATE = Number(process.env.KITE_BENCH_CLUSTERS_WRITES ?? 50);
 
 const SHAPES = [
   { name: 'list: every cluster, 15 namespaces, newest 50', path: '/api/v1/issues' },

@@ -349,7 +349,11 @@ async function main(): Promise<void> {
     if (PHASES.has('dashboard')) await dashboardPhase();
     if (PHASES.has('notify')) await notifyPhase(ROUNDS, SECONDS);
     if (PHASES.has('groups')) await groupsPhase(ROUNDS, SECONDS);
-    if (PHASES.has('clusters')) await clustersPhase(ISSUES, QUERY_RATE, ROUNDS, SECONDS);
+    if (PHASES.has('clusters')) {
+      // Two PostgreSQL servers and two hubs share the two cores: a rate they all keep up with.
+      const rate = Number(process.env.KITE_BENCH_CLUSTERS_RATE ?? 25);
+      await clustersPhase(ISSUES, rate, ROUNDS, SECONDS);
+    }
     if (PHASES.has('partitions')) await partitionsPhase(ROUNDS, SECONDS);
   } finally {
     rss.stop();

@@ -6,6 +6,7 @@ import { Type, type Static } from 'typebox';
 import { FAILURE_CLASSES } from '../domain/failure-signature.js';
 import { StringEnum } from '../domain/string-enum.js';
 import {
+  ClustersQuery,
   CVE_PATTERN,
   IssueTypeSchema,
   NamespacesQuery,
@@ -69,6 +70,7 @@ export const GroupSchema = Type.Object({
 
 export const GroupListQuery = Type.Object({
   namespace: NamespacesQuery,
+  cluster: ClustersQuery,
   state: Type.Optional(StateSchema),
   cve: Type.Optional(Type.String({ pattern: CVE_PATTERN, description: 'e.g. CVE-2024-3094' })),
   dependency: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),

@@ -224,6 +224,12 @@ describe('a hub with a member cluster', () => {
     const unknown = await api.get('/api/v1/issues?cluster=c9', as('token-alice'));
     assert.equal(unknown.status, 400);
     assert.match(unknown.body.error, /c9/);
+    for (const path of ['/api/v1/groups', '/api/v1/overview', '/api/v1/namespaces']) {
+      assert.equal((await api.get(`${path}?cluster=c9`, as('token-alice'))).status, 400, path);
+      assert.equal((await api.get(`${path}?cluster=c1`, as('token-alice'))).status, 200, path);
+    }
+    const clusters = await api.get('/api/v1/clusters', as('token-alice'));
+    assert.deepEqual(clusters.body, { local: 'c1', clusters: ['c1', 'c2'] });
   });
 
   it("streams a reader of c1's team-a the changes of c1 only, each naming its cluster", async () => {
@@ -295,6 +301,15 @@ describe('a hub with a member cluster', () => {
     const one = await kite('-n', 'team-a', '--cluster', 'c2', '-o', 'jsonpath={.data[*].id}');
     assert.equal(one.code, 0, one.stderr);
     assert.equal(one.stdout, ids.c2);
+  });
+
+  it('names each overview row by cluster and namespace', async () => {
+    const overview = await api.get('/api/v1/overview', as('token-dave'));
+    assert.equal(overview.status, 200);
+    const rows = overview.body.namespaces.rows.map(
+      (row: { cluster: string; namespace: string }) => `${row.cluster} ${row.namespace}`,
+    );
+    assert.deepEqual(rows.sort(), ['c1 team-a', 'c2 team-a']);
   });
 
   it("with a member down, makes its data 503 and still serves the other's", async () => {

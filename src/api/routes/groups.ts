@@ -45,12 +45,15 @@ export const groupRoutes: GuardedRoutes<{ groups: GroupStore }> = async (
       },
     },
     async (request) => {
-      const { limit, offset, namespace, ...filter } = request.query;
+      const { limit, offset, namespace, cluster, ...filter } = request.query;
       const page = await groups.list(
         {
           ...filter,
           readable: await readable(request),
-          namespaces: namespace?.length ? await guard.readScope(request, namespace) : undefined,
+          namespaces:
+            namespace?.length || cluster?.length
+              ? await guard.readScope(request, namespace, cluster)
+              : undefined,
         },
         { limit, offset },
       );

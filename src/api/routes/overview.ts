@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { InputError } from '../../domain/errors.js';
 import { SEVERITIES } from '../../domain/issue.js';
+import { placeOf } from '../../domain/place.js';
 import type { IssueStore } from '../../store/issue-store.js';
 import type { Guard } from '../guard.js';
 import {
@@ -52,6 +53,7 @@ export const OverviewSchema = Type.Object({
     rows: Type.Array(
       Type.Object({
         namespace: Type.String(),
+        cluster: Type.String(),
         active: Type.Integer(),
         resolved: Type.Integer(),
         bySeverity: severityCounts,
@@ -68,6 +70,7 @@ export const OverviewSchema = Type.Object({
     rows: Type.Array(
       Type.Object({
         namespace: Type.String(),
+        cluster: Type.String(),
         application: Type.Union([Type.String(), Type.Null()]),
         component: Type.Union([Type.String(), Type.Null()]),
         active: Type.Integer(),
@@ -134,19 +137,24 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<OverviewRouteOptions> = a
       const since = sinceOf(request.query.since);
       const reads = (await guard.mayReadReplica(request)) ? store.replica : store;
       const counts = await reads.overview(namespaces, since, WORST_ISSUES);
+      // Rows name their place as issues do: the namespace and its cluster.
+      const placed = <T extends { namespace: string }>(row: T) => ({
+        ...row,
+        ...placeOf(row.namespace, guard.clusters.local),
+      });
       return {
         all: namespaces === undefined,
         counts: counts.all,
         active: counts.active,
         namespaces: {
           total: counts.namespaces.length,
-          rows: counts.namespaces.slice(0, OVERVIEW_ROWS),
+          rows: counts.namespaces.slice(0, OVERVIEW_ROWS).map(placed),
         },
         components: {
           total: counts.components.rows.length,
           examined: counts.components.examined,
           complete: counts.components.complete,
-          rows: counts.components.rows.slice(0, OVERVIEW_ROWS),
+          rows: counts.components.rows.slice(0, OVERVIEW_ROWS).map(placed),
         },
         worst: {
           ...counts.worst,
