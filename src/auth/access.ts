@@ -28,6 +28,11 @@ export interface Caller {
    * absent: the server's own.
    */
   cluster?: string;
+  /**
+   * Set when the caller is who a proxy impersonates: a right granted by one cluster's
+   * RBAC, so the identity means nothing on another (cluster-access.ts).
+   */
+  impersonated?: true;
 }
 
 /** The MintMaker run a tokenless report came from, as the cluster shows it. */

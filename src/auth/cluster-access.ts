@@ -10,7 +10,8 @@
  *   cluster, as that cluster's RBAC says of the same user name and groups (sound where
  *   the clusters share an identity provider, as Konflux's do). Identities that only mean
  *   something on one cluster never travel: `system:` users (service accounts, nodes,
- *   anonymous), tokenless MintMaker pods, and `system:` groups other than
+ *   anonymous), tokenless MintMaker pods, users impersonated by a proxy (the right to
+ *   impersonate is one cluster's), and `system:` groups other than
  *   `system:authenticated` (`system:masters` of one cluster is nobody on another).
  * - A member that cannot be asked: its places answer 503 (UnavailableError), never yes;
  *   lists over "every cluster" leave it out and say so (`onUnavailable`).
@@ -58,7 +59,10 @@ export function withMemberClusters(options: ClusterAccessOptions): AccessControl
     let known = travelled.get(caller);
     if (known === undefined) {
       known =
-        caller.anonymous || caller.run !== undefined || caller.name.startsWith('system:')
+        caller.anonymous ||
+        caller.run !== undefined ||
+        caller.impersonated === true ||
+        caller.name.startsWith('system:')
           ? null
           : {
               name: caller.name,

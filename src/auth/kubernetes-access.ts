@@ -214,6 +214,7 @@ export function createKubernetesAccess(options: KubernetesAccessOptions): Access
       name: user,
       groups: [...new Set([...groups, 'system:authenticated'])],
       anonymous: false,
+      impersonated: true,
       ...(uid !== undefined ? { uid } : {}),
       ...(Object.keys(extra).length ? { extra } : {}),
     };

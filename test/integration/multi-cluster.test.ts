@@ -45,6 +45,7 @@ describe('a hub with a member cluster', () => {
     c1.users.set('token-dave', { username: 'dave', groups: ['system:authenticated'] });
     c2.users.set('token-op2', { username: OPERATOR, groups: ['system:serviceaccounts'] });
     c2.users.set('token-bob', { username: 'bob', groups: ['system:authenticated'] });
+    c2.users.set('token-proxy2', { username: 'proxy2', groups: ['system:authenticated'] });
     // The operator service account of each cluster may report everywhere on its own.
     for (const kube of [c1, c2])
       kube.grants.push({ user: OPERATOR, verb: 'create', ...ISSUES_RBAC });
@@ -59,6 +60,8 @@ describe('a hub with a member cluster', () => {
       { user: 'carol', verb: 'get', ...ISSUES_RBAC, namespace: 'team-a' },
       // c2's masters read everything there; c1's masters are nobody on c2.
       { group: 'system:masters', verb: 'get', ...ISSUES_RBAC },
+      // proxy2 may impersonate anyone on c2: that right is c2's alone.
+      { user: 'proxy2', verb: 'impersonate', apiGroup: '', resource: 'users' },
       // c2 lets the operator's name write c1-looking data: it must not matter.
       { user: OPERATOR, verb: 'update', ...ISSUES_RBAC },
     );
@@ -176,6 +179,20 @@ describe('a hub with a member cluster', () => {
     assert.equal(mallory.status, 200);
     assert.deepEqual(mallory.body.data, []);
     assert.equal((await api.get(`/api/v1/issues/${ids.c2}`, as('token-mallory'))).status, 404);
+  });
+
+  it('never lets a proxy of c2 speak for a user on c1', async () => {
+    // proxy2 impersonates alice, who reads c1's team-a: c2 allows the impersonation, but
+    // what alice may do on c1 is not c2's to hand out.
+    const headers = { ...as('token-proxy2', 'c2'), 'impersonate-user': 'alice' };
+    const listed = await api.get('/api/v1/issues', headers);
+    assert.equal(listed.status, 200);
+    assert.deepEqual(listed.body.data, []);
+    assert.equal((await api.get(`/api/v1/issues/${ids.c1}`, headers)).status, 404);
+    const named = await api.get('/api/v1/issues?cluster=c1&namespace=team-a', headers);
+    assert.equal(named.status, 403);
+    // alice herself, signing in on c1, reads it.
+    assert.equal((await api.get(`/api/v1/issues/${ids.c1}`, as('token-alice'))).status, 200);
   });
 
   it("refuses the operator of c2 as c1's: its token, its body, its service-account name", async () => {
