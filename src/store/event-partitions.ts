@@ -20,14 +20,14 @@ WHERE i.inhparent = 'issue_events'::regclass`;
  * events they held. Dropping a partition locks `issue_events` for an instant, once a
  * month.
  */
-export async function dropOldEventPartitions(tx: Queryable, olderThan: Date): Promise<number> {
-  const old = await tx.query<{ name: string }>(
+export async function dropOldEventPartitions(q: Queryable, olderThan: Date): Promise<number> {
+  const old = await q.query<{ name: string }>(
     `SELECT name FROM (${PARTITIONS}) p WHERE upper <= $1 ORDER BY upper`,
     [olderThan],
   );
   let events = 0;
   for (const { name } of old.rows) {
-    const dropped = await tx.query<{ n: string }>('SELECT kite_drop_event_partition($1) AS n', [
+    const dropped = await q.query<{ n: string }>('SELECT kite_drop_event_partition($1) AS n', [
       name,
     ]);
     events += Number(dropped.rows[0]?.n ?? 0);

@@ -191,6 +191,12 @@ export function createIssueStore(
     },
 
     async prune(olderThan) {
+      // The partitions first, each change a statement of its own: dropping or making one
+      // locks issue_events for an instant, and holding no row lock meanwhile it can wait
+      // for writers but never deadlock with them. Whole months past retention go at once;
+      // the rest of the cutoff's month row by row, below.
+      const dropped = await dropOldEventPartitions(db, olderThan);
+      await ensureEventPartitions(db);
       return db.transaction(async (tx) => {
         // One prune at a time across replicas: two deleting the same old events in
         // different orders (by issue through the cascade, by age) deadlock. The deletes
@@ -207,9 +213,6 @@ export function createIssueStore(
              ORDER BY ${IDENTITY_ORDER} FOR UPDATE)`,
           [olderThan],
         );
-        // Whole months past retention go at once; the rest of the cutoff's month row by row.
-        const dropped = await dropOldEventPartitions(tx, olderThan);
-        await ensureEventPartitions(tx);
         const events = await tx.query('DELETE FROM issue_events WHERE at < $1', [olderThan]);
         // Deletes kept for resuming event streams (migration 9) age out with the events.
         await tx.query('DELETE FROM issue_tombstones WHERE at < $1', [olderThan]);

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { createIssueStore, type IssueStore } from '../../src/store/issue-store.js';
 import { migrate } from '../../src/store/migrations.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-server.js';
+import { ensureEventPartitions } from '../../src/store/event-partitions.js';
+import { createTestDatabase, testDbKind, type TestDatabase } from '../support/test-server.js';
 
 const partitions = async (db: Database) =>
   (
@@ -95,6 +96,32 @@ describe('issue events partitioned by month', () => {
     assert.deepEqual(events.data.map((e) => e.summary).slice(0, 1), ['later']);
     assert.equal(events.total, 2);
   });
+
+  it(
+    'a pass that finds every month ready locks nothing, so writers never wait on it',
+    { skip: testDbKind() === 'embedded' && 'one connection: no second writer' },
+    async () => {
+      // A writer holds issue_events open; making a partition would wait for it.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const writer = db.transaction(async (tx) => {
+        await tx.query(
+          "INSERT INTO issue_events (issue_id, kind) SELECT id, 'updated' FROM issues LIMIT 1",
+        );
+        await held;
+      });
+      try {
+        const made = await Promise.race([
+          ensureEventPartitions(db),
+          new Promise((resolve) => setTimeout(() => resolve('waited'), 3000)),
+        ]);
+        assert.equal(made, 0);
+      } finally {
+        release();
+        await writer;
+      }
+    },
+  );
 
   it('drops a partition whole once all of it is past retention, and keeps writing', async () => {
     const first = await partitions(db);
